@@ -1,0 +1,270 @@
+"""The district bundle's files and columns, as data (the contract of ../shared/spec/bundle.md).
+
+Every reader, writer, validator and table of the project takes its column lists from here, so a
+column is added in one place.  Nothing here knows about databases or terminals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Kinds of cell.  Parsing and formatting of each live in `values.py`.
+ID = "id"
+TEXT = "text"
+DATE = "date"
+BOOL = "bool"
+INT = "int"
+ENUM = "enum"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = TEXT
+    required: bool = False  # a value must be given (the column itself is always expected)
+    choices: tuple[str, ...] = ()  # for ENUM
+    references: str | None = None  # "file.column" whose values this one must be one of
+    optional_column: bool = False  # the header may leave this column out
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    name: str  # file name in the bundle, e.g. "schools.csv"
+    table: str  # table in the store
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # columns that identify a row; unique within the file and the store
+    optional: bool = False  # the file may be absent
+    single_row: bool = False
+    doc: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if not c.optional_column)
+
+
+def _id(name: str, references: str | None = None, required: bool = True) -> Column:
+    return Column(name, ID, required=required, references=references)
+
+
+SERVICE_TYPES = ("primary", "partial", "special_ed")
+END_ACTIONS = ("promote", "retain", "demote")
+SIDES = ("odd", "even", "both")
+
+FILES: tuple[BundleFile, ...] = (
+    BundleFile(
+        "district.csv", "district",
+        (
+            Column("name", TEXT),
+            Column("restrict_to_boundaries", BOOL),
+            Column("student_assignment_validation", BOOL),
+            Column("local_start_status_required", BOOL),
+            Column("current_school_year", INT),
+        ),
+        key=(), optional=True, single_row=True,
+        doc="District settings, one row.",
+    ),
+    BundleFile(
+        "schools.csv", "schools",
+        (
+            _id("school_id"),
+            Column("name", TEXT, required=True),
+            Column("next_school_id", ID, references="schools.school_id", optional_column=True),
+        ),
+        key=("school_id",),
+    ),
+    BundleFile(
+        "calendars.csv", "calendars",
+        (
+            _id("calendar_id"),
+            _id("school_id", "schools.school_id"),
+            Column("school_year", INT, required=True),
+            Column("name", TEXT, required=True),
+            Column("start_date", DATE, required=True),
+            Column("end_date", DATE, required=True),
+            Column("requires_student_assignment", BOOL),
+        ),
+        key=("calendar_id",),
+    ),
+    BundleFile(
+        "structures.csv", "structures",
+        (
+            _id("structure_id"),
+            _id("calendar_id", "calendars.calendar_id"),
+            Column("name", TEXT, required=True),
+        ),
+        key=("structure_id",),
+    ),
+    BundleFile(
+        "terms.csv", "terms",
+        (
+            _id("term_id"),
+            _id("structure_id", "structures.structure_id"),
+            Column("term_schedule", TEXT, required=True),
+            Column("name", TEXT, required=True),
+            Column("start_date", DATE, required=True),
+            Column("end_date", DATE, required=True),
+        ),
+        key=("term_id",),
+    ),
+    BundleFile(
+        "days.csv", "days",
+        (
+            _id("calendar_id", "calendars.calendar_id"),
+            Column("date", DATE, required=True),
+            Column("instructional", BOOL, required=True),
+        ),
+        key=("calendar_id", "date"), optional=True,
+    ),
+    BundleFile(
+        "grade_levels.csv", "grade_levels",
+        (
+            _id("calendar_id", "calendars.calendar_id"),
+            _id("structure_id", "structures.structure_id"),
+            Column("grade", TEXT, required=True),
+            Column("sequence", INT, required=True),
+            Column("state_grade", TEXT),
+            Column("requires_student_assignment", BOOL),
+        ),
+        key=("calendar_id", "structure_id", "grade"),
+    ),
+    BundleFile(
+        "students.csv", "students",
+        (
+            _id("student_id"),
+            Column("student_number", TEXT),
+            Column("last_name", TEXT, required=True),
+            Column("first_name", TEXT, required=True),
+            Column("birth_date", DATE),
+        ),
+        key=("student_id",),
+    ),
+    BundleFile(
+        "households.csv", "households",
+        (
+            _id("household_id"),
+            Column("number", INT),
+            Column("street", TEXT),
+            Column("city", TEXT),
+            Column("zip", TEXT),
+        ),
+        key=("household_id",),
+    ),
+    BundleFile(
+        "household_members.csv", "household_members",
+        (
+            _id("household_id", "households.household_id"),
+            _id("student_id", "students.student_id"),
+            Column("primary", BOOL, required=True),
+        ),
+        key=("household_id", "student_id"),
+    ),
+    BundleFile(
+        "programs.csv", "programs",
+        (
+            _id("program_id"),
+            Column("name", TEXT, required=True),
+            Column("continuous", BOOL),
+        ),
+        key=("program_id",), optional=True,
+    ),
+    BundleFile(
+        "boundaries.csv", "boundaries",
+        (
+            _id("school_id", "schools.school_id"),
+            Column("program_id", ID, references="programs.program_id"),
+            Column("street", TEXT, required=True),
+            Column("city", TEXT),
+            Column("zip", TEXT),
+            Column("low_number", INT, required=True),
+            Column("high_number", INT, required=True),
+            Column("side", ENUM, required=True, choices=SIDES),
+            Column("resides", BOOL),
+        ),
+        # No id in the contract: a row is identified by everything but `resides`.
+        key=("school_id", "program_id", "street", "city", "zip", "low_number", "high_number",
+             "side"),
+        optional=True,
+    ),
+    BundleFile(
+        "program_participations.csv", "program_participations",
+        (
+            _id("student_id", "students.student_id"),
+            _id("program_id", "programs.program_id"),
+            Column("start_date", DATE, required=True),
+            Column("end_date", DATE),
+        ),
+        key=("student_id", "program_id", "start_date"), optional=True,
+    ),
+    BundleFile(
+        "assignment_overrides.csv", "assignment_overrides",
+        (
+            _id("student_id", "students.student_id"),
+            _id("school_id", "schools.school_id"),
+            Column("school_year", INT, required=True),
+            Column("program_id", ID, references="programs.program_id"),
+        ),
+        key=("student_id", "school_id", "school_year", "program_id"), optional=True,
+    ),
+    BundleFile(
+        "local_start_statuses.csv", "local_start_statuses",
+        (
+            Column("code", ID, required=True),
+            Column("name", TEXT, required=True),
+            Column("is_default", BOOL),
+            Column("active", BOOL),
+            Column("first_year", INT),
+            Column("last_year", INT),
+        ),
+        key=("code",), optional=True,
+    ),
+    BundleFile(
+        "enrollments.csv", "enrollments",
+        (
+            _id("enrollment_id"),
+            _id("student_id", "students.student_id"),
+            _id("calendar_id", "calendars.calendar_id"),
+            _id("structure_id", "structures.structure_id"),
+            Column("grade", TEXT, required=True),
+            Column("service_type", ENUM, required=True, choices=SERVICE_TYPES),
+            Column("start_date", DATE, required=True),
+            Column("end_date", DATE),
+            Column("end_status", TEXT),
+            Column("end_action", ENUM, choices=END_ACTIONS),
+            Column("next_calendar_id", ID, references="calendars.calendar_id"),
+            Column("next_structure_id", ID, references="structures.structure_id"),
+            Column("next_grade", TEXT),
+            Column("local_start_status", ID, references="local_start_statuses.code"),
+            Column("graduation_cohort", INT),
+            Column("rolled_from", ID, references="enrollments.enrollment_id"),
+        ),
+        key=("enrollment_id",),
+    ),
+)
+
+FILES_BY_NAME: dict[str, BundleFile] = {f.name: f for f in FILES}
+FILES_BY_TABLE: dict[str, BundleFile] = {f.table: f for f in FILES}
+
+
+@dataclass
+class BundleProblem:
+    """One problem found in a bundle: printed as `file:line: column: message`."""
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+    sort_key: tuple = field(default=(), compare=False, repr=False)
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"

@@ -1,0 +1,150 @@
+"""Streaming a bundle file: bytes to UTF-8 lines to CSV records to typed rows.
+
+A file is read one line at a time, so a bundle of any size is read in bounded memory.  Bytes that
+are not UTF-8 are reported with their line instead of stopping the whole read.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .format import FILES_BY_NAME, BundleFile, BundleProblem
+from .values import CellError, parse_cell
+
+csv.field_size_limit(1 << 24)
+
+
+@dataclass
+class Header:
+    """What a file's header row says, and how its cells map onto the file's columns."""
+
+    names: list[str]
+    problems: list[BundleProblem] = field(default_factory=list)
+    # For each column of the BundleFile, the cell position in a record, or None when absent.
+    positions: list[int | None] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return not self.problems
+
+
+class _Lines:
+    """A file's lines decoded as UTF-8, remembering undecodable ones and the bytes read."""
+
+    def __init__(self, path: Path, on_bad_line: Callable[[int, str], None]):
+        self._path = path
+        self._on_bad_line = on_bad_line
+        self.bytes_read = 0
+        self.line_number = 0
+
+    def __iter__(self) -> Iterator[str]:
+        with self._path.open("rb") as raw:
+            for data in raw:
+                self.line_number += 1
+                self.bytes_read += len(data)
+                if self.line_number == 1 and data.startswith(b"\xef\xbb\xbf"):
+                    data = data[3:]  # a spreadsheet's byte-order mark is not part of the header
+                try:
+                    yield data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    bad = data[exc.start:exc.start + 1].hex()
+                    self._on_bad_line(self.line_number,
+                                      f"not UTF-8 text (byte 0x{bad} at position {exc.start + 1})")
+                    yield data.decode("utf-8", errors="replace")
+
+
+class BundleFileReader:
+    """Reads one file of a bundle; `problems` collects what is wrong with its text and header."""
+
+    def __init__(self, path: Path, spec: BundleFile | None = None):
+        self.path = path
+        self.spec = spec or FILES_BY_NAME[path.name]
+        self.problems: list[BundleProblem] = []
+        self._lines = _Lines(path, self._bad_line)
+        self.size = path.stat().st_size
+
+    @property
+    def bytes_read(self) -> int:
+        return self._lines.bytes_read
+
+    def _bad_line(self, line: int, message: str) -> None:
+        self.problems.append(BundleProblem(self.spec.name, line, None, message))
+
+    def problem(self, line: int | None, column: str | None, message: str) -> None:
+        self.problems.append(BundleProblem(self.spec.name, line, column, message))
+
+    def records(self) -> Iterator[tuple[int, Header | list[str]]]:
+        """The header (line 1) and then each record with the line it starts on."""
+        reader = csv.reader(self._lines, strict=True)
+        try:
+            start = 1
+            for record in reader:
+                yield start, record
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            self.problem(reader.line_num, None, f"not valid CSV: {exc}")
+
+    def read_header(self, names: list[str]) -> Header:
+        header = Header(names=names)
+        spec = self.spec
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                header.problems.append(BundleProblem(spec.name, 1, name, "column appears twice"))
+            seen.add(name)
+        unknown = [n for n in names if n not in spec.column_names]
+        if unknown:
+            header.problems.append(BundleProblem(
+                spec.name, 1, None,
+                f"unknown column{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(repr(n) for n in unknown)} (expected: {', '.join(spec.column_names)})"))
+        missing = [n for n in spec.required_columns if n not in seen]
+        if missing:
+            header.problems.append(BundleProblem(
+                spec.name, 1, None,
+                f"missing column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(repr(n) for n in missing)}"))
+        header.positions = [names.index(c) if c in seen else None for c in spec.column_names]
+        return header
+
+    def typed_rows(self, report: bool = True) -> Iterator[tuple[int, tuple]]:
+        """(line, row) for each record, values typed, in the file's column order.
+
+        Cells that do not parse are reported (when `report`) and their row is skipped.  A file
+        whose header is unusable yields nothing; its header problems are reported.
+        """
+        spec = self.spec
+        header: Header | None = None
+        columns = spec.columns
+        for line, record in self.records():
+            if header is None:
+                header = self.read_header(record)
+                if report:
+                    self.problems.extend(header.problems)
+                if not header.usable:
+                    return
+                continue
+            if not record:
+                continue  # a blank line
+            if len(record) != len(header.names):
+                if report:
+                    self.problem(line, None, f"expected {len(header.names)} cells, "
+                                             f"found {len(record)}")
+                continue
+            values = []
+            ok = True
+            for column, position in zip(columns, header.positions):
+                text = record[position] if position is not None else ""
+                try:
+                    values.append(parse_cell(column, text))
+                except CellError as exc:
+                    ok = False
+                    if report:
+                        self.problem(line, column.name, str(exc))
+            if ok:
+                yield line, tuple(values)
+        if header is None and report:
+            self.problem(1, None, "the file is empty (a header row is required)")

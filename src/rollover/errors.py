@@ -1,0 +1,7 @@
+"""Errors every entry point turns into a clear message and an exit status."""
+
+
+class RolloverError(Exception):
+    """A refusal the user can act on; `str()` is the whole message. Exit status 2 by default."""
+
+    exit_status = 2

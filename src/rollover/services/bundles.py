@@ -1,0 +1,128 @@
+"""Import and export of district bundles: the service functions behind `rollover import|export`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, and_, delete, text
+
+from ..bundle.checks import BundleChecker
+from ..bundle.folder import BundleRefused, bundle_files
+from ..bundle.format import FILES, BundleFile
+from ..bundle.reader import BundleFileReader
+from ..bundle.writer import BundleWriter
+from ..errors import RolloverError
+from ..progress import Progress, no_progress
+from ..store.bulk import insert_rows, read_rows
+from ..store.facts import StoreFacts
+from ..store.schema import metadata
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: dict[str, int]  # bundle file name -> rows imported
+
+
+def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
+                  progress: Progress = no_progress) -> ImportResult:
+    """Check the whole bundle, then load it in one transaction; refuse it whole on any problem.
+
+    Without `replace`, a row whose id is already in the store is a problem; with it, the
+    bundle's row replaces the stored one (rows the bundle does not name are kept).
+    """
+    folder = Path(folder)
+    present, problems = bundle_files(folder)
+    with engine.begin() as conn:
+        # Checked and loaded in one transaction, so what was checked is what is written to.
+        checker = BundleChecker(folder, StoreFacts(conn), replace=replace, progress=progress)
+        check = checker.run(present)
+        problems += check.problems
+        if problems:
+            raise BundleRefused(problems)
+        total = sum((folder / f.name).stat().st_size for f in present)
+        loaded = 0
+        for spec in present:
+            reader = BundleFileReader(folder / spec.name, spec)
+            rows = _rows_with_progress(reader, lambda n, d=loaded: progress("loading", d + n,
+                                                                           total))
+            load_rows(conn, spec, rows, replace=replace)
+            loaded += reader.size
+    return ImportResult(rows=check.rows)
+
+
+def _rows_with_progress(reader: BundleFileReader, progress):
+    for count, (_line, row) in enumerate(reader.typed_rows(report=False), start=1):
+        if count % 20_000 == 0:
+            progress(reader.bytes_read)
+        yield row
+    progress(reader.bytes_read)
+
+
+def load_rows(conn, spec: BundleFile, rows, *, replace: bool = False) -> None:
+    """Write one bundle file's typed rows into its table (in the caller's transaction)."""
+    table = metadata.tables[spec.table]
+    columns = list(spec.column_names)
+    if spec.single_row:
+        # The district's settings: one row under a fixed key, replaced by a newer bundle.
+        conn.execute(delete(table))
+        for row in rows:
+            conn.execute(table.insert().values(district_key=1, **dict(zip(columns, row))))
+        return
+    has_surrogate_key = not set(spec.key) <= {c.name for c in table.primary_key.columns}
+    if has_surrogate_key:
+        rows = list(rows)  # boundary and override lists are small
+        if replace:
+            _delete_same_rows(conn, spec, table, rows)
+        insert_rows(conn, table, columns, rows)
+    else:
+        insert_rows(conn, table, columns, rows, upsert=replace)
+
+
+def _delete_same_rows(conn, spec: BundleFile, table, rows) -> None:
+    """Remove stored rows that a bundle row repeats (matching on every key column, empty = empty)."""
+    positions = [spec.column_names.index(k) for k in spec.key]
+    for row in rows:
+        conn.execute(delete(table).where(and_(*(
+            table.c[k].is_not_distinct_from(row[i]) for k, i in zip(spec.key, positions)))))
+
+
+def export_bundle(engine: Engine, folder: Path | str, *,
+                  progress: Progress = no_progress) -> dict[str, int]:
+    """Write every stored row as a bundle; files in key order, optional empty files left out.
+
+    The folder is created if missing and refused if it exists and is not empty.
+    """
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise RolloverError(f"export folder {str(folder)!r} exists and is not empty")
+    folder.mkdir(parents=True, exist_ok=True)
+    with engine.connect() as conn, BundleWriter(folder) as writer:
+        counts = {t: conn.execute(text(f"SELECT count(*) FROM {_quote(conn, t)}")).scalar()
+                  for t in (f.table for f in FILES)}
+        total = sum(counts.values())
+        done = 0
+        for spec in FILES:
+            if spec.optional and not counts[spec.table]:
+                continue
+            table = metadata.tables[spec.table]
+            rows = read_rows(conn, table, spec.column_names)
+            writer.write(spec.table, _counted(rows, lambda n, d=done: progress("exporting",
+                                                                              d + n, total)))
+            done += counts[spec.table]
+        progress("exporting", total, total)
+        return {FILES_BY_TABLE_NAME[t]: n for t, n in writer.rows.items()}
+
+
+FILES_BY_TABLE_NAME = {f.table: f.name for f in FILES}
+
+
+def _counted(rows, progress):
+    for count, row in enumerate(rows, start=1):
+        if count % 20_000 == 0:
+            progress(count)
+        yield row
+
+
+def _quote(conn, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)

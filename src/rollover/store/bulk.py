@@ -1,0 +1,109 @@
+"""Bulk writes and reads of whole tables: PostgreSQL COPY, SQLite executemany, no ORM objects.
+
+Rows are plain tuples in the order of the given columns, with Python values (str, int, bool,
+date, None).  Everything runs on the caller's connection, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+
+from sqlalchemy import Connection, Table, select
+
+BATCH_ROWS = 5_000
+
+
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple],
+                *, upsert: bool = False) -> int:
+    """Insert rows; with `upsert`, a row whose primary key exists replaces it. Returns the count."""
+    if conn.dialect.name == "postgresql":
+        return _copy_postgresql(conn, table, columns, rows, upsert)
+    return _executemany_sqlite(conn, table, columns, rows, upsert)
+
+
+def read_rows(conn: Connection, table: Table, columns: Sequence[str],
+              order_by: Sequence[str] | None = None, batch: int = BATCH_ROWS) -> Iterator[tuple]:
+    """Every row of a table as tuples, streamed with a server-side cursor, in key order."""
+    order = order_by if order_by is not None else [c.name for c in table.primary_key.columns]
+    query = select(*(table.c[name] for name in columns)).order_by(*(table.c[n] for n in order))
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+    for partition in result.partitions():
+        yield from partition
+
+
+def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _quoted(conn: Connection, names: Iterable[str]) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    return ", ".join(quote(name) for name in names)
+
+
+def _conflict_clause(conn: Connection, table: Table, columns: Sequence[str]) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    keys = [c.name for c in table.primary_key.columns]
+    others = [name for name in columns if name not in keys]
+    if not others:
+        return f" ON CONFLICT ({_quoted(conn, keys)}) DO NOTHING"
+    updates = ", ".join(f"{quote(n)} = excluded.{quote(n)}" for n in others)
+    return f" ON CONFLICT ({_quoted(conn, keys)}) DO UPDATE SET {updates}"
+
+
+def _executemany_sqlite(conn, table, columns, rows, upsert) -> int:
+    sql = (f"INSERT INTO {conn.dialect.identifier_preparer.quote(table.name)} "
+           f"({_quoted(conn, columns)}) VALUES ({', '.join('?' for _ in columns)})")
+    if upsert:
+        sql += _conflict_clause(conn, table, columns)
+    date_positions = [i for i, name in enumerate(columns)
+                      if table.c[name].type.python_type is dt.date]
+    cursor = conn.connection.driver_connection.cursor()
+    count = 0
+    try:
+        for chunk in _chunks(rows, BATCH_ROWS):
+            if date_positions:
+                chunk = [_iso_dates(row, date_positions) for row in chunk]
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+    finally:
+        cursor.close()
+    return count
+
+
+def _iso_dates(row: tuple, positions: list[int]) -> tuple:
+    # SQLAlchemy stores SQLite dates as ISO text; write them the same way.
+    values = list(row)
+    for i in positions:
+        if values[i] is not None:
+            values[i] = values[i].isoformat()
+    return tuple(values)
+
+
+def _copy_postgresql(conn, table, columns, rows, upsert) -> int:
+    quote = conn.dialect.identifier_preparer.quote
+    target = quote(table.name)
+    driver = conn.connection.driver_connection
+    count = 0
+    with driver.cursor() as cursor:
+        if upsert:
+            staging = quote(f"staging_{table.name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {staging} "
+                           f"(LIKE {target} INCLUDING DEFAULTS) ON COMMIT DROP")
+            into = staging
+        else:
+            into = target
+        with cursor.copy(f"COPY {into} ({_quoted(conn, columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        if upsert:
+            cursor.execute(
+                f"INSERT INTO {target} ({_quoted(conn, columns)}) "
+                f"SELECT {_quoted(conn, columns)} FROM {staging}"
+                + _conflict_clause(conn, table, columns))
+            cursor.execute(f"DROP TABLE {staging}")
+    return count

@@ -1,0 +1,89 @@
+"""Opening the district store: URL resolution, connection settings, schema created or upgraded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from ..errors import RolloverError
+
+DEFAULT_URL = "sqlite:///rollover.db"
+URL_VARIABLE = "ROLLOVER_DATABASE_URL"
+
+
+class DatabaseUnavailable(RolloverError):
+    """The database URL is malformed or the server cannot be reached."""
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The --db option, else ROLLOVER_DATABASE_URL, else rollover.db in the working directory."""
+    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+
+
+def describe(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """An engine on the district store, its schema brought up to date.
+
+    Refuses with one clear DatabaseUnavailable line (never a traceback) when the URL is malformed
+    or the database cannot be reached.
+    """
+    url = resolve_url(url)
+    try:
+        parsed = make_url(url)
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = _create(parsed)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise DatabaseUnavailable(f"not a usable database URL {describe(url)!r}: {exc}") from None
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        if migrate:
+            from .migrate import upgrade
+
+            upgrade(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnavailable(f"cannot open database {describe(url)}: {reason}") from None
+    return engine
+
+
+def _create(url) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            parent = Path(database).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise ValueError(f"folder {parent} does not exist")
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_settings)
+        # pysqlite's own transaction handling would not BEGIN before SELECTs; let SQLAlchemy do it
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_settings(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # BEGIN is issued by the "begin" event above
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,82 @@
+"""Fixtures: every store test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is this machine's server (ROLLOVER_TEST_POSTGRES, default
+postgresql+psycopg://postgres@127.0.0.1:5432/test).  Each test session creates a database of its
+own and drops it at the end.  When CI is set, an unreachable server fails the tests, never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from rollover.store.database import open_engine
+from rollover.store.schema import metadata
+
+BUNDLES = Path(__file__).parent / "bundles"
+SERVER_URL = os.environ.get("ROLLOVER_TEST_POSTGRES",
+                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_database():
+    """Create this session's own database; None (or a failure under CI) if there is no server."""
+    name = f"rollover_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but PostgreSQL at {SERVER_URL} is unusable: {exc}")
+        return None, None, None
+    return admin, name, make_url(SERVER_URL).set(database=name).render_as_string(False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    admin, name, url = _postgres_database()
+    if url is None:
+        yield None
+        return
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, postgres_url):
+    """A URL of an empty, migrated district store, once per database kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rollover.db'}"
+        open_engine(url).dispose()
+        return url
+    if postgres_url is None:
+        pytest.skip("no PostgreSQL server (set CI to make this a failure)")
+    engine = open_engine(postgres_url)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return postgres_url
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = open_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def tiny_bundle(tmp_path) -> Path:
+    """A copy of tests/bundles/tiny, free to be spoiled by the test."""
+    target = tmp_path / "tiny"
+    shutil.copytree(BUNDLES / "tiny", target)
+    return target
