@@ -44,7 +44,9 @@ def refusals(command):
         try:
             return command(*args, **kwargs)
         except RolloverError as exc:
-            err_console.print(f"rollover: {exc}", markup=False, highlight=False, soft_wrap=True)
+            for line in exc.details():
+                click.echo(line, err=True)
+            click.echo(f"rollover: {exc}", err=True)
             sys.exit(exc.exit_status)
 
     return wrapper
@@ -126,4 +128,7 @@ def demo_command(db_url, students: int, seed: int, bundle_dir: Path | None, repl
             summary = demo.load_demo(engine, students=students, seed=seed, replace=replace,
                                      progress=report)
             where = engine.url.render_as_string(hide_password=True)
-    click.echo(f"demo district: {summary.describe()} -> {where}")
+    click.echo(f"demo district: {summary.students:,} students, {summary.rows['enrollments']:,} "
+               f"enrollments, {summary.elementary_schools} elementary, {summary.middle_schools} "
+               f"middle and {summary.high_schools} high schools, school year "
+               f"{summary.source_year} with {summary.destination_year} calendars -> {where}")

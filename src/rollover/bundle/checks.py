@@ -98,7 +98,7 @@ class BundleChecker:
             if spec.name not in REFERENCED:
                 self.keys.pop(spec.name, None)
         self._resolve_from_store()
-        self.result.problems.sort(key=_problem_order)
+        self.result.problems.sort(key=problem_order)
         return self.result
 
     def _check_file(self, reader: BundleFileReader, progress) -> None:
@@ -110,9 +110,10 @@ class BundleChecker:
         rules = ROW_RULES.get(spec.name, ())
         remember = LAYOUT_FACTS.get(spec.name)
         count = 0
-        for line, row in reader.typed_rows():
+        for line, row, valid in reader.checked_rows():
             count += 1
-            if positions:
+            if positions and all(row[i] is not None or not spec.columns[i].required
+                                 for i in positions):
                 key = row_key(spec, row, positions)
                 if key in keys:
                     duplicates.append((line, key))
@@ -122,9 +123,10 @@ class BundleChecker:
                 value = row[i]
                 if value is not None:
                     self._reference(spec, line, column, value, keys)
-            for rule in rules:
-                for column_name, message in rule(self, row):
-                    reader.problem(line, column_name, message)
+            if valid:
+                for rule in rules:
+                    for column_name, message in rule(self, row):
+                        reader.problem(line, column_name, message)
             if remember:
                 remember(self, row)
             if count % 20_000 == 0:
@@ -181,7 +183,7 @@ class BundleChecker:
             return
         key_name = " + ".join(spec.key)
         again = BundleFileReader(reader.path, spec)
-        for line, row in again.typed_rows(report=False):
+        for line, row, _valid in again.checked_rows():
             if row_key(spec, row, positions) in clashes:
                 reader.problem(line, key_name, f"{_shown(row_key(spec, row, positions))} "
                                                "already exists in the database "
@@ -192,7 +194,7 @@ def _shown(key: str) -> str:
     return " + ".join(repr(part) for part in key.split(KEY_SEPARATOR))
 
 
-def _problem_order(problem: BundleProblem):
+def problem_order(problem: BundleProblem):
     order = [f.name for f in FILES]
     file_rank = order.index(problem.file) if problem.file in order else -1
     columns = FILES_BY_NAME[problem.file].column_names if problem.file in FILES_BY_NAME else ()
@@ -255,9 +257,24 @@ ROW_RULES = {
 }
 
 # Facts about calendars the later files are checked against (small: a few rows per school).
+# Taken from rows with other problems too, so one bad cell does not cast doubt on later files.
+def _remember_calendar(checker: BundleChecker, row: tuple) -> None:
+    if None not in (row[0], row[4], row[5]):
+        checker.calendar_dates[row[0]] = (row[4], row[5])
+
+
+def _remember_structure(checker: BundleChecker, row: tuple) -> None:
+    if None not in (row[0], row[1]):
+        checker.structure_calendar[row[0]] = row[1]
+
+
+def _remember_grade_level(checker: BundleChecker, row: tuple) -> None:
+    if None not in row[:3]:
+        checker.offered.add(row[:3])
+
+
 LAYOUT_FACTS = {
-    "calendars.csv": lambda checker, row: checker.calendar_dates.__setitem__(row[0],
-                                                                             (row[4], row[5])),
-    "structures.csv": lambda checker, row: checker.structure_calendar.__setitem__(row[0], row[1]),
-    "grade_levels.csv": lambda checker, row: checker.offered.add((row[0], row[1], row[2])),
+    "calendars.csv": _remember_calendar,
+    "structures.csv": _remember_structure,
+    "grade_levels.csv": _remember_grade_level,
 }

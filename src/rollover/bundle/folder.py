@@ -14,9 +14,11 @@ class BundleRefused(RolloverError):
     def __init__(self, problems: list[BundleProblem]):
         self.problems = problems
         count = len(problems)
-        lines = "\n".join(str(p) for p in problems)
-        super().__init__(f"{lines}\nimport refused: {count} problem{'s' if count != 1 else ''}; "
+        super().__init__(f"import refused: {count} problem{'s' if count != 1 else ''}; "
                          "nothing was written")
+
+    def details(self) -> list[str]:
+        return [str(p) for p in self.problems]
 
 
 def bundle_files(folder: Path) -> tuple[list[BundleFile], list[BundleProblem]]:

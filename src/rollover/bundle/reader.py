@@ -110,11 +110,12 @@ class BundleFileReader:
         header.positions = [names.index(c) if c in seen else None for c in spec.column_names]
         return header
 
-    def typed_rows(self, report: bool = True) -> Iterator[tuple[int, tuple]]:
-        """(line, row) for each record, values typed, in the file's column order.
+    def checked_rows(self) -> Iterator[tuple[int, tuple, bool]]:
+        """(line, row, valid) for each record, values typed, in the file's column order.
 
-        Cells that do not parse are reported (when `report`) and their row is skipped.  A file
-        whose header is unusable yields nothing; its header problems are reported.
+        Every problem is reported.  A cell that does not parse, or a column the header lacks,
+        reads as None and makes the row not `valid`; its other cells (its id above all) are still
+        given, so that other files' references to it are not reported as missing too.
         """
         spec = self.spec
         header: Header | None = None
@@ -122,29 +123,30 @@ class BundleFileReader:
         for line, record in self.records():
             if header is None:
                 header = self.read_header(record)
-                if report:
-                    self.problems.extend(header.problems)
-                if not header.usable:
-                    return
+                self.problems.extend(header.problems)
                 continue
             if not record:
                 continue  # a blank line
             if len(record) != len(header.names):
-                if report:
-                    self.problem(line, None, f"expected {len(header.names)} cells, "
-                                             f"found {len(record)}")
+                self.problem(line, None, f"expected {len(header.names)} cells, found {len(record)}")
                 continue
             values = []
-            ok = True
+            valid = header.usable
             for column, position in zip(columns, header.positions):
-                text = record[position] if position is not None else ""
+                if position is None:
+                    values.append(None)
+                    continue
                 try:
-                    values.append(parse_cell(column, text))
+                    values.append(parse_cell(column, record[position]))
                 except CellError as exc:
-                    ok = False
-                    if report:
-                        self.problem(line, column.name, str(exc))
-            if ok:
-                yield line, tuple(values)
-        if header is None and report:
+                    values.append(None)
+                    valid = False
+                    self.problem(line, column.name, str(exc))
+            yield line, tuple(values), valid
+        if header is None:
             self.problem(1, None, "the file is empty (a header row is required)")
+
+    def rows(self) -> Iterator[tuple]:
+        """The typed rows of a file already checked without problems."""
+        for _line, row, _valid in self.checked_rows():
+            yield row

@@ -22,7 +22,8 @@ LAST_NAMES: tuple[str, ...] = (
     "Adams", "Ahmed", "Alvarez", "Anderson", "Baker", "Bennett", "Brooks", "Brown", "Campbell",
     "Carter", "Castillo", "Chen", "Clark", "Collins", "Cruz", "Davis", "Diaz", "Edwards", "Evans",
     "Fischer", "Flores", "Foster", "Garcia", "Gomez", "Gonzalez", "Green", "Gupta", "Hall",
-    "Harris", "Hernandez", "Hill", "Hughes", "Jackson", "James", "Johnson", "Jones", "Kaur", "Kelly",
+    "Harris", "Hernandez", "Hill", "Hughes", "Jackson", "James", "Johnson", "Jones", "Kaur",
+    "Kelly",
     "Kim", "King", "Kowalski", "Lee", "Lewis", "Lopez", "Martin", "Martinez", "Mendoza", "Miller",
     "Mitchell", "Moore", "Morales", "Morgan", "Murphy", "Nguyen", "Nelson", "Novak", "O'Brien",
     "Okafor", "Ortiz", "Park", "Parker", "Patel", "Perez", "Peterson", "Phillips", "Ramirez",
@@ -61,16 +62,22 @@ CITIES: tuple[str, ...] = (
 )
 
 
+# Levels start at different places of PLACE_NAMES, so a district's first schools differ in name.
+SCHOOL_NAME_START = {"Elementary": 0, "Middle School": 29, "High School": 53}
+
+
 def school_name(index: int, kind: str) -> str:
     """A distinct school name for the index-th school of one kind, e.g. "Maple Elementary"."""
+    position = index + SCHOOL_NAME_START.get(kind, 0)
     per_round = len(PLACE_NAMES) * len(SCHOOL_QUALIFIERS)
-    base = SCHOOL_QUALIFIERS[(index // len(PLACE_NAMES)) % len(SCHOOL_QUALIFIERS)] + PLACE_NAMES[
-        index % len(PLACE_NAMES)]
-    overflow = index // per_round
+    qualifier = SCHOOL_QUALIFIERS[(position // len(PLACE_NAMES)) % len(SCHOOL_QUALIFIERS)]
+    base = qualifier + PLACE_NAMES[position % len(PLACE_NAMES)]
+    overflow = position // per_round
     return f"{base} {kind}" if overflow == 0 else f"{base} {kind} {overflow + 1}"
 
 
 def street_name(index: int) -> str:
-    """The index-th street name; names repeat only after len(PLACE_NAMES) * len(STREET_SUFFIXES)."""
-    return f"{PLACE_NAMES[index % len(PLACE_NAMES)]} " \
-           f"{STREET_SUFFIXES[(index // len(PLACE_NAMES)) % len(STREET_SUFFIXES)]}"
+    """The index-th street name; distinct for any len(PLACE_NAMES) * len(STREET_SUFFIXES)
+    consecutive indexes (name and suffix both change from one street to the next)."""
+    rounds, name = divmod(index, len(PLACE_NAMES))
+    return f"{PLACE_NAMES[name]} {STREET_SUFFIXES[(rounds + name) % len(STREET_SUFFIXES)]}"

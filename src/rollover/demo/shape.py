@@ -92,6 +92,11 @@ OWN_STREETS_PER_ELEMENTARY = 3  # whole streets ("both" sides), besides the shar
 HOUSE_NUMBERS = (100, 1999)     # every street's boundary range
 HOUSEHOLD_SIZE_SHARES = ((1, 0.5), (2, 0.35), (3, 0.15))  # siblings per family household
 FIRST_ZIP = 58_101              # zip of the first high-school area; the next ones count up
+# Share of households whose street is written in capitals ("MAPLE STREET"): boundaries must match
+# addresses case-insensitively (RF-14), and the demo data should show it.
+ADDRESS_UPPERCASE_RATE = 0.01
+REENROLL_GAP_DAYS = (1, 14)     # a re-enrollment starts this many calendar days after the drop
+DISTRICT_NAME = "Riverton Unified School District"
 
 # --- rates (shares of students unless said otherwise) ------------------------------------------
 RETAIN_RATE = 0.02

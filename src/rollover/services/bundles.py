@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, and_, delete, text
 
-from ..bundle.checks import BundleChecker
+from ..bundle.checks import BundleChecker, problem_order
 from ..bundle.folder import BundleRefused, bundle_files
 from ..bundle.format import FILES, BundleFile
 from ..bundle.reader import BundleFileReader
@@ -37,7 +37,7 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
         # Checked and loaded in one transaction, so what was checked is what is written to.
         checker = BundleChecker(folder, StoreFacts(conn), replace=replace, progress=progress)
         check = checker.run(present)
-        problems += check.problems
+        problems = sorted(problems + check.problems, key=problem_order)
         if problems:
             raise BundleRefused(problems)
         total = sum((folder / f.name).stat().st_size for f in present)
@@ -52,7 +52,7 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
 
 
 def _rows_with_progress(reader: BundleFileReader, progress):
-    for count, (_line, row) in enumerate(reader.typed_rows(report=False), start=1):
+    for count, row in enumerate(reader.rows(), start=1):
         if count % 20_000 == 0:
             progress(reader.bytes_read)
         yield row

@@ -1,0 +1,105 @@
+"""`generate`: write the whole demo district to a sink, table by table, in foreign-key order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..bundle.format import FILES
+from .calendars import Calendars, build_calendars
+from .people import CHUNK_TABLES, People
+from .places import build_places
+from .shape import (
+    DISTRICT_NAME, LOCAL_START_STATUSES, PROGRAMS, check_students, school_counts,
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What `generate` wrote: rows per table (every table of bundle/format.py, zero included)."""
+
+    students: int
+    seed: int
+    source_year: int
+    destination_year: int
+    elementary_schools: int
+    middle_schools: int
+    high_schools: int
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+class _CountingWriter:
+    def __init__(self, sink):
+        self.sink = sink
+        self.rows = {f.table: 0 for f in FILES}
+
+    def write(self, table: str, rows: list[tuple]) -> None:
+        if rows:
+            self.rows[table] += len(rows)
+            self.sink.write(table, rows)
+
+
+def generate(sink, *, students: int, seed: int = 1, source_year: int = 2027,
+             progress: Progress | None = None) -> DemoSummary:
+    """Write a demo district of `students` students whose enrollments are in `source_year`.
+
+    `sink.write(table, rows)` receives lists of tuples in the column order of bundle/format.py;
+    a row is written only after every row it references, and each table's rows come in key order
+    (boundaries and assignment overrides in their own order).  Same arguments, same rows.
+    See docs/demo-district.md for the shape.
+    """
+    check_students(students)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed must be a whole number, not {seed!r}")
+    if not isinstance(source_year, int) or isinstance(source_year, bool) or not (
+            1901 <= source_year <= 9000):
+        raise ValueError(f"source_year must be a year from 1901 to 9000, not {source_year!r}")
+    report: Progress = progress or (lambda stage, done, total: None)
+
+    counts = school_counts(students)
+    places = build_places(counts)
+    calendars = build_calendars(places, source_year)
+    out = _CountingWriter(sink)
+
+    out.write("district", [(DISTRICT_NAME, False, False, True, source_year)])
+    out.write("schools", places.school_rows())
+    _write_calendars(out, calendars, report)
+    out.write("programs", [(program_id, name, continuous)
+                           for program_id, name, continuous in PROGRAMS])
+    out.write("boundaries", places.boundary_rows())
+    out.write("local_start_statuses", [
+        (code, name, is_default, active,
+         None if first_back is None else source_year - first_back,
+         None if last_back is None else source_year - last_back)
+        for code, name, is_default, active, first_back, last_back in LOCAL_START_STATUSES])
+
+    people = People(places, calendars, students, seed)
+    done = 0
+    report("students", done, students)
+    for area in places.areas:
+        chunk = people.area_rows(area)
+        for table in CHUNK_TABLES:
+            out.write(table, chunk[table])
+        done += people.sizes[area.index]
+        report("students", done, students)
+
+    return DemoSummary(students, seed, source_year, source_year + 1, counts.elementary,
+                       counts.middle, counts.high, dict(out.rows))
+
+
+def _write_calendars(out: _CountingWriter, calendars: Calendars, report: Progress) -> None:
+    out.write("calendars", calendars.calendar_rows())
+    out.write("structures", calendars.structure_rows())
+    out.write("terms", calendars.term_rows())
+    total = len(calendars.all)
+    for done, calendar in enumerate(calendars.all, start=1):
+        out.write("days", calendars.day_rows(calendar))
+        report("days", done, total)
+    out.write("grade_levels", [row for calendar in calendars.all
+                               for row in calendars.grade_level_rows(calendar)])

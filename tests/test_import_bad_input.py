@@ -1,0 +1,456 @@
+"""Bad input to `import_bundle`: every problem reported as `file:line: column: message`, nothing written.
+
+Each test spoils a copy of the tiny district (tests/bundles/tiny) and runs on SQLite and PostgreSQL.
+Line numbers count the header as line 1, so the first data row is line 2.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from rollover.bundle.folder import BundleRefused
+from rollover.errors import RolloverError
+from rollover.services.bundles import import_bundle
+from rollover.store import schema
+from rollover.store.schema import BUNDLE_TABLES
+
+ALREADY = "already exists in the database (import with --replace to replace it)"
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def read_csv(bundle: Path, name: str) -> list[list[str]]:
+    with (bundle / name).open(newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def write_csv(bundle: Path, name: str, rows: list[list[str]]) -> None:
+    with (bundle / name).open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def set_cell(bundle: Path, name: str, line: int, column: str, value: str) -> None:
+    """Set one cell: `line` counts the header as 1, as the problems do."""
+    rows = read_csv(bundle, name)
+    rows[line - 1][rows[0].index(column)] = value
+    write_csv(bundle, name, rows)
+
+
+def append_row(bundle: Path, name: str, row: list[str]) -> int:
+    """Add a row at the end of a file; the line it lands on."""
+    rows = read_csv(bundle, name) + [row]
+    write_csv(bundle, name, rows)
+    return len(rows)
+
+
+def counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in BUNDLE_TABLES}
+
+
+def assert_nothing_written(engine) -> None:
+    assert counts(engine) == {t.name: 0 for t in BUNDLE_TABLES}
+
+
+def refused(engine, bundle, **options) -> list[str]:
+    """The problems of a refused import, as the user sees them; checks nothing was written."""
+    with pytest.raises(BundleRefused) as info:
+        import_bundle(engine, bundle, **options)
+    assert info.value.problems, "refused without a single problem"
+    return [str(p) for p in info.value.problems]
+
+
+def refused_on_empty_store(engine, bundle) -> list[str]:
+    problems = refused(engine, bundle)
+    assert_nothing_written(engine)
+    return problems
+
+
+# -- columns --------------------------------------------------------------------------------------
+def test_missing_column_is_named(engine, tiny_bundle):
+    rows = read_csv(tiny_bundle, "terms.csv")
+    at = rows[0].index("term_schedule")
+    write_csv(tiny_bundle, "terms.csv", [r[:at] + r[at + 1:] for r in rows])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "terms.csv:1: missing column 'term_schedule'",
+    ]
+
+
+def test_two_missing_columns_are_both_named(engine, tiny_bundle):
+    rows = read_csv(tiny_bundle, "terms.csv")
+    write_csv(tiny_bundle, "terms.csv", [r[:4] for r in rows])  # drops start_date, end_date
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "terms.csv:1: missing columns 'start_date', 'end_date'",
+    ]
+
+
+def test_unknown_extra_column_is_named(engine, tiny_bundle):
+    rows = read_csv(tiny_bundle, "terms.csv")
+    write_csv(tiny_bundle, "terms.csv", [rows[0] + ["colour"]] + [r + ["red"] for r in rows[1:]])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "terms.csv:1: unknown column 'colour' (expected: term_id, structure_id, term_schedule, "
+        "name, start_date, end_date)",
+    ]
+
+
+def test_misspelt_column_is_named_as_unknown_and_the_right_one_as_missing(engine, tiny_bundle):
+    set_cell(tiny_bundle, "students.csv", 1, "student_id", "studnet_id")
+    problems = refused_on_empty_store(engine, tiny_bundle)
+    assert problems[:2] == [
+        "students.csv:1: unknown column 'studnet_id' (expected: student_id, student_number, "
+        "last_name, first_name, birth_date)",
+        "students.csv:1: missing column 'student_id'",
+    ]
+    # Nothing else of students.csv is reported: its rows cannot be read without their header.
+    assert [p for p in problems if p.startswith("students.csv")] == problems[:2]
+
+
+def test_column_given_twice_is_refused(engine, tiny_bundle):
+    rows = read_csv(tiny_bundle, "terms.csv")
+    write_csv(tiny_bundle, "terms.csv", [r + [r[3]] for r in rows])  # `name` once more
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "terms.csv:1: name: column appears twice",
+    ]
+
+
+# -- values ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("bad", ["2026-02-30", "02/03/2026", "20260901"],
+                         ids=["no-such-day", "us-format", "no-dashes"])
+def test_bad_date_is_refused_with_its_value(engine, tiny_bundle, bad):
+    set_cell(tiny_bundle, "terms.csv", 3, "start_date", bad)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"terms.csv:3: start_date: '{bad}' is not a date (YYYY-MM-DD)",
+    ]
+
+
+def test_bad_boolean_is_refused_with_its_value(engine, tiny_bundle):
+    set_cell(tiny_bundle, "household_members.csv", 2, "primary", "maybe")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "household_members.csv:2: primary: 'maybe' is not a boolean "
+        "(true/false, 1/0, yes/no, y/n)",
+    ]
+
+
+@pytest.mark.parametrize("bad", ["eleven", "1.5"], ids=["word", "fraction"])
+def test_bad_integer_is_refused_with_its_value(engine, tiny_bundle, bad):
+    set_cell(tiny_bundle, "local_start_statuses.csv", 3, "first_year", bad)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"local_start_statuses.csv:3: first_year: '{bad}' is not a whole number",
+    ]
+
+
+def test_unknown_service_type_is_refused_with_the_choices(engine, tiny_bundle):
+    set_cell(tiny_bundle, "enrollments.csv", 4, "service_type", "full")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "enrollments.csv:4: service_type: 'full' is not one of primary, partial, special_ed",
+    ]
+
+
+def test_unknown_boundary_side_is_refused_with_the_choices(engine, tiny_bundle):
+    set_cell(tiny_bundle, "boundaries.csv", 2, "side", "left")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "boundaries.csv:2: side: 'left' is not one of odd, even, both",
+    ]
+
+
+def test_unknown_end_action_is_refused_with_the_choices(engine, tiny_bundle):
+    set_cell(tiny_bundle, "enrollments.csv", 4, "end_action", "skip")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "enrollments.csv:4: end_action: 'skip' is not one of promote, retain, demote",
+    ]
+
+
+def test_required_value_left_empty_is_refused(engine, tiny_bundle):
+    line = append_row(tiny_bundle, "students.csv", ["S4", "1004", "", "Dee", "2013-01-01"])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:{line}: last_name: a value is required",
+    ]
+
+
+def test_row_with_too_many_cells_is_refused(engine, tiny_bundle):
+    line = append_row(tiny_bundle, "students.csv", ["S4", "1004", "Four", "Dee", "", "extra"])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:{line}: expected 5 cells, found 6",
+    ]
+
+
+def test_row_with_too_few_cells_is_refused(engine, tiny_bundle):
+    line = append_row(tiny_bundle, "students.csv", ["S4", "1004", "Four"])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:{line}: expected 5 cells, found 3",
+    ]
+
+
+def test_enrollment_ending_before_it_starts_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "enrollments.csv", 4, "end_date", "2025-06-04")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "enrollments.csv:4: end_date: 2025-06-04 is before start_date 2026-08-24 "
+        "(it ends before it starts)",
+    ]
+
+
+def test_calendar_ending_before_it_starts_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "calendars.csv", 4, "end_date", "2026-06-04")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "calendars.csv:4: end_date: 2026-06-04 is before start_date 2026-08-24 "
+        "(the calendar ends before it starts)",
+    ]
+
+
+# -- ids ------------------------------------------------------------------------------------------
+def test_student_id_given_twice_is_refused_on_the_second_line(engine, tiny_bundle):
+    line = append_row(tiny_bundle, "students.csv", ["S1", "1004", "Again", "Ann", ""])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:{line}: student_id: duplicate 'S1': the same student_id appears on an "
+        "earlier line",
+    ]
+
+
+def test_composite_key_given_twice_is_refused_on_the_second_line(engine, tiny_bundle):
+    line = append_row(tiny_bundle, "grade_levels.csv", ["HSA27", "HSA27M", "09", "20", "09", ""])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"grade_levels.csv:{line}: calendar_id + structure_id + grade: duplicate 'HSA27' + "
+        "'HSA27M' + '09': the same calendar_id + structure_id + grade appears on an earlier line",
+    ]
+
+
+# -- references -----------------------------------------------------------------------------------
+def test_enrollment_of_unknown_student_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "enrollments.csv", 3, "student_id", "S9")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "enrollments.csv:3: student_id: 'S9' does not exist in students.student_id",
+    ]
+
+
+def test_calendar_of_unknown_school_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "calendars.csv", 4, "school_id", "XSA")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "calendars.csv:4: school_id: 'XSA' does not exist in schools.school_id",
+    ]
+
+
+def test_rolled_from_unknown_enrollment_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "enrollments.csv", 5, "rolled_from", "E9")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "enrollments.csv:5: rolled_from: 'E9' does not exist in enrollments.enrollment_id",
+    ]
+
+
+def test_next_school_unknown_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "schools.csv", 3, "next_school_id", "ZZ")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "schools.csv:3: next_school_id: 'ZZ' does not exist in schools.school_id",
+    ]
+
+
+def test_reference_to_a_row_further_down_the_same_file_is_accepted(engine, tiny_bundle):
+    set_cell(tiny_bundle, "schools.csv", 2, "next_school_id", "MSA")  # MSA is on line 3
+    rows = read_csv(tiny_bundle, "enrollments.csv")
+    write_csv(tiny_bundle, "enrollments.csv", [rows[0], rows[4]] + rows[1:4])  # E4 before E1
+    import_bundle(engine, tiny_bundle)
+    with engine.connect() as conn:
+        s, e = schema.schools.c, schema.enrollments.c
+        assert dict(conn.execute(select(s.school_id, s.next_school_id)).all()) == {
+            "HSA": "MSA", "MSA": "HSA"}
+        assert conn.execute(select(e.rolled_from).where(e.enrollment_id == "E4")).scalar_one() \
+            == "E1"
+    assert counts(engine)["enrollments"] == 4
+
+
+# -- grades and structures ------------------------------------------------------------------------
+def test_enrollment_in_a_grade_its_calendar_does_not_offer_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "enrollments.csv", 3, "grade", "07")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "enrollments.csv:3: grade: grade '07' is not offered by calendar 'MSA27' structure "
+        "'MSA27M'",
+    ]
+
+
+def test_enrollment_in_a_structure_of_another_calendar_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "enrollments.csv", 3, "structure_id", "HSA27M")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "enrollments.csv:3: structure_id: structure 'HSA27M' belongs to calendar 'HSA27', "
+        "not 'MSA27'",
+    ]
+
+
+def test_grade_level_in_a_structure_of_another_calendar_is_refused(engine, tiny_bundle):
+    line = append_row(tiny_bundle, "grade_levels.csv", ["MSA27", "HSA27M", "11", "13", "11", ""])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"grade_levels.csv:{line}: structure_id: structure 'HSA27M' belongs to calendar "
+        "'HSA27', not 'MSA27'",
+    ]
+
+
+# -- the folder and its files ---------------------------------------------------------------------
+def test_bundle_folder_that_does_not_exist_is_refused(engine, tmp_path):
+    folder = tmp_path / "no-such-bundle"
+    with pytest.raises(RolloverError) as info:
+        import_bundle(engine, folder)
+    assert str(info.value) == f"bundle folder {str(folder)!r} does not exist"
+    assert info.value.exit_status == 2
+    assert_nothing_written(engine)
+
+
+def test_bundle_folder_without_csv_files_is_refused(engine, tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a bundle file\n")
+    with pytest.raises(RolloverError) as info:
+        import_bundle(engine, folder)
+    assert str(info.value) == f"bundle folder {str(folder)!r} is empty: it holds no .csv file"
+    assert info.value.exit_status == 2
+    assert_nothing_written(engine)
+
+
+def test_unknown_file_name_is_refused(engine, tiny_bundle):
+    (tiny_bundle / "enrollments.csv").rename(tiny_bundle / "enrolments.csv")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "enrolments.csv: unknown file (a bundle holds: district.csv, schools.csv, calendars.csv, "
+        "structures.csv, terms.csv, days.csv, grade_levels.csv, students.csv, households.csv, "
+        "household_members.csv, programs.csv, boundaries.csv, program_participations.csv, "
+        "assignment_overrides.csv, local_start_statuses.csv, enrollments.csv)",
+        "enrollments.csv: missing required file",
+    ]
+
+
+def test_missing_required_file_is_refused(engine, tiny_bundle):
+    (tiny_bundle / "terms.csv").unlink()
+    assert refused_on_empty_store(engine, tiny_bundle) == ["terms.csv: missing required file"]
+
+
+# -- text encoding --------------------------------------------------------------------------------
+def test_file_that_is_not_utf8_is_refused_with_file_and_line(engine, tiny_bundle):
+    path = tiny_bundle / "students.csv"
+    path.write_bytes(path.read_bytes().replace(b"S3,1003,Lee,", b"S3,1003,Mu\xf1oz,"))
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "students.csv:4: not UTF-8 text (byte 0xf1 at position 11)",
+    ]
+
+
+def test_utf8_byte_order_mark_is_accepted(engine, tiny_bundle):
+    path = tiny_bundle / "students.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = import_bundle(engine, tiny_bundle)
+    assert result.rows["students.csv"] == 3
+    with engine.connect() as conn:
+        st = schema.students.c
+        assert conn.execute(select(st.student_id).order_by(st.student_id)).scalars().all() == [
+            "S1", "S2", "S3"]
+
+
+# -- a store that already holds the district ------------------------------------------------------
+def test_import_over_existing_ids_without_replace_names_every_clash_and_changes_nothing(
+        engine, tiny_bundle):
+    import_bundle(engine, tiny_bundle)
+    before = counts(engine)
+    set_cell(tiny_bundle, "students.csv", 2, "last_name", "Smythe")
+    problems = refused(engine, tiny_bundle)
+    assert [p for p in problems if p.startswith("students.csv")] == [
+        f"students.csv:2: student_id: 'S1' {ALREADY}",
+        f"students.csv:3: student_id: 'S2' {ALREADY}",
+        f"students.csv:4: student_id: 'S3' {ALREADY}",
+    ]
+    assert [p for p in problems if p.startswith("grade_levels.csv")][0] == (
+        f"grade_levels.csv:2: calendar_id + structure_id + grade: 'HSA27' + 'HSA27M' + '09' "
+        f"{ALREADY}")
+    # Every row of every file with ids clashes, and each is named once, at its own line.
+    expected = {f"{name}:{line}"
+                for name in ("schools.csv", "calendars.csv", "structures.csv", "terms.csv",
+                             "days.csv", "grade_levels.csv", "students.csv", "households.csv",
+                             "household_members.csv", "programs.csv", "boundaries.csv",
+                             "program_participations.csv", "assignment_overrides.csv",
+                             "local_start_statuses.csv", "enrollments.csv")
+                for line in range(2, len(read_csv(tiny_bundle, name)) + 1)}
+    assert sorted(p.split(": ")[0] for p in problems) == sorted(expected)
+    assert all(p.endswith(ALREADY) for p in problems)
+    assert counts(engine) == before
+    with engine.connect() as conn:
+        st = schema.students.c
+        assert conn.execute(select(st.last_name).where(st.student_id == "S1")).scalar_one() \
+            == "Smith"
+
+
+def test_import_with_replace_replaces_stored_rows_and_keeps_the_others(engine, tiny_bundle,
+                                                                        tmp_path):
+    first = tmp_path / "first"
+    first.mkdir()
+    for path in tiny_bundle.iterdir():
+        (first / path.name).write_bytes(path.read_bytes())
+    append_row(first, "students.csv", ["S4", "1004", "Four", "Dee", ""])
+    import_bundle(engine, first)
+
+    set_cell(tiny_bundle, "students.csv", 2, "last_name", "Smythe")
+    result = import_bundle(engine, tiny_bundle, replace=True)
+    assert result.rows["students.csv"] == 3
+    with engine.connect() as conn:
+        st = schema.students.c
+        names = dict(conn.execute(select(st.student_id, st.last_name)).all())
+    assert names == {"S1": "Smythe", "S2": "Jones, Jr.", "S3": "Lee", "S4": "Four"}
+    after = counts(engine)
+    assert after["students"] == 4
+    assert after["enrollments"] == 4 and after["boundaries"] == 2
+    assert after["assignment_overrides"] == 1 and after["district"] == 1
+
+
+# -- many problems at once ------------------------------------------------------------------------
+def test_every_problem_of_every_file_is_reported_in_bundle_order_then_line(engine, tiny_bundle):
+    # Spoiled in an order unlike the bundle's, so the order of the report is the checker's.
+    set_cell(tiny_bundle, "enrollments.csv", 5, "end_action", "skip")
+    set_cell(tiny_bundle, "enrollments.csv", 4, "service_type", "full")
+    set_cell(tiny_bundle, "enrollments.csv", 3, "student_id", "S9")
+    set_cell(tiny_bundle, "boundaries.csv", 2, "side", "left")
+    append_row(tiny_bundle, "students.csv", ["S4", "1004", "", "Dee", ""])
+    set_cell(tiny_bundle, "terms.csv", 3, "start_date", "02/03/2026")
+    set_cell(tiny_bundle, "calendars.csv", 4, "end_date", "2026-06-04")
+    with pytest.raises(BundleRefused) as info:
+        import_bundle(engine, tiny_bundle)
+    problems = info.value.problems
+    assert [str(p) for p in problems] == [
+        "calendars.csv:4: end_date: 2026-06-04 is before start_date 2026-08-24 "
+        "(the calendar ends before it starts)",
+        "terms.csv:3: start_date: '02/03/2026' is not a date (YYYY-MM-DD)",
+        "students.csv:5: last_name: a value is required",
+        "boundaries.csv:2: side: 'left' is not one of odd, even, both",
+        "enrollments.csv:3: student_id: 'S9' does not exist in students.student_id",
+        "enrollments.csv:4: service_type: 'full' is not one of primary, partial, special_ed",
+        "enrollments.csv:5: end_action: 'skip' is not one of promote, retain, demote",
+    ]
+    assert [(p.file, p.line, p.column) for p in problems][:2] == [
+        ("calendars.csv", 4, "end_date"), ("terms.csv", 3, "start_date")]
+    assert_nothing_written(engine)
+
+
+def test_missing_file_is_reported_in_bundle_order_among_row_problems(engine, tiny_bundle):
+    set_cell(tiny_bundle, "calendars.csv", 4, "end_date", "2026-06-04")
+    (tiny_bundle / "terms.csv").unlink()
+    set_cell(tiny_bundle, "enrollments.csv", 4, "service_type", "full")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "calendars.csv:4: end_date: 2026-06-04 is before start_date 2026-08-24 "
+        "(the calendar ends before it starts)",
+        "terms.csv: missing required file",
+        "enrollments.csv:4: service_type: 'full' is not one of primary, partial, special_ed",
+    ]
+
+
+# -- a bad row must not make other files' references to it look wrong -----------------------------
+def test_bad_cell_does_not_make_the_rows_id_unknown_to_other_files(engine, tiny_bundle):
+    # S1 is on line 2 of students.csv with a bad birth date; household_members.csv and
+    # enrollments.csv name S1, which is in the bundle: only the date is a problem.
+    set_cell(tiny_bundle, "students.csv", 2, "birth_date", "2026-02-30")
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "students.csv:2: birth_date: '2026-02-30' is not a date (YYYY-MM-DD)",
+    ]
+
+
+def test_missing_column_does_not_make_the_files_ids_unknown_to_other_files(engine, tiny_bundle):
+    # students.csv lacks student_number but still lists S1, S2 and S3 under student_id.
+    rows = read_csv(tiny_bundle, "students.csv")
+    write_csv(tiny_bundle, "students.csv", [[r[0]] + r[2:] for r in rows])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "students.csv:1: missing column 'student_number'",
+    ]
