@@ -104,6 +104,7 @@ class BundleChecker:
     def _check_file(self, reader: BundleFileReader, progress) -> None:
         spec = reader.spec
         positions = key_positions(spec)
+        required_key = [i for i in positions if spec.columns[i].required]
         keys: set[str] = set()
         duplicates: list[tuple[int, str]] = []
         refs = [(i, c) for i, c in enumerate(spec.columns) if c.references]
@@ -112,8 +113,7 @@ class BundleChecker:
         count = 0
         for line, row, valid in reader.checked_rows():
             count += 1
-            if positions and all(row[i] is not None or not spec.columns[i].required
-                                 for i in positions):
+            if positions and None not in [row[i] for i in required_key]:
                 key = row_key(spec, row, positions)
                 if key in keys:
                     duplicates.append((line, key))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .format import FILES_BY_NAME, BundleFile, BundleProblem
-from .values import CellError, parse_cell
+from .values import CellError, cell_parser
 
 csv.field_size_limit(1 << 24)
 
@@ -120,28 +120,39 @@ class BundleFileReader:
         spec = self.spec
         header: Header | None = None
         columns = spec.columns
+        parsers = [cell_parser(c) for c in columns]
         for line, record in self.records():
             if header is None:
                 header = self.read_header(record)
                 self.problems.extend(header.problems)
+                # The usual case, every column present: one comprehension per row.
+                cells = list(enumerate(zip(parsers, header.positions)))
+                complete = header.usable and None not in header.positions
+                parsers_at = list(zip(parsers, header.positions))
                 continue
             if not record:
                 continue  # a blank line
             if len(record) != len(header.names):
                 self.problem(line, None, f"expected {len(header.names)} cells, found {len(record)}")
                 continue
+            if complete:
+                try:
+                    yield line, tuple([parse(record[at]) for parse, at in parsers_at]), True
+                    continue
+                except CellError:
+                    pass  # read the row again cell by cell, to report every bad cell
             values = []
             valid = header.usable
-            for column, position in zip(columns, header.positions):
+            for i, (parse, position) in cells:
                 if position is None:
                     values.append(None)
                     continue
                 try:
-                    values.append(parse_cell(column, record[position]))
+                    values.append(parse(record[position]))
                 except CellError as exc:
                     values.append(None)
                     valid = False
-                    self.problem(line, column.name, str(exc))
+                    self.problem(line, columns[i].name, str(exc))
             yield line, tuple(values), valid
         if header is None:
             self.problem(1, None, "the file is empty (a header row is required)")

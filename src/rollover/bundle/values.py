@@ -14,22 +14,38 @@ class CellError(ValueError):
     """A cell that does not hold a value of its column's kind; the message names the value."""
 
 
-def parse_cell(column: Column, text: str):
-    """The typed value of one cell: None for an empty cell, else str, int, bool or date."""
-    if text == "":
-        if column.required:
-            raise CellError("a value is required")
-        return None
+def cell_parser(column: Column):
+    """A function from a cell's text to its typed value (None for an empty cell, else str, int,
+    bool or date), made once per column because it runs for every cell of a bundle."""
     kind = column.kind
     if kind == DATE:
-        return parse_date(text)
-    if kind == BOOL:
-        return parse_bool(text)
-    if kind == INT:
-        return parse_int(text)
-    if kind == ENUM and text not in column.choices:
-        raise CellError(f"{text!r} is not one of {', '.join(column.choices)}")
-    return text
+        convert = parse_date
+    elif kind == BOOL:
+        convert = parse_bool
+    elif kind == INT:
+        convert = parse_int
+    elif kind == ENUM:
+        choices = frozenset(column.choices)
+
+        def convert(text: str) -> str:
+            if text not in choices:
+                raise CellError(f"{text!r} is not one of {', '.join(column.choices)}")
+            return text
+    else:
+        convert = None
+
+    if column.required:
+        def parse(text: str):
+            if text == "":
+                raise CellError("a value is required")
+            return convert(text) if convert else text
+    elif convert:
+        def parse(text: str):
+            return convert(text) if text else None
+    else:
+        def parse(text: str):
+            return text or None
+    return parse
 
 
 def parse_date(text: str) -> dt.date:
