@@ -6,11 +6,9 @@ Line numbers count the header as line 1, so the first data row is line 2.
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from rollover.bundle.folder import BundleRefused
 from rollover.errors import RolloverError
@@ -18,38 +16,10 @@ from rollover.services.bundles import import_bundle
 from rollover.store import schema
 from rollover.store.schema import BUNDLE_TABLES
 
-ALREADY = "already exists in the database (import with --replace to replace it)"
+from .bundle_edits import ALREADY, append_row, counts, read_csv, set_cell, write_csv
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def read_csv(bundle: Path, name: str) -> list[list[str]]:
-    with (bundle / name).open(newline="", encoding="utf-8") as f:
-        return list(csv.reader(f))
-
-
-def write_csv(bundle: Path, name: str, rows: list[list[str]]) -> None:
-    with (bundle / name).open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(rows)
-
-
-def set_cell(bundle: Path, name: str, line: int, column: str, value: str) -> None:
-    """Set one cell: `line` counts the header as 1, as the problems do."""
-    rows = read_csv(bundle, name)
-    rows[line - 1][rows[0].index(column)] = value
-    write_csv(bundle, name, rows)
-
-
-def append_row(bundle: Path, name: str, row: list[str]) -> int:
-    """Add a row at the end of a file; the line it lands on."""
-    rows = read_csv(bundle, name) + [row]
-    write_csv(bundle, name, rows)
-    return len(rows)
-
-
-def counts(engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in BUNDLE_TABLES}
 
 
 def assert_nothing_written(engine) -> None:

@@ -7,23 +7,20 @@ followed by one `rollover: ...` summary line.
 
 from __future__ import annotations
 
-import csv
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from rollover.store import schema
 from rollover.store.schema import BUNDLE_TABLES
 
-# `python -m rollover` when the package has a __main__, else the installed console script.
-ROLLOVER = ([sys.executable, "-m", "rollover"] if importlib.util.find_spec("rollover.__main__")
-            else [str(Path(sys.executable).with_name("rollover"))])
-ALREADY = "already exists in the database (import with --replace to replace it)"
+from .bundle_edits import ALREADY, counts, read_csv, set_cell, write_csv
+
+ROLLOVER = [sys.executable, "-m", "rollover"]
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -36,29 +33,6 @@ def rollover(*args: str, cwd: Path, env: dict[str, str] | None = None):
 
 def import_cli(db_url: str, bundle: Path, *options: str):
     return rollover("import", str(bundle), "--db", db_url, *options, cwd=bundle.parent)
-
-
-def read_csv(bundle: Path, name: str) -> list[list[str]]:
-    with (bundle / name).open(newline="", encoding="utf-8") as f:
-        return list(csv.reader(f))
-
-
-def write_csv(bundle: Path, name: str, rows: list[list[str]]) -> None:
-    with (bundle / name).open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows(rows)
-
-
-def set_cell(bundle: Path, name: str, line: int, column: str, value: str) -> None:
-    """Set one cell: `line` counts the header as 1, as the problems do."""
-    rows = read_csv(bundle, name)
-    rows[line - 1][rows[0].index(column)] = value
-    write_csv(bundle, name, rows)
-
-
-def counts(engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                for t in BUNDLE_TABLES}
 
 
 def assert_nothing_written(engine) -> None:

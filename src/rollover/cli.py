@@ -106,7 +106,7 @@ def export_command(db_url, out_dir: Path):
 
 
 @main.command("demo")
-@click.option("--students", type=click.IntRange(100, 1_000_000), default=2_000, show_default=True,
+@click.option("--students", type=click.IntRange(100, 1_000_000), default=10_000, show_default=True,
               help="Number of students (100 to 1,000,000).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
 @click.option("--bundle", "bundle_dir", type=click.Path(path_type=Path), default=None,
