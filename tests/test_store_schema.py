@@ -21,7 +21,7 @@ def test_first_use_creates_every_table(tmp_path):
     assert not (tmp_path / "new.db").exists()
     engine = open_engine(url)
     tables = set(inspect(engine).get_table_names())
-    assert {f.table for f in FILES} | {"users", "runs", "run_outcomes"} <= tables
+    assert {f.table for f in FILES} | {"users", "runs", "run_rolled", "run_warnings"} <= tables
     assert current_revision(engine) == head_revision()
 
 

@@ -6,7 +6,10 @@ prints its message on standard error and exits with the error's status (2 for ba
 
 from __future__ import annotations
 
+import csv
 import functools
+import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -132,3 +135,118 @@ def demo_command(db_url, students: int, seed: int, bundle_dir: Path | None, repl
                f"enrollments, {summary.elementary_schools} elementary, {summary.middle_schools} "
                f"middle and {summary.high_schools} high schools, school year "
                f"{summary.source_year} with {summary.destination_year} calendars -> {where}")
+
+
+def _user(given: str | None) -> str | None:
+    return given or os.environ.get("ROLLOVER_USER") or os.environ.get("USER")
+
+
+@main.command("forward")
+@click.option("--source-calendar", "source_calendars", multiple=True, metavar="ID",
+              help="A calendar to collect enrollments from (repeat for several).")
+@click.option("--source-year", type=int, metavar="YEAR",
+              help="Every calendar of this school year as a source calendar.")
+@click.option("--source-grade", "source_grades", multiple=True, metavar="CODE",
+              help="A grade to roll (repeat for several; default all).")
+@click.option("--filter", "filter_expression", metavar="EXPR",
+              help='Only students matching, e.g. \'grade in ("08", "09")\', or @FILE of ids.')
+@click.option("--service-type", "service_types", multiple=True,
+              type=click.Choice(["primary", "partial", "special_ed"]),
+              help="Service types to roll (repeat; default primary).")
+@click.option("--source-structure", metavar="NAME", help="Structure name students are in.")
+@click.option("--local-start-status", metavar="CODE", help="Start status of new enrollments.")
+@click.option("--dest-calendar", metavar="ID", help="Roll every student into this calendar.")
+@click.option("--dest-structure", metavar="ID", help="Structure id of the destination calendar.")
+@click.option("--dest-grade", metavar="CODE", help="Grade for promoted students.")
+@click.option("--start-date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="First day of the new enrollments.")
+@click.option("--allow-duplicate-primary", is_flag=True)
+@click.option("--include-last-day-enders", is_flag=True,
+              help="Also roll enrollments ending on the last day of the last term.")
+@click.option("--totals-only", is_flag=True, help="The report shows counts, not names.")
+@click.option("--show-warnings", is_flag=True, help="The report lists students not rolled.")
+@click.option("--test", is_flag=True, help="Run Test: decide and report, write no enrollment.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
+@click.option("--user", metavar="NAME", help="Who runs it (else $ROLLOVER_USER, else $USER).")
+@db_option
+@refusals
+def forward_command(db_url, source_calendars, source_year, source_grades, filter_expression,
+                    service_types, source_structure, local_start_status, dest_calendar,
+                    dest_structure, dest_grade, start_date, allow_duplicate_primary,
+                    include_last_day_enders, totals_only, show_warnings, test, as_json, user):
+    """Roll enrollments forward into next year's calendars (Run, or Run Test with --test)."""
+    from .domain.forward.options import ForwardOptions
+    from .reports.forward import as_json as report_json, as_text
+    from .services.forward import roll_forward, source_calendars_of_year
+
+    engine = open_engine(db_url)
+    calendars = list(source_calendars)
+    if source_year is not None:
+        calendars += source_calendars_of_year(engine, source_year)
+    options = ForwardOptions(
+        source_calendars=tuple(calendars), source_grades=tuple(source_grades),
+        filter=filter_expression, service_types=tuple(service_types) or ("primary",),
+        source_structure=source_structure, local_start_status=local_start_status,
+        dest_calendar=dest_calendar, dest_structure=dest_structure, dest_grade=dest_grade,
+        start_date=start_date.date() if start_date else None,
+        allow_duplicate_primary=allow_duplicate_primary,
+        include_last_day_enders=include_last_day_enders, totals_only=totals_only,
+        show_warnings=show_warnings, test=test)
+    with progress_bar(enabled=not as_json) as report:
+        result = roll_forward(engine, options, user=_user(user), progress=report)
+    if as_json:
+        click.echo(json.dumps(report_json(result)))
+    else:
+        for line in as_text(result, totals_only=totals_only, show_warnings=show_warnings):
+            click.echo(line)
+
+
+@main.command("runs")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@db_option
+@refusals
+def runs_command(db_url, as_json: bool):
+    """Every stored run, newest first."""
+    from .services.runs import list_runs
+
+    runs = list_runs(open_engine(db_url))
+    if as_json:
+        click.echo(json.dumps([{
+            "run_id": r.run_id, "kind": r.kind, "mode": r.mode, "user": r.user_name,
+            "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "status": r.status, "options": r.options, "counts": r.counts} for r in runs]))
+        return
+    if not runs:
+        click.echo("no runs yet")
+    for r in runs:
+        counts = r.counts or {}
+        click.echo(f"{r.run_id}  {r.kind:<8} {r.mode:<4}  {r.started_at:%Y-%m-%d %H:%M}  "
+                   f"{r.user_name or '-':<12} {r.status:<9}  rolled {counts.get('rolled', 0):,}, "
+                   f"not rolled {counts.get('not_rolled', 0):,}")
+
+
+@main.command("report")
+@click.argument("run_id")
+@click.option("--format", "output", type=click.Choice(["text", "csv", "json"]), default="text",
+              show_default=True)
+@click.option("--totals-only", is_flag=True, help="Text: counts, not names.")
+@click.option("--show-warnings", is_flag=True, help="Text: list students not rolled.")
+@db_option
+@refusals
+def report_command(db_url, run_id: str, output: str, totals_only: bool, show_warnings: bool):
+    """Print a stored run again."""
+    from .reports.forward import as_csv_rows, as_json as report_json, as_text
+    from .services.runs import forward_report
+
+    report = forward_report(open_engine(db_url), run_id)
+    if output == "json":
+        click.echo(json.dumps(report_json(report)))
+    elif output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerows(as_csv_rows(report))
+    else:
+        options = report.run.options
+        for line in as_text(report, totals_only=totals_only or options.get("totals_only", False),
+                            show_warnings=show_warnings or options.get("show_warnings", False)):
+            click.echo(line)

@@ -226,15 +226,35 @@ runs = Table(
     Index(None, "kind", "started_at"),
 )
 
-run_outcomes = Table(
-    "run_outcomes", metadata,
+# What a roll forward decided, test or real (RF-25): every new enrollment and every warning.
+run_rolled = Table(
+    "run_rolled", metadata,
     Column("run_id", Key, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
     Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("kind", Text, nullable=False),  # "rolled", "warning", ...
-    Column("student_id", Key),
-    Column("record_id", Key),  # the source record the outcome is about
-    Column("code", Text),
-    Column("detail", JSON, nullable=False),
+    Column("student_id", Key, nullable=False),
+    Column("source_enrollment_id", Key, nullable=False),
+    Column("enrollment_id", Key),  # empty in a test run
+    Column("source_calendar_id", Key, nullable=False),
+    Column("source_grade", Key, nullable=False),
+    Column("calendar_id", Key, nullable=False),
+    Column("structure_id", Key, nullable=False),
+    Column("grade", Key, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("service_type", Text, nullable=False),
+    Column("local_start_status", Key),
+    Column("graduation_cohort", Integer),
+    Column("last_day_ender", Boolean, nullable=False),
+    Column("warnings", Text, nullable=False),  # codes, space-separated
+)
+
+run_warnings = Table(
+    "run_warnings", metadata,
+    Column("run_id", Key, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("student_id", Key, nullable=False),
+    Column("source_enrollment_id", Key, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("message", Text, nullable=False),
 )
 
 # Bundle tables, parents before children: the order of loading, and the reverse of deleting.

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 09:05:19.547015
 """
 
 from alembic import op
@@ -155,16 +154,35 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['student_id'], ['students.student_id'], name=op.f('fk_program_participations_student_id_students')),
     sa.PrimaryKeyConstraint('student_id', 'program_id', 'start_date', name=op.f('pk_program_participations'))
     )
-    op.create_table('run_outcomes',
+    op.create_table('run_rolled',
     sa.Column('run_id', Key, nullable=False),
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('kind', sa.Text(), nullable=False),
-    sa.Column('student_id', Key, nullable=True),
-    sa.Column('record_id', Key, nullable=True),
-    sa.Column('code', sa.Text(), nullable=True),
-    sa.Column('detail', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['run_id'], ['runs.run_id'], name=op.f('fk_run_outcomes_run_id_runs'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('run_id', 'seq', name=op.f('pk_run_outcomes'))
+    sa.Column('student_id', Key, nullable=False),
+    sa.Column('source_enrollment_id', Key, nullable=False),
+    sa.Column('enrollment_id', Key, nullable=True),
+    sa.Column('source_calendar_id', Key, nullable=False),
+    sa.Column('source_grade', Key, nullable=False),
+    sa.Column('calendar_id', Key, nullable=False),
+    sa.Column('structure_id', Key, nullable=False),
+    sa.Column('grade', Key, nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('service_type', sa.Text(), nullable=False),
+    sa.Column('local_start_status', Key, nullable=True),
+    sa.Column('graduation_cohort', sa.Integer(), nullable=True),
+    sa.Column('last_day_ender', sa.Boolean(), nullable=False),
+    sa.Column('warnings', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['runs.run_id'], name=op.f('fk_run_rolled_run_id_runs'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('run_id', 'seq', name=op.f('pk_run_rolled'))
+    )
+    op.create_table('run_warnings',
+    sa.Column('run_id', Key, nullable=False),
+    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('student_id', Key, nullable=False),
+    sa.Column('source_enrollment_id', Key, nullable=False),
+    sa.Column('code', sa.Text(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['runs.run_id'], name=op.f('fk_run_warnings_run_id_runs'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('run_id', 'seq', name=op.f('pk_run_warnings'))
     )
     op.create_table('days',
     sa.Column('calendar_id', Key, nullable=False),
@@ -254,7 +272,8 @@ def downgrade() -> None:
     op.drop_table('grade_levels')
     op.drop_table('structures')
     op.drop_table('days')
-    op.drop_table('run_outcomes')
+    op.drop_table('run_warnings')
+    op.drop_table('run_rolled')
     op.drop_table('program_participations')
     with op.batch_alter_table('household_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_household_members_student_id'))

@@ -1,0 +1,12 @@
+"""The enrollment roll forward (../shared/spec/roll-forward.md), as pure functions.
+
+`plan.plan_forward(snapshot, settings)` decides every candidate enrollment; each rule lives in one
+module, its id in the comment beside it:
+
+- `options.py`   RF-16c, RF-18, RF-26: the run's options, checked and resolved
+- `select.py`    RF-1, RF-2: which enrollments are candidates and which of them roll
+- `place.py`     RF-3 .. RF-16: where a student goes
+- `enroll.py`    RF-17 .. RF-20: what a new enrollment gets
+- `ledger.py`    RF-21, RF-22: duplicates and re-runs
+- `plan.py`      the whole run, MULTIPLE_DESTINATIONS and the totals of RF-25
+"""

@@ -1,0 +1,128 @@
+"""A whole roll forward, decided in memory: every candidate, in a fixed order, through the rules.
+
+The same plan is made for a test run and a real run (RF-24); only the writing differs, and that
+is not done here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from ...progress import Progress, no_progress
+from ..snapshot import Snapshot
+from .enroll import NewEnrollment, new_enrollment
+from .ledger import DestinationLedger
+from .options import OptionError, RunSettings
+from .place import PlacementContext, place
+from .select import is_candidate, rolls
+from .warnings import MULTIPLE_DESTINATIONS
+
+SERVICE_ORDER = {"primary": 0, "special_ed": 1, "partial": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardWarning:
+    student_id: str
+    source_enrollment_id: str
+    code: str
+    message: str
+
+
+@dataclass
+class ForwardPlan:
+    settings: RunSettings
+    rolled: list[NewEnrollment] = field(default_factory=list)
+    warnings: list[ForwardWarning] = field(default_factory=list)
+    not_rolled: int = 0
+
+    def totals(self) -> dict:
+        """RF-25: counts, and new enrollments per destination calendar and grade."""
+        by_destination = Counter((r.calendar_id, r.grade) for r in self.rolled)
+        return {
+            "rolled": len(self.rolled),
+            "not_rolled": self.not_rolled,
+            "by_destination": [{"calendar_id": c, "grade": g, "count": n}
+                               for (c, g), n in sorted(by_destination.items())],
+        }
+
+
+def plan_forward(snapshot: Snapshot, settings: RunSettings,
+                 progress: Progress = no_progress) -> ForwardPlan:
+    """Decide every candidate enrollment; raise OptionError if RF-17 finds no start date."""
+    plan = ForwardPlan(settings)
+    ctx = PlacementContext(snapshot, settings)
+    ledger = DestinationLedger(snapshot.people.destination_enrollments,
+                               settings.options.allow_duplicate_primary)
+    include_last_day = settings.options.include_last_day_enders
+    last_term_ends = {c.calendar_id: c.last_term_ends() for c in settings.source_calendars}
+    students = snapshot.people.students
+    calendars = snapshot.catalog.calendars
+    # A fixed order, so a test run and a real run decide alike: by student, primary first.
+    candidates = sorted(snapshot.candidates, key=lambda e: (
+        e.student_id, SERVICE_ORDER.get(e.service_type, 9), e.start_date, e.enrollment_id))
+    total = len(candidates)
+    done = 0
+    for student_id, enrollments in groupby(candidates, key=lambda e: e.student_id):
+        first_new = len(plan.rolled)
+        for enrollment in enrollments:
+            done += 1
+            if done % 20_000 == 0:
+                progress("deciding", done, total)
+            calendar = calendars[enrollment.calendar_id]
+            if not is_candidate(enrollment, settings, calendar, students.get(student_id)):
+                continue  # RF-1
+            rolling, last_day_ender = rolls(enrollment, calendar, include_last_day,
+                                            last_term_ends[enrollment.calendar_id])
+            if not rolling:
+                continue  # RF-2: dropped enrollments never roll and are not warned about
+            _decide(plan, enrollment, ctx, ledger, last_day_ender)
+        _flag_multiple_destinations(plan, plan.rolled[first_new:])
+    progress("deciding", total, total)
+    _refuse_missing_start_dates(plan)
+    return plan
+
+
+def _decide(plan: ForwardPlan, enrollment, ctx: PlacementContext, ledger: DestinationLedger,
+            last_day_ender: bool) -> None:
+    decision = place(enrollment, ctx)
+    warn = [ForwardWarning(enrollment.student_id, enrollment.enrollment_id, n.code, n.message)
+            for n in decision.notices]
+    created = 0
+    for placement in decision.placements:
+        refusal = ledger.admit(enrollment.student_id, placement.calendar.calendar_id,
+                               enrollment.service_type, enrollment.enrollment_id)
+        if refusal is not None:
+            warn.append(ForwardWarning(enrollment.student_id, enrollment.enrollment_id,
+                                       refusal.code, refusal.message))
+            continue
+        plan.rolled.append(new_enrollment(enrollment, placement, ctx.settings, last_day_ender))
+        created += 1
+    plan.warnings.extend(warn)
+    if warn and not created:
+        plan.not_rolled += 1
+
+
+def _flag_multiple_destinations(plan: ForwardPlan, new: list[NewEnrollment]) -> None:
+    """MULTIPLE_DESTINATIONS: on every new enrollment of a student who gets more than one."""
+    if len(new) < 2:
+        return
+    calendars = ", ".join(n.calendar_id for n in new)
+    for entry in new:
+        entry.warnings.append(MULTIPLE_DESTINATIONS)
+    for source in dict.fromkeys(n.source_enrollment_id for n in new):
+        plan.warnings.append(ForwardWarning(
+            new[0].student_id, source, MULTIPLE_DESTINATIONS,
+            f"rolled into {len(new)} calendars ({calendars}); keep one in the clean-up"))
+
+
+def _refuse_missing_start_dates(plan: ForwardPlan) -> None:
+    """RF-17: a destination calendar with neither days nor terms, and no start date override,
+    refuses the whole run before anything is written."""
+    missing = sorted({r.calendar_id for r in plan.rolled if r.start_date is None})
+    if missing:
+        raise OptionError(f"destination calendar{'s' if len(missing) > 1 else ''} "
+                          f"{', '.join(repr(c) for c in missing)} "
+                          f"{'have' if len(missing) > 1 else 'has'} neither instructional "
+                          "days nor terms; give a start date (--start-date)")

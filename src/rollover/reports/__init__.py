@@ -1,0 +1,1 @@
+"""Reports of runs as data, text and CSV: no printing, the entry points write them out."""

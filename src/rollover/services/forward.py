@@ -1,0 +1,74 @@
+"""The enrollment roll forward as a service: lock, load, decide, write (or not), record.
+
+`roll_forward` is what `rollover forward`, and later the web page and the year-end process, call.
+A test run and a real run go through the same code; the test run skips only the writing of the
+new enrollments (RF-24).  A real run writes its enrollments and its run record in one
+transaction, so a failure or a kill leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ..domain.filter import FilterError, parse_filter, student_id_list_filter
+from ..domain.forward.options import ForwardOptions, OptionError, resolve
+from ..domain.forward.plan import plan_forward
+from ..progress import Progress, no_progress
+from ..reports.forward import ForwardReport
+from ..store.locks import exclusive
+from ..domain.runs import RunRecord
+from ..store.runs import new_run_id, write_new_enrollments, write_run
+from ..store.snapshot import load_catalog, load_snapshot
+
+BUSY = "Enrollment roll forward is already in process"
+
+
+def compile_filter(expression: str | None, base: Path | None = None):
+    """The ad hoc filter: an expression, or `@FILE` with one student id a line."""
+    if expression is None:
+        return None
+    try:
+        if expression.startswith("@"):
+            path = (base or Path.cwd()) / expression[1:]
+            try:
+                content = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise OptionError(f"cannot read filter file {expression[1:]!r}: {exc}") from None
+            return student_id_list_filter(content, expression[1:])
+        return parse_filter(expression)
+    except FilterError as exc:
+        raise OptionError(str(exc)) from None
+
+
+def source_calendars_of_year(engine: Engine, year: int) -> list[str]:
+    """Every calendar of a school year, for a district-wide roll forward."""
+    with engine.connect() as conn:
+        ids = [c.calendar_id for c in load_catalog(conn).calendars_of_year(year)]
+    if not ids:
+        raise OptionError(f"no calendar in school year {year}")
+    return sorted(ids)
+
+
+def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = None,
+                 progress: Progress = no_progress) -> ForwardReport:
+    """Run (or, with options.test, test) one roll forward; the report of what it decided."""
+    student_filter = compile_filter(options.filter)
+    started = dt.datetime.now(dt.timezone.utc)
+    with exclusive(engine, "forward", BUSY), engine.begin() as conn:  # RF-23
+        catalog = load_catalog(conn)
+        settings = resolve(options, catalog, student_filter)  # RF-26: before any work
+        snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],
+                                 settings.destination_year, settings.service_types, progress)
+        plan = plan_forward(snapshot, settings, progress)
+        mode = "test" if options.test else "run"
+        run_id = new_run_id("forward", started)
+        if not options.test:
+            write_new_enrollments(conn, run_id, plan.rolled)
+        record = RunRecord(run_id=run_id, kind="forward", mode=mode, user_name=user,
+                           started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
+                           status="completed", options=options.as_dict(), counts=plan.totals())
+        write_run(conn, record, plan.rolled, plan.warnings)
+    return ForwardReport(record, plan.rolled, plan.warnings, snapshot.people.students, catalog)

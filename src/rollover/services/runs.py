@@ -1,0 +1,49 @@
+"""Stored runs: the list of them (`rollover runs`) and one again (`rollover report`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select, union
+
+from ..domain.forward.enroll import NewEnrollment
+from ..domain.forward.plan import ForwardWarning
+from ..domain.people import Student
+from ..domain.runs import RunRecord
+from ..errors import RolloverError
+from ..reports.forward import ForwardReport
+from ..store import runs as stored
+from ..store.schema import run_rolled, run_warnings, students
+from ..store.snapshot import load_catalog
+
+
+def list_runs(engine: Engine) -> list[RunRecord]:
+    with engine.connect() as conn:
+        return stored.list_runs(conn)
+
+
+def forward_report(engine: Engine, run_id: str) -> ForwardReport:
+    """A stored roll forward run as the same report it printed when it ran."""
+    with engine.connect() as conn:
+        record = stored.get_run(conn, run_id)
+        if record is None:
+            raise RolloverError(f"unknown run {run_id!r} (see `rollover runs`)")
+        if record.kind != "forward":
+            raise RolloverError(f"run {run_id!r} is a {record.kind} run, not a roll forward")
+        rolled = [NewEnrollment(
+            student_id=r.student_id, source_enrollment_id=r.source_enrollment_id,
+            source_calendar_id=r.source_calendar_id, source_grade=r.source_grade,
+            calendar_id=r.calendar_id, school_id="", structure_id=r.structure_id, grade=r.grade,
+            start_date=r.start_date, service_type=r.service_type,
+            local_start_status=r.local_start_status, graduation_cohort=r.graduation_cohort,
+            last_day_ender=bool(r.last_day_ender), rule="",
+            warnings=r.warnings.split() if r.warnings else [], enrollment_id=r.enrollment_id)
+            for r in stored.stored_rolled(conn, run_id)]
+        warnings = [ForwardWarning(w.student_id, w.source_enrollment_id, w.code, w.message)
+                    for w in stored.stored_warnings(conn, run_id)]
+        involved = union(
+            select(run_rolled.c.student_id).where(run_rolled.c.run_id == run_id),
+            select(run_warnings.c.student_id).where(run_warnings.c.run_id == run_id))
+        s = students.c
+        people = {row[0]: Student(*row) for row in conn.execute(
+            select(*(s[name] for name in Student.__slots__))
+            .where(s.student_id.in_(select(involved.subquery()))))}
+        return ForwardReport(record, rolled, warnings, people, load_catalog(conn))

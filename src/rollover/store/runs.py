@@ -1,0 +1,71 @@
+"""Stored runs (RF-25): the run record, and what a roll forward decided, written in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import Connection, select
+
+from ..domain.forward.enroll import NewEnrollment
+from ..domain.forward.plan import ForwardWarning
+from ..domain.runs import RunRecord
+from .bulk import insert_rows
+from .schema import enrollments, run_rolled, run_warnings, runs
+
+ROLLED_COLUMNS = [c.name for c in run_rolled.columns]
+WARNING_COLUMNS = [c.name for c in run_warnings.columns]
+NEW_ENROLLMENT_COLUMNS = ["enrollment_id", "student_id", "calendar_id", "structure_id", "grade",
+                          "service_type", "start_date", "local_start_status",
+                          "graduation_cohort", "rolled_from"]
+
+
+def new_run_id(kind: str, now: dt.datetime) -> str:
+    """Sortable by time, unique across hosts: e.g. forward-20261122T093012-3f9a1c."""
+    return f"{kind}-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def write_new_enrollments(conn: Connection, run_id: str, rolled: list[NewEnrollment]) -> None:
+    """Give each new enrollment its id and insert them all, in bulk."""
+    for seq, entry in enumerate(rolled, start=1):
+        entry.enrollment_id = f"{run_id}-{seq:07d}"
+    insert_rows(conn, enrollments, NEW_ENROLLMENT_COLUMNS, (
+        (r.enrollment_id, r.student_id, r.calendar_id, r.structure_id, r.grade, r.service_type,
+         r.start_date, r.local_start_status, r.graduation_cohort, r.source_enrollment_id)
+        for r in rolled))
+
+
+def write_run(conn: Connection, record: RunRecord, rolled: list[NewEnrollment],
+              warnings: list[ForwardWarning]) -> None:
+    conn.execute(runs.insert().values(**record.__dict__))
+    insert_rows(conn, run_rolled, ROLLED_COLUMNS, (
+        (record.run_id, seq, r.student_id, r.source_enrollment_id, r.enrollment_id,
+         r.source_calendar_id, r.source_grade, r.calendar_id, r.structure_id, r.grade,
+         r.start_date, r.service_type, r.local_start_status, r.graduation_cohort,
+         r.last_day_ender, " ".join(r.warnings))
+        for seq, r in enumerate(rolled, start=1)))
+    insert_rows(conn, run_warnings, WARNING_COLUMNS, (
+        (record.run_id, seq, w.student_id, w.source_enrollment_id, w.code, w.message)
+        for seq, w in enumerate(warnings, start=1)))
+
+
+def list_runs(conn: Connection) -> list[RunRecord]:
+    """Every stored run, newest first."""
+    rows = conn.execute(select(runs).order_by(runs.c.started_at.desc(), runs.c.run_id.desc()))
+    return [RunRecord(**row._mapping) for row in rows]
+
+
+def get_run(conn: Connection, run_id: str) -> RunRecord | None:
+    row = conn.execute(select(runs).where(runs.c.run_id == run_id)).first()
+    return None if row is None else RunRecord(**row._mapping)
+
+
+def stored_rolled(conn: Connection, run_id: str):
+    """The new enrollments a stored run decided, in their order (rows of run_rolled)."""
+    return conn.execution_options(stream_results=True, yield_per=10_000).execute(
+        select(run_rolled).where(run_rolled.c.run_id == run_id).order_by(run_rolled.c.seq))
+
+
+def stored_warnings(conn: Connection, run_id: str):
+    return conn.execution_options(stream_results=True, yield_per=10_000).execute(
+        select(run_warnings).where(run_warnings.c.run_id == run_id).order_by(run_warnings.c.seq))

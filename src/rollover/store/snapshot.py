@@ -1,0 +1,85 @@
+"""Loading the roll forward's snapshot in bulk: a few whole-table or whole-year queries, only the
+columns the rules read, no per-student round trips.  `domain/assemble.py` builds the objects."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, and_, func, select
+
+from ..bundle.format import FILES_BY_TABLE
+from ..domain.assemble import build_boundaries, build_catalog, build_enrollments, build_people
+from ..domain.snapshot import Catalog, Snapshot
+from ..progress import Progress, no_progress
+from .schema import (
+    assignment_overrides, boundaries, calendars, days, district, enrollments, grade_levels,
+    household_members, households, local_start_statuses, program_participations, programs,
+    schools, structures, students, terms,
+)
+
+STREAM = {"stream_results": True, "yield_per": 10_000}
+
+
+def _bundle_columns(table):
+    """The table's columns in its bundle file's order."""
+    return [table.c[name] for name in FILES_BY_TABLE[table.name].column_names]
+
+
+def load_catalog(conn: Connection) -> Catalog:
+    """Settings, schools, every calendar with its structures, grades, terms and first
+    instructional day, start statuses and continuous programs (small: whole tables)."""
+    def rows(table):
+        return conn.execute(select(*_bundle_columns(table)))
+
+    d = days.c
+    return build_catalog(
+        district=conn.execute(select(*_bundle_columns(district))).first(),
+        schools=rows(schools), calendars=rows(calendars), structures=rows(structures),
+        grade_levels=rows(grade_levels), terms=rows(terms),
+        first_instructional_days=conn.execute(
+            select(d.calendar_id, func.min(d.date)).where(d.instructional.is_(True))
+            .group_by(d.calendar_id)),
+        start_statuses=rows(local_start_statuses),
+        continuous_programs=conn.execute(
+            select(programs.c.program_id).where(programs.c.continuous.is_(True))).scalars())
+
+
+def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, destination_year: int,
+                  service_types, progress: Progress = no_progress) -> Snapshot:
+    """The source calendars' enrollments of the chosen service types, and everything about
+    their students that the rules read."""
+    e = enrollments.c
+    in_sources = and_(e.calendar_id.in_(list(source_calendar_ids)),
+                      e.service_type.in_(list(service_types)))
+    their_students = select(e.student_id).where(in_sources).scalar_subquery()
+
+    def stream(query):
+        return conn.execution_options(**STREAM).execute(query)
+
+    progress("loading", 0, 3)
+    candidates = build_enrollments(stream(select(*_bundle_columns(enrollments)).where(in_sources)))
+    progress("loading", 1, 3)
+    s, m, h = students.c, household_members.c, households.c
+    p, o, c = program_participations.c, assignment_overrides.c, calendars.c
+    people = build_people(
+        students=stream(select(*_bundle_columns(students)).where(
+            s.student_id.in_(their_students))),
+        primary_addresses=stream(
+            select(m.student_id, h.number, h.street, h.city, h.zip)
+            .join_from(household_members, households, m.household_id == h.household_id)
+            .where(m.primary.is_(True), m.student_id.in_(their_students))
+            .order_by(m.student_id, m.household_id)),
+        participations=stream(
+            select(p.student_id, p.program_id, p.start_date, p.end_date)
+            .where(p.program_id.in_(list(catalog.continuous_programs)),
+                   p.student_id.in_(their_students))),
+        overrides=conn.execute(
+            select(o.student_id, o.school_id, o.program_id)
+            .where(o.school_year == destination_year, o.student_id.in_(their_students))),
+        destination_enrollments=stream(
+            select(e.student_id, e.calendar_id, e.service_type)
+            .join_from(enrollments, calendars, e.calendar_id == c.calendar_id)
+            .where(c.school_year == destination_year, e.student_id.in_(their_students))))
+    progress("loading", 2, 3)
+    rows = build_boundaries(conn.execute(select(*_bundle_columns(boundaries))
+                                         .order_by(boundaries.c.boundary_key)))
+    progress("loading", 3, 3)
+    return Snapshot(catalog, people, rows, candidates)
