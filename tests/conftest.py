@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from rollover.services.bundles import import_bundle
 from rollover.store.database import open_engine
 from rollover.store.schema import metadata
 
@@ -80,3 +81,35 @@ def tiny_bundle(tmp_path) -> Path:
     target = tmp_path / "tiny"
     shutil.copytree(BUNDLES / "tiny", target)
     return target
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def forward(request, tmp_path):
+    """Run a roll forward of a `tests.districts.District`: `forward(district, **options)`.
+
+    "memory" decides purely (no database); "sqlite" and "postgresql" import the district as a
+    bundle into a fresh store and run the service, so a rule test proves the rule three ways.
+    The result has `.rolled` (new enrollments) and `.warnings`, in decision order.
+    """
+    from rollover.services.forward import roll_forward
+
+    if request.param == "memory":
+        yield lambda district, **options: district.plan(**options)
+        return
+    url = request.getfixturevalue("db_url") if request.param == "postgresql" else None
+    if request.param == "postgresql" and url is None:
+        pytest.skip("no PostgreSQL server")
+    url = url or f"sqlite:///{tmp_path / 'forward.db'}"
+    engines = []
+
+    def run(district, **options):
+        engine = open_engine(url)
+        engines.append(engine)
+        if not engines[1:]:
+            import_bundle(engine, district.write_bundle(tmp_path / "bundle"))
+        options.setdefault("test", True)
+        return roll_forward(engine, district.options(**options))
+
+    yield run
+    for engine in engines:
+        engine.dispose()
