@@ -58,6 +58,11 @@ def db_url(request, tmp_path, postgres_url):
         url = f"sqlite:///{tmp_path / 'rollover.db'}"
         open_engine(url).dispose()
         return url
+    return emptied_postgres(postgres_url)
+
+
+def emptied_postgres(postgres_url: str | None) -> str:
+    """The session's PostgreSQL database, migrated and emptied; skips when there is none."""
     if postgres_url is None:
         pytest.skip("no PostgreSQL server (set CI to make this a failure)")
     engine = open_engine(postgres_url)
@@ -84,7 +89,7 @@ def tiny_bundle(tmp_path) -> Path:
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def forward(request, tmp_path):
+def forward(request, tmp_path, postgres_url):
     """Run a roll forward of a `tests.districts.District`: `forward(district, **options)`.
 
     "memory" decides purely (no database); "sqlite" and "postgresql" import the district as a
@@ -96,10 +101,8 @@ def forward(request, tmp_path):
     if request.param == "memory":
         yield lambda district, **options: district.plan(**options)
         return
-    url = request.getfixturevalue("db_url") if request.param == "postgresql" else None
-    if request.param == "postgresql" and url is None:
-        pytest.skip("no PostgreSQL server")
-    url = url or f"sqlite:///{tmp_path / 'forward.db'}"
+    url = (emptied_postgres(postgres_url) if request.param == "postgresql"
+           else f"sqlite:///{tmp_path / 'forward.db'}")
     engines = []
 
     def run(district, **options):
