@@ -28,7 +28,7 @@ def read_rows(conn: Connection, table: Table, columns: Sequence[str],
     """Every row of a table as tuples, streamed with a server-side cursor, in key order."""
     order = order_by if order_by is not None else [c.name for c in table.primary_key.columns]
     query = select(*(table.c[name] for name in columns)).order_by(*(table.c[n] for n in order))
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(query)
+    result = conn.execute(query, execution_options={"stream_results": True, "yield_per": batch})
     for partition in result.partitions():
         yield from partition
 

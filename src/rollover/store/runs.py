@@ -15,6 +15,7 @@ from .schema import enrollments, run_rolled, run_warnings, runs
 
 ROLLED_COLUMNS = [c.name for c in run_rolled.columns]
 WARNING_COLUMNS = [c.name for c in run_warnings.columns]
+STREAM = {"stream_results": True, "yield_per": 10_000}
 NEW_ENROLLMENT_COLUMNS = ["enrollment_id", "student_id", "calendar_id", "structure_id", "grade",
                           "service_type", "start_date", "local_start_status",
                           "graduation_cohort", "rolled_from"]
@@ -62,10 +63,12 @@ def get_run(conn: Connection, run_id: str) -> RunRecord | None:
 
 def stored_rolled(conn: Connection, run_id: str):
     """The new enrollments a stored run decided, in their order (rows of run_rolled)."""
-    return conn.execution_options(stream_results=True, yield_per=10_000).execute(
-        select(run_rolled).where(run_rolled.c.run_id == run_id).order_by(run_rolled.c.seq))
+    return conn.execute(
+        select(run_rolled).where(run_rolled.c.run_id == run_id).order_by(run_rolled.c.seq),
+        execution_options=STREAM)
 
 
 def stored_warnings(conn: Connection, run_id: str):
-    return conn.execution_options(stream_results=True, yield_per=10_000).execute(
-        select(run_warnings).where(run_warnings.c.run_id == run_id).order_by(run_warnings.c.seq))
+    return conn.execute(
+        select(run_warnings).where(run_warnings.c.run_id == run_id).order_by(run_warnings.c.seq),
+        execution_options=STREAM)

@@ -52,7 +52,7 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     their_students = select(e.student_id).where(in_sources).scalar_subquery()
 
     def stream(query):
-        return conn.execution_options(**STREAM).execute(query)
+        return conn.execute(query, execution_options=STREAM)
 
     progress("loading", 0, 3)
     candidates = build_enrollments(stream(select(*_bundle_columns(enrollments)).where(in_sources)))
