@@ -73,8 +73,10 @@ def place(enrollment: Enrollment, ctx: PlacementContext) -> Decision:
     explicit_grade = (enrollment.next_grade if by_next_fields else
                       settings.destination_grade if action == PROMOTE else None)
 
-    # RF-3: an ungraded level never rolls by itself.
-    if level.sequence == 0 and not by_next_fields and not (
+    # RF-3: an ungraded level never rolls by itself, unless the enrollment names its next
+    # calendar (RF-6; with a destination calendar, RF-7 then says NEXT_CALENDAR_SET) or a
+    # destination calendar and grade are given.
+    if level.sequence == 0 and not enrollment.next_calendar_id and not (
             settings.destination_calendar and settings.destination_grade):
         return _only(ZERO_SEQUENCE, f"grade {level.grade!r} has sequence 0 and is not rolled "
                                     "automatically")
@@ -153,6 +155,7 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
     decision = Decision()
     student_id = enrollment.student_id
     addresses = ctx.addresses(student_id)
+    dropped_same_school = False
 
     # RF-8: the same school, a structure of the same name offering the target sequence.
     same_school = [(c, s) for c in ctx.destinations_by_school.get(source.school_id, [])
@@ -171,12 +174,17 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
             grade = destination.grade_with_sequence(target)
             return Decision([Placement(calendar, destination, grade, "RF-8")])
         # RF-15 / RF-16a: outside the boundary with no override: try RF-9 and RF-10.
+        dropped_same_school = True
         decision.notices.append(Notice(OUT_OF_BOUNDARY, f"lives outside the boundary of school "
                                                         f"{source.school_id!r} and has no "
                                                         "override for it"))
 
-    # RF-9: a continuous program places by its own boundaries.
-    programs = _continuous_programs(student_id, source, ctx)
+    # RF-9: a continuous program places by its own boundaries, when the school does not offer
+    # the target sequence next year (or its own destination was just dropped, RF-15/RF-16a).
+    school_offers = any(c.offers(target)
+                        for c in ctx.destinations_by_school.get(source.school_id, []))
+    programs = [] if school_offers and not dropped_same_school else _continuous_programs(
+        student_id, source, ctx)
     if programs:
         schools = [school for program in programs
                    for school in _boundary_schools(addresses, target, ctx, program)]
