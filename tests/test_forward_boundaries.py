@@ -170,6 +170,20 @@ def test_rf15_same_school_outside_the_boundary_and_no_boundary_school_is_not_rol
     assert "NO_DESTINATION" in codes(result, "S1")
 
 
+def test_rf15_same_school_outside_the_boundary_then_the_continuous_program_decides(forward):
+    """Dropped from HSA (OUT_OF_BOUNDARY), S1 is placed by RF-9: the program boundary (HSC)
+    wins over the school boundary (HSB) of the same street."""
+    d = two_high_schools(restrict_to_boundaries=True)
+    d.school("HSC")
+    d.calendar("HSC28", "HSC", 2028, ["11"])
+    d.program("P", continuous=True)
+    d.boundary("HSC", "Oak St", program="P")
+    d.participation("S1", "P")
+    result = forward(d)
+    assert rolled(result) == [("S1", "HSC28", "11")]
+    assert codes(result, "S1") == ["OUT_OF_BOUNDARY"]
+
+
 def test_rf15_override_for_the_school_and_destination_year_admits(forward):
     d = two_high_schools(restrict_to_boundaries=True)
     d.override("S1", "HSA", year=2028)

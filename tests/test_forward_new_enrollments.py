@@ -20,7 +20,7 @@ from rollover.services.bundles import import_bundle
 from rollover.services.forward import roll_forward
 from rollover.store.schema import enrollments, run_rolled, run_warnings, runs
 
-from .districts import District, first_day, last_day, rolled
+from .districts import District, first_day, last_day
 
 
 def sophomore(**settings) -> District:
@@ -110,7 +110,8 @@ def test_rf17_refused_through_the_command_line_exit_2_naming_the_calendar(db_url
     env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
     result = subprocess.run(
         [sys.executable, "-m", "rollover", "--db", db_url, "forward", "--source-calendar",
-         "HSA27", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+         "HSA27", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        check=False)
     assert result.returncode == 2, result.stderr
     assert "HSA28" in result.stderr
     assert "Traceback" not in result.stderr
@@ -170,7 +171,7 @@ def test_rf18_required_no_default_uses_the_first_in_code_order_over_active_and_i
 
 def test_rf18_required_no_default_code_order_is_string_order_of_codes(forward):
     d = with_statuses(("b", False, True), ("B", False, True), ("a", False, True), required=True)
-    assert start_statuses(forward(d)) == [sorted(["b", "B", "a"])[0]]
+    assert start_statuses(forward(d)) == [min(["b", "B", "a"])]
 
 
 def test_rf18_not_required_and_none_given_is_empty_even_if_the_old_enrollment_had_one(

@@ -70,17 +70,18 @@ def validation_store(db_url, tmp_path):
 def forward_cli(db_url: str, cwd: Path, *args: str):
     env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
     return subprocess.run([sys.executable, "-m", "rollover", "--db", db_url, "forward", *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def assert_refused(store, args: list[str], *named: str) -> str:
-    """Run `forward` with args (a real run, and again as a test run): exit 2, every `named`
-    string on stderr, nothing written.  The stderr of the real run."""
+    """Run `forward` with args (a real run, and again as a test run with --json): exit 2, every
+    `named` string on stderr, nothing on stdout, nothing written.  The stderr of the real run."""
     db_url, engine, cwd = store
     before = stored(engine)
     assert before["runs"] == 0
     messages = []
-    for extra in ([], ["--test"], ["--json"]):
+    for extra in ([], ["--test", "--json"]):
         result = forward_cli(db_url, cwd, *args, *extra)
         assert result.returncode == 2, (args, result.returncode, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr
@@ -145,6 +146,14 @@ def test_rf26_destination_structure_given_by_name_is_refused(store):
                    "'Main'")
 
 
+@pytest.mark.parametrize("option, value", [("--dest-structure", "HSB28-Main"),
+                                           ("--dest-grade", "11")])
+def test_rf26_destination_structure_or_grade_without_a_destination_calendar(store, option,
+                                                                             value):
+    stderr = assert_refused(store, [*SOURCE, option, value], value)
+    assert "--dest-calendar" in stderr or "destination calendar" in stderr
+
+
 def test_rf26_unknown_destination_calendar(store):
     assert_refused(store, [*SOURCE, "--dest-calendar", "NOPE28", "--dest-structure",
                            "HSB28-Main"], "NOPE28")
@@ -182,7 +191,7 @@ def test_rf26_bad_service_type(store):
 def test_rf26_filter_with_an_unknown_field(store):
     stderr = assert_refused(store, [*SOURCE, "--filter", 'grade == "10" and shoe_size > 3'],
                             "shoe_size")
-    assert "position 17" in stderr
+    assert "position 19" in stderr
 
 
 def test_rf26_filter_with_a_syntax_error(store):
@@ -230,7 +239,7 @@ def test_rf16c_destination_grade_requiring_assignment_refused_with_validation(va
 
 
 def test_rf16c_grade_not_requiring_assignment_may_be_chosen_with_validation(validation_store):
-    db_url, engine, cwd = validation_store
+    db_url, _engine, cwd = validation_store
     result = forward_cli(db_url, cwd, *SOURCE, "--dest-calendar", "HSB28", "--dest-structure",
                          "HSB28-Main", "--dest-grade", "10", "--test", "--json")
     assert result.returncode == 0, result.stderr

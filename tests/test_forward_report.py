@@ -33,8 +33,11 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def district() -> District:
     """Ann 09 -> 10; Bob 08 at MS -> 09 at HS (feeder, cohort 2031); Cat a last-day ender
-    10 -> 11; Dan graduates (11 is the highest grade next year); Eve dropped (never rolls)."""
+    10 -> 11; Dan graduates (11 is the highest grade next year); Eve dropped (never rolls);
+    Fay 08 at MS has two households, in the boundaries of HS and HX: two new enrollments,
+    flagged MULTIPLE_DESTINATIONS."""
     d = District()
+    d.status("A1")
     d.school("HS", name="Hill High")
     d.school("MS", next_school="HS", name="Mill Middle")
     d.calendar("MS27", "MS", 2027, ["08"])
@@ -50,6 +53,14 @@ def district() -> District:
     d.enroll("E4", "S4", "HS27", "11")
     d.student("S5", "Eddy", "Eve", number="1005")
     d.enroll("E5", "S5", "HS27", "10", end=last_day(2027).replace(month=3))
+    d.school("HX", name="Harbor High")
+    d.calendar("HX28", "HX", 2028, ["09"])
+    d.boundary("HS", "Oak St")
+    d.boundary("HX", "Elm St")
+    d.student("S6", "Fox", "Fay", number="1006")
+    d.household("H6A", 4, "Elm St", "S6")
+    d.household("H6B", 8, "Oak St", "S6")
+    d.enroll("E6", "S6", "MS27", "08")
     return d
 
 
@@ -67,7 +78,8 @@ def store(db_url, tmp_path):
 def rollover(db_url: str, *args: str, cwd: Path | None = None):
     env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
     return subprocess.run([sys.executable, "-m", "rollover", "--db", db_url, *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def ok(result) -> str:
@@ -142,8 +154,12 @@ EXPECTED_ROLLED = [
     ("S1", "E1", "HS28", "HS28-Main", "10", "2027-08-24", "primary", None, None, False, ()),
     ("S2", "E2", "HS28", "HS28-Main", "09", "2027-08-24", "primary", None, 2031, False, ()),
     ("S3", "E3", "HS28", "HS28-Main", "11", "2027-08-24", "primary", None, None, True, ()),
+    ("S6", "E6", "HS28", "HS28-Main", "09", "2027-08-24", "primary", None, 2031, False,
+     ("MULTIPLE_DESTINATIONS",)),
+    ("S6", "E6", "HX28", "HX28-Main", "09", "2027-08-24", "primary", None, 2031, False,
+     ("MULTIPLE_DESTINATIONS",)),
 ]
-EXPECTED_WARNINGS = [("S4", "E4", "GRADUATING")]
+EXPECTED_WARNINGS = [("S4", "E4", "GRADUATING"), ("S6", "E6", "MULTIPLE_DESTINATIONS")]
 
 
 def test_rf25_forward_json_test_run_is_one_object_of_the_contract(store):
@@ -151,10 +167,11 @@ def test_rf25_forward_json_test_run_is_one_object_of_the_contract(store):
     check_contract(obj, "test")
     assert outcome(obj) == (EXPECTED_ROLLED, EXPECTED_WARNINGS)
     assert obj["totals"] == {
-        "rolled": 3, "not_rolled": 1,
-        "by_destination": [{"calendar_id": "HS28", "grade": "09", "count": 1},
+        "rolled": 5, "not_rolled": 1,
+        "by_destination": [{"calendar_id": "HS28", "grade": "09", "count": 2},
                            {"calendar_id": "HS28", "grade": "10", "count": 1},
-                           {"calendar_id": "HS28", "grade": "11", "count": 1}]}
+                           {"calendar_id": "HS28", "grade": "11", "count": 1},
+                           {"calendar_id": "HX28", "grade": "09", "count": 1}]}
 
 
 def test_rf25_forward_json_real_run_gives_stored_enrollment_ids(store):
@@ -166,7 +183,7 @@ def test_rf25_forward_json_real_run_gives_stored_enrollment_ids(store):
         e = enrollments.c
         with engine.connect() as conn:
             stored = dict(conn.execute(select(e.enrollment_id, e.rolled_from)
-                                       .where(e.calendar_id == "HS28")).all())
+                                       .where(e.calendar_id.in_(["HS28", "HX28"]))).all())
     finally:
         engine.dispose()
     assert stored == {r["enrollment_id"]: r["source_enrollment_id"] for r in obj["rolled"]}
@@ -199,7 +216,16 @@ def test_rf25_text_lists_names_and_student_numbers_without_totals_only(store):
     for last, first, number in ROLLED_PEOPLE:
         line = line_of(text, last)
         assert first in line and number in line
-    assert "HS28" in text
+    # Source school/calendar/grade -> destination school/calendar/structure/grade, start date.
+    ann = line_of(text, "Able")
+    for part in ("Hill High", "HS27", "09", "HS28", "HS28-Main", "10", "2027-08-24"):
+        assert part in ann, (part, ann)
+    assert ann.index("HS27") < ann.index("HS28")
+    bob = line_of(text, "Baker")
+    assert "Mill Middle" in bob and bob.index("Mill Middle") < bob.index("Hill High")
+    fay = [line for line in text.splitlines() if "Fox, Fay" in line]
+    assert len(fay) == 2 and all("1006" in line for line in fay)
+    assert_totals_by_destination(text)
     # Without --show-warnings the graduate is not listed.
     assert "Dunn" not in text and "GRADUATING" not in text
     assert "Eddy" not in text
@@ -215,10 +241,19 @@ def test_rf25_text_marks_last_day_enders_with_an_asterisk(store):
 
 def test_rf25_text_with_totals_only_shows_counts_not_names(store):
     text = forward_text(store, "--test", "--totals-only")
-    for last, first, number in ROLLED_PEOPLE:
+    for last, first, number in [*ROLLED_PEOPLE, ("Fox", "Fay", "1006")]:
         assert last not in text and first not in text and number not in text
-    assert "HS28" in text
-    assert re.search(r"\b3\b", text)  # three rolled
+    assert "HS28" in text and "HX28" in text
+    assert re.search(r"\b5\b", text)  # five new enrollments
+    assert_totals_by_destination(text)
+
+
+def assert_totals_by_destination(text: str) -> None:
+    """One line per destination calendar and grade, with its count."""
+    for calendar, grade, count in (("HS28", "09", 2), ("HS28", "10", 1), ("HS28", "11", 1),
+                                   ("HX28", "09", 1)):
+        assert any(re.search(rf"\b{calendar}\b.*\b{grade}\b.*\b{count}\b", line)
+                   for line in text.splitlines()), (calendar, grade, count, text)
     assert "Dunn" not in text and "GRADUATING" not in text
 
 
@@ -265,7 +300,10 @@ def test_rf25_stored_run_records_who_when_options_and_counts(store):
 
 @pytest.mark.parametrize("mode", ["test", "run"])
 def test_rf25_report_json_is_the_object_the_run_printed(store, mode):
-    printed = forward_json(store, *(["--test"] if mode == "test" else []))
+    printed = forward_json(store, "--local-start-status", "A1",
+                           *(["--test"] if mode == "test" else []))
+    assert {r["local_start_status"] for r in printed["rolled"]} == {"A1"}
+    assert ["MULTIPLE_DESTINATIONS"] in [r["warnings"] for r in printed["rolled"]]
     again = json.loads(ok(rollover(store, "report", printed["run_id"], "--format", "json")))
     assert again == printed
 
@@ -276,7 +314,7 @@ def test_rf25_report_csv_has_a_header_and_one_row_per_rolled_entry_and_warning(s
     rows = list(csv.reader(io.StringIO(out)))
     header, body = rows[0], rows[1:]
     assert "student_id" in header
-    assert len(body) == len(printed["rolled"]) + len(printed["warnings"]) == 4
+    assert len(body) == len(printed["rolled"]) + len(printed["warnings"]) == 7
     column = header.index("student_id")
     assert sorted(row[column] for row in body) == sorted(
         [r["student_id"] for r in printed["rolled"]]

@@ -96,6 +96,9 @@ class FilterError(RolloverError, ValueError):
             return []
         return [self.expression, " " * (self.position - 1) + "^"]
 
+    def details(self) -> list[str]:
+        return [f"  {line}" for line in self.pointer()]
+
 
 class StudentFilter:
     """A compiled filter: `matches(record)` for a mapping of field name -> str/int/date/None.

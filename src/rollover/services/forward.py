@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ..domain.filter import FilterError, parse_filter, student_id_list_filter
+from ..domain.filter import parse_filter, student_id_list_filter
 from ..domain.forward.options import ForwardOptions, OptionError, resolve
 from ..domain.forward.plan import plan_forward
 from ..progress import Progress, no_progress
@@ -30,17 +30,14 @@ def compile_filter(expression: str | None, base: Path | None = None):
     """The ad hoc filter: an expression, or `@FILE` with one student id a line."""
     if expression is None:
         return None
+    if not expression.startswith("@"):
+        return parse_filter(expression)  # a FilterError names the problem and its position
+    path = (base or Path.cwd()) / expression[1:]
     try:
-        if expression.startswith("@"):
-            path = (base or Path.cwd()) / expression[1:]
-            try:
-                content = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise OptionError(f"cannot read filter file {expression[1:]!r}: {exc}") from None
-            return student_id_list_filter(content, expression[1:])
-        return parse_filter(expression)
-    except FilterError as exc:
-        raise OptionError(str(exc)) from None
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OptionError(f"cannot read filter file {expression[1:]!r}: {exc}") from None
+    return student_id_list_filter(content, expression[1:])
 
 
 def source_calendars_of_year(engine: Engine, year: int) -> list[str]:
