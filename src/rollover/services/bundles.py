@@ -15,6 +15,7 @@ from ..bundle.writer import BundleWriter
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store.bulk import insert_rows, read_rows
+from ..store.database import writing
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
 
@@ -33,7 +34,7 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
     """
     folder = Path(folder)
     present, problems = bundle_files(folder)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         # Checked and loaded in one transaction, so what was checked is what is written to.
         checker = BundleChecker(folder, StoreFacts(conn), replace=replace, progress=progress)
         check = checker.run(present)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -70,9 +71,25 @@ def _create(url) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_settings)
         # pysqlite's own transaction handling would not BEGIN before SELECTs; let SQLAlchemy do it
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', '')}".strip())
+
+
+@contextmanager
+def writing(engine: Engine):
+    """A transaction that reads and then writes: on SQLite it takes the write lock at once
+    (BEGIN IMMEDIATE), so a writer that commits between our reads and our writes cannot make
+    us fail half-way; elsewhere an ordinary transaction."""
+    with engine.connect() as conn:
+        if is_sqlite(engine):
+            conn.execution_options(sqlite_begin="IMMEDIATE")
+        with conn.begin():
+            yield conn
 
 
 def _sqlite_settings(dbapi_connection, _record) -> None:
