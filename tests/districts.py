@@ -227,3 +227,14 @@ def rolled(plan: ForwardPlan) -> list[tuple[str, str, str]]:
 def warned(plan: ForwardPlan) -> list[tuple[str, str]]:
     """(student, warning code) of every warning, in plan order."""
     return [(w.student_id, w.code) for w in plan.warnings]
+
+
+def placed(result) -> list[tuple[str, str, str, str]]:
+    """(student, calendar, structure id, grade) of every new enrollment, in decision order."""
+    return [(r.student_id, r.calendar_id, r.structure_id, r.grade) for r in result.rolled]
+
+
+def nothing_else(result, rolled_count: int, not_rolled: int = 0) -> None:
+    """The run created exactly `rolled_count` enrollments and left `not_rolled` unrolled."""
+    assert result.totals["rolled"] == rolled_count
+    assert result.totals["not_rolled"] == not_rolled

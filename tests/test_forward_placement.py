@@ -11,33 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .districts import District, last_day, rolled, warned
+from .districts import District, last_day, nothing_else, placed, rolled, warned
 
 HIGH = ["09", "10", "11", "12"]
 MIDDLE = ["06", "07", "08"]
 MULTIPLE = "MULTIPLE_DESTINATIONS"
 
 
-def placed(result) -> list[tuple[str, str, str, str]]:
-    """(student, calendar, structure id, grade) of every new enrollment, in decision order."""
-    return [(r.student_id, r.calendar_id, r.structure_id, r.grade) for r in result.rolled]
-
-
 def flags(result) -> list[list[str]]:
     """The warnings carried by each new enrollment (MULTIPLE_DESTINATIONS)."""
     return [list(r.warnings) for r in result.rolled]
-
-
-def totals(result) -> dict:
-    """The run's counts: a method on the in-memory plan, a property on a stored run's report."""
-    counts = result.totals
-    return counts() if callable(counts) else counts
-
-
-def nothing_else(result, rolled_count: int, not_rolled: int = 0) -> None:
-    counts = totals(result)
-    assert counts["rolled"] == rolled_count
-    assert counts["not_rolled"] == not_rolled
 
 
 def school(d: District, school_id: str, grades=HIGH, *, next_school: str | None = None,

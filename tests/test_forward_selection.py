@@ -10,26 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .districts import District, first_day, last_day, rolled, warned
+from .districts import District, first_day, last_day, nothing_else, placed, rolled, warned
 
 HIGH = ["09", "10", "11", "12"]
-
-
-def placed(result) -> list[tuple[str, str, str, str]]:
-    """(student, calendar, structure id, grade) of every new enrollment, in decision order."""
-    return [(r.student_id, r.calendar_id, r.structure_id, r.grade) for r in result.rolled]
-
-
-def totals(result) -> dict:
-    """The run's counts: a method on the in-memory plan, a property on a stored run's report."""
-    counts = result.totals
-    return counts() if callable(counts) else counts
-
-
-def nothing_else(result, rolled_count: int, not_rolled: int = 0) -> None:
-    counts = totals(result)
-    assert counts["rolled"] == rolled_count
-    assert counts["not_rolled"] == not_rolled
 
 
 def high_school(d: District, school: str = "HSA", grades=HIGH, **calendar) -> None:

@@ -68,6 +68,6 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
             write_new_enrollments(conn, run_id, plan.rolled)
         record = RunRecord(run_id=run_id, kind="forward", mode=mode, user_name=user,
                            started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
-                           status="completed", options=options.as_dict(), counts=plan.totals())
+                           status="completed", options=options.as_dict(), counts=plan.totals)
         write_run(conn, record, plan.rolled, plan.warnings)
     return ForwardReport(record, plan.rolled, plan.warnings, snapshot.people.students, catalog)

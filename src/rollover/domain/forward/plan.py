@@ -37,6 +37,7 @@ class ForwardPlan:
     warnings: list[ForwardWarning] = field(default_factory=list)
     not_rolled: int = 0
 
+    @property
     def totals(self) -> dict:
         """RF-25: counts, and new enrollments per destination calendar and grade."""
         by_destination = Counter((r.calendar_id, r.grade) for r in self.rolled)
