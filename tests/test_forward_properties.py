@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 
 from rollover.services.bundles import import_bundle
 from rollover.services.forward import roll_forward
@@ -72,7 +72,8 @@ class Case:
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing example
         rows = {table: rows for table, rows in self.district.rows.items() if rows}
-        return f"Case(options={self.options!r}, other_options={self.other_options!r}, rows={rows!r})"
+        return (f"Case(options={self.options!r}, other_options={self.other_options!r}, "
+                f"rows={rows!r})")
 
 
 def one_in(n: int, draw) -> bool:
@@ -407,9 +408,10 @@ def test_rf24_test_run_equals_real_run(store):
     check()
 
 
-def two_stored_primaries() -> Case:
-    """A student who already has primary enrollments in two destination calendars and whose
-    source enrollment rolls into a third: DUPLICATE_PRIMARY names one of the two."""
+def two_stored_primaries(first: str, second: str) -> Case:
+    """A student who already has primary enrollments in two destination calendars (`first`,
+    `second`: enrollments P1, P2) and whose source enrollment rolls into a third (RF-8):
+    DUPLICATE_PRIMARY names one of the two."""
     d = District()
     for school in ("A", "B", "C"):
         d.school(school)
@@ -418,23 +420,24 @@ def two_stored_primaries() -> Case:
         d.calendar(f"{school}28", school, DESTINATION, ["02"])
     d.student("S1")
     d.enroll("E1", "S1", "A27", "01")
-    d.enroll("P1", "S1", "B28", "02")
-    d.enroll("P2", "S1", "C28", "02")
+    d.enroll("P1", "S1", first, "02")
+    d.enroll("P2", "S1", second, "02")
     options = {"service_types": ("primary",), "include_last_day_enders": False,
                "allow_duplicate_primary": False}
     return Case(d, options, options)
 
 
 def store_again_in_reverse_order(engine) -> None:
-    """The same enrollments stored again, in the reverse physical order: the data is the same
-    (a table has no row order), only where the rows lie has changed, as after updates, a VACUUM
-    FULL or a dump and restore."""
+    """The same enrollments stored again in the reverse physical order, then ANALYZE: the data
+    is the same (a table has no row order), only where the rows lie and what the query planner
+    knows have changed, as after ordinary updates and an autovacuum between two runs."""
     with engine.begin() as conn:
         rows = [dict(row._mapping) for row in conn.execute(
             select(enrollments).order_by(enrollments.c.enrollment_id.desc()))]
         conn.execute(delete(enrollments))
         if rows:
             conn.execute(insert(enrollments), rows)
+        conn.execute(text("ANALYZE"))
 
 
 def test_rf24_test_run_equals_real_run_whatever_the_row_order(store):
@@ -442,7 +445,8 @@ def test_rf24_test_run_equals_real_run_whatever_the_row_order(store):
     then the real run, decide the same new enrollments and the same warnings."""
 
     @examples(store)
-    @example(case=two_stored_primaries())
+    @example(case=two_stored_primaries("B28", "C28"))
+    @example(case=two_stored_primaries("C28", "B28"))
     @given(case=districts())
     def check(case: Case):
         with store() as engine:
@@ -461,6 +465,8 @@ def test_rf24_plan_in_memory_equals_store_test_run(store):
     decide alike: the two ways of building the snapshot agree."""
 
     @examples(store)
+    @example(case=two_stored_primaries("B28", "C28"))
+    @example(case=two_stored_primaries("C28", "B28"))
     @given(case=districts())
     def check(case: Case):
         plan = case.district.plan(**case.options)
@@ -470,7 +476,7 @@ def test_rf24_plan_in_memory_equals_store_test_run(store):
         assert entries(test) == entries(plan)
         assert [r.rule for r in test.rolled] == [r.rule for r in plan.rolled]
         assert warnings_of(test) == warnings_of(plan)
-        assert test.totals == plan.totals()
+        assert test.totals == plan.totals
 
     check()
 
@@ -546,7 +552,7 @@ def test_rf22_no_new_primary_beside_an_existing_one(store):
 
 
 # -- RF-2 and RF-4, on the in-memory plan (proved equal to the store's runs above) -----------------
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=districts())
 def test_rf2_dropped_enrollments_never_roll(case: Case):
     """An ended enrollment rolls only when it ends on the last day of the last term of a term
@@ -573,7 +579,7 @@ def test_rf2_dropped_enrollments_never_roll(case: Case):
     assert warned == [], "a dropped enrollment was warned about"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=districts())
 def test_rf4_new_grade_has_the_target_sequence(case: Case):
     """Promoted (or no end action): sequence + 1; retained: the same; demoted: − 1; unless the

@@ -14,7 +14,7 @@ from ..bundle.reader import BundleFileReader
 from ..bundle.writer import BundleWriter
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
-from ..store.bulk import insert_rows, read_rows
+from ..store.bulk import insert_rows, read_rows, refresh_statistics
 from ..store.database import writing
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
@@ -49,6 +49,7 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
                                                                            total))
             load_rows(conn, spec, rows, replace=replace)
             loaded += reader.size
+        refresh_statistics(conn, [metadata.tables[spec.table] for spec in present])
     return ImportResult(rows=check.rows)
 
 

@@ -11,6 +11,7 @@ from ..bundle.writer import BundleWriter
 from ..demo import DemoSummary, generate
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
+from ..store.bulk import refresh_statistics
 from ..store.schema import BUNDLE_TABLES
 from .bundles import load_rows
 from .district import district_is_empty
@@ -51,7 +52,9 @@ def load_demo(engine: Engine, *, students: int, seed: int = 1, replace: bool = F
                                     "use --replace to replace it with the demo district")
             for table in reversed(BUNDLE_TABLES):
                 conn.execute(delete(table))
-        return _generate(_StoreSink(conn), students, seed, progress)
+        summary = _generate(_StoreSink(conn), students, seed, progress)
+        refresh_statistics(conn, BUNDLE_TABLES)
+        return summary
 
 
 def _generate(sink, students: int, seed: int, progress: Progress) -> DemoSummary:

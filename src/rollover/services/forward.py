@@ -18,8 +18,7 @@ from ..domain.forward.options import ForwardOptions, OptionError, resolve
 from ..domain.forward.plan import plan_forward
 from ..progress import Progress, no_progress
 from ..reports.forward import ForwardReport
-from ..store.database import writing
-from ..store.locks import exclusive
+from ..store.locks import exclusive_transaction
 from ..domain.runs import RunRecord
 from ..store.runs import new_run_id, write_new_enrollments, write_run
 from ..store.snapshot import load_catalog, load_snapshot
@@ -55,8 +54,7 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
     """Run (or, with options.test, test) one roll forward; the report of what it decided."""
     student_filter = compile_filter(options.filter)
     started = dt.datetime.now(dt.timezone.utc)
-    transaction = engine.begin() if options.test else writing(engine)
-    with exclusive(engine, "forward", BUSY), transaction as conn:  # RF-23
+    with exclusive_transaction(engine, "forward", BUSY, write=not options.test) as conn:  # RF-23
         catalog = load_catalog(conn)
         settings = resolve(options, catalog, student_filter)  # RF-26: before any work
         snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],

@@ -1,9 +1,17 @@
 """One at a time across processes and hosts (RF-23, YE-18), and nothing left behind by the dead.
 
-PostgreSQL: a session advisory lock, held by a connection of its own for the whole run.  The
-server drops it when that connection ends; TCP keepalives make a lost machine's connection end
-within about 10 seconds.  SQLite: an exclusive `flock` on a file beside the database, which the
-kernel releases when the process holding it dies.  Neither ever waits: a second caller is refused.
+`exclusive_transaction` yields a transaction that only one caller at a time can hold:
+
+- PostgreSQL: a transaction-level advisory lock taken by the transaction itself, so it lasts
+  exactly as long as the work: the server releases it when that transaction commits or aborts,
+  never while a dying client's COMMIT is still under way.  The server checks every second that
+  the client is still there and aborts the transaction of one that is gone; TCP keepalives make
+  a lost machine count as gone within about 10 seconds.
+- SQLite: an exclusive `flock` on a file beside the database, taken before the transaction and
+  released after it ends; the kernel releases it when the process holding it dies, and SQLite's
+  journal undoes an unfinished transaction.
+
+Neither ever waits: a second caller is refused at once.
 """
 
 from __future__ import annotations
@@ -14,9 +22,10 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from ..errors import RolloverError
+from .database import writing
 
 _MEMORY_LOCKS: dict[str, threading.Lock] = {}
 
@@ -28,40 +37,36 @@ class AlreadyRunning(RolloverError):
 
 
 @contextmanager
-def exclusive(engine: Engine, name: str, busy_message: str):
-    """Hold the named lock for the block, or raise AlreadyRunning(busy_message) at once."""
+def exclusive_transaction(engine: Engine, name: str, busy_message: str, *, write: bool = True):
+    """A transaction (taking SQLite's write lock at once when `write`) that holds the named
+    lock; raise AlreadyRunning(busy_message) at once when another caller holds it."""
+    transaction = writing(engine) if write else engine.begin()
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine, name, busy_message):
-            yield
+        with transaction as conn:
+            _advisory_lock(conn, name, busy_message)
+            yield conn
     else:
-        with _file_lock(engine, name, busy_message):
-            yield
+        with _file_lock(engine, name, busy_message), transaction as conn:
+            yield conn
 
 
 def _lock_key(name: str) -> int:
-    # A stable signed 64-bit key for pg_try_advisory_lock, the same on every host.
+    # A stable signed 64-bit key for the advisory lock, the same on every host.
     return int.from_bytes(hashlib.sha256(f"rollover:{name}".encode()).digest()[:8], "big",
                           signed=True)
 
 
-@contextmanager
-def _advisory_lock(engine: Engine, name: str, busy_message: str):
-    conn = engine.connect()
-    try:
-        conn.execute(text("SET tcp_keepalives_idle = 3; SET tcp_keepalives_interval = 2; "
-                          "SET tcp_keepalives_count = 3"))
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:key)"),
-                           {"key": _lock_key(name)}).scalar()
-        conn.commit()
-        if not got:
-            raise AlreadyRunning(busy_message)
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _lock_key(name)})
-            conn.commit()
-    finally:
-        conn.close()
+def _advisory_lock(conn: Connection, name: str, busy_message: str) -> None:
+    # If this client dies, the server must end the transaction (and so free the lock) even
+    # while it waits inside COMMIT: it checks the client every second (PostgreSQL 14+), and
+    # keepalives turn a vanished machine into a closed connection.
+    conn.execute(text("SET tcp_keepalives_idle = 3; SET tcp_keepalives_interval = 2; "
+                      "SET tcp_keepalives_count = 3"))
+    if conn.dialect.server_version_info >= (14,):
+        conn.execute(text("SET client_connection_check_interval = 1000"))
+    if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                        {"key": _lock_key(name)}).scalar():
+        raise AlreadyRunning(busy_message)
 
 
 @contextmanager
@@ -76,8 +81,7 @@ def _file_lock(engine: Engine, name: str, busy_message: str):
         finally:
             lock.release()
         return
-    path = Path(f"{database}.{name}.lock")
-    with path.open("a+") as handle:
+    with Path(f"{database}.{name}.lock").open("a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -29,7 +29,8 @@ class DestinationLedger:
         # (RF-10, RF-11) are all created, but another source enrollment of the same student
         # rolled earlier in this run counts as already there.
         if service_type == "primary" and not self._allow_duplicate_primary:
-            primary = next((c for c, s in before if s == "primary"), None) or next(
+            # The lowest calendar id is named, so the message does not depend on row order.
+            primary = min((c for c, s in before if s == "primary"), default=None) or next(
                 (c for c, s, source in this_run
                  if s == "primary" and source != source_enrollment_id), None)
             if primary is not None:
