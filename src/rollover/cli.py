@@ -7,72 +7,15 @@ prints its message on standard error and exits with the error's status (2 for ba
 from __future__ import annotations
 
 import csv
-import functools
 import json
-import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from .errors import RolloverError
+from .cli_support import acting_user, db_option, progress_bar, refusals
 from .services import bundles
 from .store.database import URL_VARIABLE, open_engine
-
-err_console = Console(stderr=True)
-
-
-def db_option(command):
-    """`--db URL` on every command (it may also be given before the command name)."""
-
-    @click.option("--db", "db_url", metavar="URL", default=None,
-                  help=f"Database URL (else ${URL_VARIABLE}, else sqlite:///rollover.db).")
-    @click.pass_context
-    @functools.wraps(command)
-    def wrapper(ctx, db_url, **kwargs):
-        url = db_url or ctx.find_root().params.get("db_url")
-        return command(url, **kwargs)
-
-    return wrapper
-
-
-def refusals(command):
-    """Turn a RolloverError into its message on standard error and its exit status."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except RolloverError as exc:
-            for line in exc.details():
-                click.echo(line, err=True)
-            click.echo(f"rollover: {exc}", err=True)
-            sys.exit(exc.exit_status)
-
-    return wrapper
-
-
-@contextmanager
-def progress_bar(enabled: bool = True):
-    """A progress callback: a Rich bar on a terminal, silent otherwise."""
-    if not (enabled and err_console.is_terminal):
-        yield lambda label, done, total: None
-        return
-    columns = (TextColumn("{task.description:<10}"), BarColumn(), TaskProgressColumn(),
-               TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        tasks: dict[str, int] = {}
-
-        def report(label: str, done: int, total: int) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=total or None)
-            bar.update(tasks[label], completed=done, total=total or None)
-
-        yield report
-
 
 @click.group()
 @click.option("--db", "db_url", metavar="URL", default=None,
@@ -137,10 +80,6 @@ def demo_command(db_url, students: int, seed: int, bundle_dir: Path | None, repl
                f"{summary.source_year} with {summary.destination_year} calendars -> {where}")
 
 
-def _user(given: str | None) -> str | None:
-    return given or os.environ.get("ROLLOVER_USER") or os.environ.get("USER")
-
-
 @main.command("forward")
 @click.option("--source-calendar", "source_calendars", multiple=True, metavar="ID",
               help="A calendar to collect enrollments from (repeat for several).")
@@ -193,7 +132,7 @@ def forward_command(db_url, source_calendars, source_year, source_grades, filter
         include_last_day_enders=include_last_day_enders, totals_only=totals_only,
         show_warnings=show_warnings, test=test)
     with progress_bar(enabled=not as_json) as report:
-        result = roll_forward(engine, options, user=_user(user), progress=report)
+        result = roll_forward(engine, options, user=acting_user(user), progress=report)
     if as_json:
         click.echo(json.dumps(report_json(result)))
     else:
@@ -250,3 +189,12 @@ def report_command(db_url, run_id: str, output: str, totals_only: bool, show_war
         for line in as_text(report, totals_only=totals_only or options.get("totals_only", False),
                             show_warnings=show_warnings or options.get("show_warnings", False)):
             click.echo(line)
+
+
+# The commands around the roll forward (YE-1, YE-10, YE-15), each in a module of its own.
+from .commands import calendars, check, end_batch  # noqa: E402  (they import cli_support)
+
+main.add_command(check.check_command)
+main.add_command(calendars.calendars_group)
+main.add_command(end_batch.end_batch_command)
+main.add_command(end_batch.cleanup_command)

@@ -17,3 +17,4 @@ class RunRecord:
     status: str
     options: dict
     counts: dict
+    report: dict | None = None

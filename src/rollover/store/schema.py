@@ -223,6 +223,8 @@ runs = Table(
     Column("status", Text, nullable=False),
     Column("options", JSON, nullable=False),
     Column("counts", JSON, nullable=False),
+    # The whole report of a run whose outcomes have no table of their own (check, end batch...).
+    Column("report", JSON),
     Index(None, "kind", "started_at"),
 )
 

@@ -59,6 +59,7 @@ def upgrade() -> None:
     sa.Column('status', sa.Text(), nullable=False),
     sa.Column('options', sa.JSON(), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('report', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('run_id', name=op.f('pk_runs'))
     )
     with op.batch_alter_table('runs', schema=None) as batch_op:
