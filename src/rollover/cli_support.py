@@ -11,7 +11,14 @@ from contextlib import contextmanager
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from sqlalchemy.exc import DBAPIError
 
 from .errors import RolloverError
 from .store.database import URL_VARIABLE
@@ -45,6 +52,11 @@ def refusals(command):
                 click.echo(line, err=True)
             click.echo(f"rollover: {exc}", err=True)
             sys.exit(exc.exit_status)
+        except DBAPIError as exc:
+            # Nothing was committed (every write is one transaction); say what the database said.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            click.echo(f"rollover: database error: {reason}", err=True)
+            sys.exit(1)
 
     return wrapper
 

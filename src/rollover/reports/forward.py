@@ -11,6 +11,7 @@ from ..domain.people import Student
 from ..domain.snapshot import Catalog
 from ..domain.runs import RunRecord
 
+SHOWN_CALENDARS = 8
 CSV_HEADER = ["kind", "student_id", "student_number", "last_name", "first_name",
               "source_enrollment_id", "enrollment_id", "source_calendar_id", "source_grade",
               "calendar_id", "structure_id", "grade", "start_date", "service_type",
@@ -62,7 +63,10 @@ def as_text(report: ForwardReport, *, totals_only: bool, show_warnings: bool) ->
     title = "Run Test" if run.mode == "test" else "Run"
     who = f" by {run.user_name}" if run.user_name else ""
     yield f"Enrollment roll forward {title} {run.run_id}{who}, {run.started_at:%Y-%m-%d %H:%M}"
-    yield f"Source calendars: {', '.join(run.options.get('source_calendars', []))}"
+    sources = run.options.get("source_calendars", [])
+    shown = ", ".join(sources[:SHOWN_CALENDARS])
+    more = f" and {len(sources) - SHOWN_CALENDARS:,} more" if len(sources) > SHOWN_CALENDARS else ""
+    yield f"Source calendars ({len(sources):,}): {shown}{more}"
     if not totals_only:
         yield ""
         yield "Rolled:"
