@@ -1,0 +1,199 @@
+"""The clean-up after the end batch (YE-15): which rolled next-year enrollments of a calendar are
+removed, and why every other rolled one is kept.  Pure decisions from in-memory rows.
+
+A next-year enrollment of the clean-up calendar is removed when all of these hold:
+
+1. it was rolled (`rolled_from` set) and has no end date of its own (one ended by hand is kept);
+2. its source enrollment has since ended before the last day of its last term, "the last term"
+   being the latest term end among all term schedules of the source enrollment's calendar (a
+   calendar without terms: its end date);
+3. no enrollment was rolled from it in turn;
+4. the student has no other active enrollment (no end date) in the clean-up calendar's school
+   year.  The one being removed does not count, and neither does another rolled enrollment
+   whose own source ended before its last term: it is a leftover of the same kind, not a
+   re-enrolment (a student rolled into two calendars, RF-10, and withdrawn in March has both
+   removed, one calendar at a time).
+
+Only enrollments whose student and next-year enrollment pass `--filter` are considered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .calendars import Calendar
+from .end_batch import EndBatchRefused
+from .forward.select import filter_record
+from .people import Enrollment, Student
+from .snapshot import Catalog
+
+
+@dataclass(frozen=True)
+class CleanupOptions:
+    calendar_id: str
+    filter: str | None = None  # an expression, or "@FILE" with student ids
+    test: bool = False
+
+    def as_dict(self) -> dict:
+        return {"calendar_id": self.calendar_id, "filter": self.filter, "test": self.test}
+
+
+def resolve_cleanup(options: CleanupOptions, catalog: Catalog) -> Calendar:
+    calendar = catalog.calendars.get(options.calendar_id)
+    if calendar is None:
+        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}")
+    return calendar
+
+
+@dataclass(frozen=True, slots=True)
+class CleanupEntry:
+    enrollment_id: str
+    student_id: str
+    rolled_from: str
+    reason: str
+
+
+@dataclass
+class CleanupPlan:
+    calendar: Calendar
+    removed: list[CleanupEntry] = field(default_factory=list)
+    kept: list[CleanupEntry] = field(default_factory=list)
+    not_rolled: int = 0  # enrollments of the calendar (passing the filter) with no rolled_from
+
+    @property
+    def totals(self) -> dict:
+        return {"removed": len(self.removed), "kept": len(self.kept),
+                "not_rolled": self.not_rolled}
+
+
+def last_term_end(calendar: Calendar) -> dt.date:
+    """The last day of the last term: the latest term end among all term schedules of every
+    structure of the calendar; a calendar without terms ends on its end date."""
+    return max(calendar.last_term_ends(), default=calendar.end_date)
+
+
+def ended_early(source: Enrollment | None, catalog: Catalog) -> bool:
+    """The source enrollment ended before the last day of its calendar's last term."""
+    if source is None or source.end_date is None:
+        return False
+    calendar = catalog.calendars.get(source.calendar_id)
+    return calendar is not None and source.end_date < last_term_end(calendar)
+
+
+def plan_cleanup(catalog: Catalog, calendar: Calendar, enrollments: Iterable[Enrollment],
+                 students: dict[str, Student], active_in_year: Iterable[Enrollment],
+                 sources: dict[str, Enrollment], rolled_on: dict[str, list[str]],
+                 student_filter=None) -> CleanupPlan:
+    """Decide every enrollment of the clean-up calendar.
+
+    `enrollments`: every enrollment of the calendar.  `active_in_year`: the enrollments with no
+    end date, in any calendar of the calendar's school year, of those students.  `sources`: the
+    enrollments these were rolled from, by id.  `rolled_on`: enrollment id -> ids of the
+    enrollments rolled from it (only the calendar's enrollments need be keys).
+    """
+    year = calendar.school_year
+    plan = CleanupPlan(calendar)
+    active: dict[str, list[Enrollment]] = {}
+    for other in active_in_year:
+        active.setdefault(other.student_id, []).append(other)
+
+    def leftover(enrollment: Enrollment) -> bool:
+        return (enrollment.rolled_from is not None
+                and ended_early(sources.get(enrollment.rolled_from), catalog))
+
+    considered = []
+    for enrollment in enrollments:
+        if enrollment.calendar_id != calendar.calendar_id:
+            continue
+        if student_filter is not None and not student_filter.matches(
+                filter_record(enrollment, students.get(enrollment.student_id), calendar)):
+            continue
+        considered.append(enrollment)
+    considered.sort(key=lambda e: (e.student_id, e.enrollment_id))
+
+    for enrollment in considered:
+        if enrollment.rolled_from is None:
+            plan.not_rolled += 1
+            continue
+        reason, remove = _decide(enrollment, sources.get(enrollment.rolled_from), catalog, year,
+                                 active.get(enrollment.student_id, ()), leftover,
+                                 rolled_on.get(enrollment.enrollment_id, ()))
+        entry = CleanupEntry(enrollment.enrollment_id, enrollment.student_id,
+                             enrollment.rolled_from, reason)
+        (plan.removed if remove else plan.kept).append(entry)
+    return plan
+
+
+def _decide(enrollment: Enrollment, source: Enrollment | None, catalog: Catalog, year: int,
+            active: Iterable[Enrollment], leftover, rolled_on) -> tuple[str, bool]:
+    if enrollment.end_date is not None:
+        return ((f"next-year enrollment already ended ({enrollment.end_date.isoformat()}): "
+                 "changed by hand, left alone"), False)
+    if source is None:
+        return f"source enrollment {enrollment.rolled_from} not found", False
+    if source.end_date is None:
+        return f"source not ended ({source.enrollment_id} has no end date)", False
+    source_calendar = catalog.calendars.get(source.calendar_id)
+    if source_calendar is None:  # pragma: no cover - the schema's foreign key forbids it
+        return f"source calendar {source.calendar_id} not found", False
+    last = last_term_end(source_calendar)
+    ended = source.end_date.isoformat()
+    if source.end_date == last:
+        return f"source ended on the last day of its last term ({ended})", False
+    if source.end_date > last:
+        return ((f"source ended {ended}, after the last day of its last term "
+                 f"({last.isoformat()})"), False)
+    if rolled_on:
+        return ((f"enrollment {', '.join(sorted(rolled_on))} was rolled from it; "
+                 "clean that up first"), False)
+    others = sorted(o.enrollment_id for o in active
+                    if o.enrollment_id != enrollment.enrollment_id and not leftover(o))
+    if others:
+        return (f"student has another active enrollment in {year} ({', '.join(others)})",
+                False)
+    return ((f"source ended {ended}, before the last day of its last term "
+             f"({last.isoformat()}), and no other active enrollment in {year}"), True)
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+def report_object(plan: CleanupPlan, mode: str) -> dict:
+    """The `cleanup --json` object without its run_id (what the run record stores)."""
+    def entries(rows):
+        return [{"enrollment_id": r.enrollment_id, "student_id": r.student_id,
+                 "rolled_from": r.rolled_from, "reason": r.reason} for r in rows]
+
+    return {"mode": mode, "calendar_id": plan.calendar.calendar_id,
+            "removed": entries(plan.removed), "kept": entries(plan.kept),
+            "totals": plan.totals}
+
+
+def report_text(report: dict, run_id: str, students: dict[str, Student] | None = None
+                ) -> Iterator[str]:
+    """A readable report of a clean-up JSON object (stored or just made)."""
+    students = students or {}
+    test = report["mode"] == "test"
+    yield (f"Clean-up {'Run Test' if test else 'Run'} {run_id}: calendar "
+           f"{report['calendar_id']}")
+    for title, rows in (("Removed", report["removed"]), ("Kept", report["kept"])):
+        yield ""
+        yield f"{title}:"
+        for r in rows:
+            yield (f"  {r['enrollment_id']}  {_who(students, r['student_id'])}  rolled from "
+                   f"{r['rolled_from']}: {r['reason']}")
+        if not rows:
+            yield "  (none)"
+    totals = report["totals"]
+    yield ""
+    yield (f"Total: {totals['removed']:,} removed, {totals['kept']:,} kept, "
+           f"{totals['not_rolled']:,} not rolled (untouched)"
+           + ("; test run, no enrollment was removed" if test else ""))
+
+
+def _who(students: dict[str, Student], student_id: str) -> str:
+    student = students.get(student_id)
+    if student is None:
+        return student_id
+    return f"{student_id} {student.last_name}, {student.first_name}"

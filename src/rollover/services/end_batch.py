@@ -1,0 +1,169 @@
+"""Ending the old year (YE-15) as services: the end batch and the clean-up.
+
+`end_batch` and `cleanup` are what `rollover end-batch` and `rollover cleanup` (and later the
+web page and the year-end process) call.  Each reads, decides, writes and records its run in ONE
+transaction (`store.database.writing`): a failure anywhere leaves nothing behind.  A test run
+(`test=True`, YE-17) goes through the same code and skips only the enrollment writes; it stores
+its run record.  Refusals (`EndBatchRefused`, exit status 2) come before anything is written.
+Nothing here prints; progress goes to the `progress(label, done, total)` callback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from ..domain import cleanup as cleaning
+from ..domain import end_batch as ending
+from ..domain.cleanup import CleanupOptions
+from ..domain.end_batch import EndBatchOptions, EndBatchRefused
+from ..domain.people import Student
+from ..domain.runs import RunRecord
+from ..progress import Progress, no_progress
+from ..store import enrollment_changes as changes
+from ..store.database import writing
+from ..store.runs import record_run
+from ..store.snapshot import load_catalog
+from .forward import compile_filter
+
+__all__ = ["CleanupOptions", "CleanupReport", "EndBatchOptions", "EndBatchRefused",
+           "EndBatchReport", "cleanup", "end_batch"]
+
+
+@dataclass
+class EndBatchReport:
+    run: RunRecord
+    plan: ending.EndBatchPlan
+    students: dict[str, Student]
+
+    @property
+    def ended(self):
+        return self.plan.ended
+
+    @property
+    def skipped(self):
+        return self.plan.skipped
+
+    @property
+    def totals(self) -> dict:
+        return self.plan.totals
+
+    def as_json(self) -> dict:
+        """The `end-batch --json` object."""
+        return {"run_id": self.run.run_id, **self.run.report}
+
+    def as_text(self):
+        return ending.report_text(self.run.report, self.run.run_id, self.students)
+
+
+@dataclass
+class CleanupReport:
+    run: RunRecord
+    plan: cleaning.CleanupPlan
+    students: dict[str, Student]
+
+    @property
+    def removed(self):
+        return self.plan.removed
+
+    @property
+    def kept(self):
+        return self.plan.kept
+
+    @property
+    def totals(self) -> dict:
+        return self.plan.totals
+
+    def as_json(self) -> dict:
+        """The `cleanup --json` object."""
+        return {"run_id": self.run.run_id, **self.run.report}
+
+    def as_text(self):
+        return cleaning.report_text(self.run.report, self.run.run_id, self.students)
+
+
+def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = None,
+              progress: Progress = no_progress) -> EndBatchReport:
+    """End the chosen active enrollments of a calendar, graduates first (or, with
+    options.test, only decide and report); the report of what it decided."""
+    student_filter = compile_filter(options.filter)
+    started = dt.datetime.now(dt.timezone.utc)
+    mode = "test" if options.test else "run"
+    with _transaction(engine) as conn:
+        progress("loading", 0, 2)
+        settings = ending.resolve_end_batch(options, load_catalog(conn), student_filter)
+        calendar_id = settings.calendar.calendar_id
+        enrollments = changes.calendar_enrollments(conn, calendar_id)
+        students = changes.calendar_students(conn, calendar_id)
+        progress("loading", 2, 2)
+        plan = ending.plan_end_batch(settings, enrollments, students)  # refusals: nothing written
+        if not options.test:
+            groups = [(settings.graduate_status, plan.graduates),  # graduates first
+                      (settings.end_status, plan.others)]
+            done = 0
+            for status, rows in groups:
+                progress("ending", done, len(plan.ended))
+                changes.end_enrollments(conn, [e.enrollment_id for e in rows], settings.end_date,
+                                        status)
+                done += len(rows)
+            progress("ending", done, len(plan.ended))
+        report = ending.report_object(plan, mode)
+        record = record_run(conn, kind="end-batch", mode=mode, user=user,
+                            options={**options.as_dict(),
+                                     "end_date": settings.end_date.isoformat()},
+                            counts=plan.totals, report=report, started_at=started)
+    return EndBatchReport(record, plan, students)
+
+
+def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
+            progress: Progress = no_progress) -> CleanupReport:
+    """Remove the rolled next-year enrollments of a calendar whose source ended before the last
+    term and whose student has no other active enrollment that year (or, with options.test,
+    only decide and report); the report of what it decided."""
+    student_filter = compile_filter(options.filter)
+    started = dt.datetime.now(dt.timezone.utc)
+    mode = "test" if options.test else "run"
+    with _transaction(engine) as conn:
+        progress("loading", 0, 5)
+        catalog = load_catalog(conn)
+        calendar = cleaning.resolve_cleanup(options, catalog)
+        calendar_id, year = calendar.calendar_id, calendar.school_year
+        enrollments = changes.calendar_enrollments(conn, calendar_id)
+        progress("loading", 1, 5)
+        students = changes.calendar_students(conn, calendar_id)
+        progress("loading", 2, 5)
+        active = changes.active_in_year(conn, calendar_id, year)
+        progress("loading", 3, 5)
+        sources = changes.rolled_sources(conn, calendar_id, year)
+        progress("loading", 4, 5)
+        rolled_on = changes.rolled_on(conn, calendar_id)
+        progress("loading", 5, 5)
+        plan = cleaning.plan_cleanup(catalog, calendar, enrollments, students, active, sources,
+                                     rolled_on, student_filter)
+        if not options.test:
+            progress("removing", 0, len(plan.removed))
+            changes.delete_enrollments(conn, [r.enrollment_id for r in plan.removed])
+            progress("removing", len(plan.removed), len(plan.removed))
+        report = cleaning.report_object(plan, mode)
+        record = record_run(conn, kind="cleanup", mode=mode, user=user,
+                            options=options.as_dict(), counts=plan.totals, report=report,
+                            started_at=started)
+    return CleanupReport(record, plan, students)
+
+
+@contextmanager
+def _transaction(engine: Engine):
+    """`writing(engine)`, with a constraint the database enforces (e.g. another table still
+    naming an enrollment to remove, checked at commit) turned into a refusal; the transaction
+    is rolled back whole."""
+    try:
+        with writing(engine) as conn:
+            yield conn
+    except IntegrityError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise EndBatchRefused(f"the database refused the change ({reason}); "
+                              "nothing was written") from None
