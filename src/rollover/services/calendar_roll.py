@@ -1,0 +1,73 @@
+"""The calendar wizard (YE-10) as a service: check the options, read, plan, write (or not), record.
+
+`roll_calendars` is what `rollover calendars roll` calls, and later the web page and the year-end
+process.  A test run and a real run go through the same code; the test run skips only the
+writing of the new calendars (YE-17), and stores its run record.  A real run writes every new
+calendar, structure, term, grade level and day, and its run record, in one transaction: all or
+nothing.  Refused options write nothing at all, not even a run record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from ..domain.calendar_roll import (
+    CalendarRollOptions, CalendarRollPlan, choose_calendars, plan_calendar_roll, text_lines,
+)
+from ..domain.runs import RunRecord
+from ..progress import Progress, no_progress
+from ..store.calendar_roll import (
+    load_calendar_rows, load_schools_and_calendars, load_taken_ids, write_calendar_copies,
+)
+from ..store.locks import exclusive_transaction
+from ..store.runs import record_run
+
+KIND = "calendars"
+BUSY = "A calendar roll is already in process"
+
+
+@dataclass(frozen=True)
+class CalendarRollResult:
+    run: RunRecord
+    plan: CalendarRollPlan
+
+    @property
+    def mode(self) -> str:
+        return self.run.mode
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return self.plan.totals
+
+    def as_json(self) -> dict:
+        """The `--json` object: the stored report with the run id first."""
+        return {"run_id": self.run.run_id, **self.plan.report(self.mode)}
+
+    def text(self) -> list[str]:
+        return text_lines(self.plan, self.run.run_id, self.mode)
+
+
+def roll_calendars(engine: Engine, options: CalendarRollOptions, *, user: str | None = None,
+                   progress: Progress = no_progress) -> CalendarRollResult:
+    """Copy the chosen schools' calendars of `options.from_year` into the next school year (or,
+    with `options.test`, work out and report the copies and write only the run record)."""
+    started = dt.datetime.now(dt.timezone.utc)
+    mode = "test" if options.test else "run"
+    with exclusive_transaction(engine, KIND, BUSY, write=not options.test) as conn:
+        progress("loading", 0, 3)
+        school_ids, calendar_rows = load_schools_and_calendars(conn)
+        sources = choose_calendars(options, school_ids, calendar_rows)  # refusals: before work
+        progress("loading", 1, 3)
+        rows = load_calendar_rows(conn, [row[0] for row in sources])
+        progress("loading", 2, 3)
+        taken = load_taken_ids(conn)
+        progress("loading", 3, 3)
+        plan = plan_calendar_roll(options, sources, rows, calendar_rows, taken)
+        if not options.test:
+            write_calendar_copies(conn, plan, progress)
+        record = record_run(conn, kind=KIND, mode=mode, user=user, options=options.as_dict(),
+                            counts=plan.totals, report=plan.report(mode), started_at=started)
+    return CalendarRollResult(record, plan)
