@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .cli_support import acting_user, db_option, progress_bar, refusals
+from .cli_support import acting_user, db_option, echo_json, progress_bar, refusals
 from .services import bundles
 from .store.database import URL_VARIABLE, open_engine
 
@@ -146,6 +146,7 @@ def forward_command(db_url, source_calendars, source_year, source_grades, filter
 @refusals
 def runs_command(db_url, as_json: bool):
     """Every stored run, newest first."""
+    from .reports.stored import counts_line
     from .services.runs import list_runs
 
     runs = list_runs(open_engine(db_url))
@@ -159,10 +160,8 @@ def runs_command(db_url, as_json: bool):
     if not runs:
         click.echo("no runs yet")
     for r in runs:
-        counts = r.counts or {}
-        click.echo(f"{r.run_id}  {r.kind:<8} {r.mode:<4}  {r.started_at:%Y-%m-%d %H:%M}  "
-                   f"{r.user_name or '-':<12} {r.status:<9}  rolled {counts.get('rolled', 0):,}, "
-                   f"not rolled {counts.get('not_rolled', 0):,}")
+        click.echo(f"{r.run_id}  {r.kind:<9} {r.mode:<4}  {r.started_at:%Y-%m-%d %H:%M}  "
+                   f"{r.user_name or '-':<12} {r.status:<9}  {counts_line(r.counts)}")
 
 
 @main.command("report")
@@ -175,10 +174,24 @@ def runs_command(db_url, as_json: bool):
 @refusals
 def report_command(db_url, run_id: str, output: str, totals_only: bool, show_warnings: bool):
     """Print a stored run again."""
+    from .errors import RolloverError
     from .reports.forward import as_csv_rows, as_json as report_json, as_text
-    from .services.runs import forward_report
+    from .reports.stored import stored_json, stored_text
+    from .services.runs import forward_report, get_run
 
-    report = forward_report(open_engine(db_url), run_id)
+    engine = open_engine(db_url)
+    record = get_run(engine, run_id)
+    if record.kind != "forward":
+        if output == "csv":
+            raise RolloverError(f"run {run_id!r} is a {record.kind} run: --format csv is for "
+                                "roll forward runs (use text or json)")
+        if output == "json":
+            echo_json(stored_json(record))
+        else:
+            for line in stored_text(record):
+                click.echo(line)
+        return
+    report = forward_report(engine, run_id)
     if output == "json":
         click.echo(json.dumps(report_json(report)))
     elif output == "csv":

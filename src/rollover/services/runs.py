@@ -20,6 +20,15 @@ def list_runs(engine: Engine) -> list[RunRecord]:
         return stored.list_runs(conn)
 
 
+def get_run(engine: Engine, run_id: str) -> RunRecord:
+    """A stored run of any kind; an unknown id is refused naming it."""
+    with engine.connect() as conn:
+        record = stored.get_run(conn, run_id)
+    if record is None:
+        raise RolloverError(f"unknown run {run_id!r} (see `rollover runs`)")
+    return record
+
+
 def forward_report(engine: Engine, run_id: str) -> ForwardReport:
     """A stored roll forward run as the same report it printed when it ran."""
     with engine.connect() as conn:

@@ -1,0 +1,47 @@
+"""Stored runs of every kind as text again (`rollover report RUN_ID`).
+
+A roll forward has its own report (`reports/forward.py`); the other kinds store their JSON report
+with the run, and each kind's own text renderer reads it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from ..domain import cleanup, end_batch
+from ..domain.runs import RunRecord
+
+TEXT_OF_KIND: dict[str, Callable[[dict, str], Iterator[str]]] = {
+    "end-batch": end_batch.report_text,
+    "cleanup": cleanup.report_text,
+}
+
+
+def stored_json(record: RunRecord) -> dict:
+    """The object the run printed with --json."""
+    return {"run_id": record.run_id, **(record.report or {})}
+
+
+def stored_text(record: RunRecord) -> Iterator[str]:
+    render = TEXT_OF_KIND.get(record.kind)
+    if render is not None:
+        yield from render(record.report or {}, record.run_id)
+        return
+    # Any other kind: its counts, then each list of its report, one entry a line.
+    yield (f"{record.kind} {'Run Test' if record.mode == 'test' else 'Run'} {record.run_id}, "
+           f"{record.started_at:%Y-%m-%d %H:%M}")
+    for key, value in (record.report or {}).items():
+        if isinstance(value, list):
+            yield ""
+            yield f"{key.replace('_', ' ').capitalize()} ({len(value):,}):"
+            for entry in value:
+                yield "  " + (", ".join(f"{k}: {v}" for k, v in entry.items())
+                              if isinstance(entry, dict) else str(entry))
+    yield ""
+    yield counts_line(record.counts)
+
+
+def counts_line(counts: dict | None) -> str:
+    """e.g. "rolled 8,789, not rolled 702" from a run's counts."""
+    return ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in (counts or {}).items()
+                     if isinstance(value, int) and not isinstance(value, bool))
