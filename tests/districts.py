@@ -171,7 +171,7 @@ class District:
             district=rows["district"][0], schools=rows["schools"], calendars=rows["calendars"],
             structures=rows["structures"], grade_levels=rows["grade_levels"],
             terms=rows["terms"],
-            first_instructional_days=_first_instructional_days(rows["days"]),
+            first_instructional_days=first_instructional_days(rows["days"]),
             start_statuses=rows["local_start_statuses"], continuous_programs=continuous)
         student_filter = parse_filter(options.filter) if options.filter else None
         settings = resolve(options, catalog, student_filter)
@@ -211,7 +211,7 @@ class District:
         return folder
 
 
-def _first_instructional_days(days):
+def first_instructional_days(days):
     first: dict[str, dt.date] = {}
     for calendar_id, date, instructional in days:
         if instructional and (calendar_id not in first or date < first[calendar_id]):

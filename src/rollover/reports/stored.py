@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from ..domain import cleanup, end_batch
+from ..domain import cleanup, end_batch, readiness
 from ..domain.runs import RunRecord
 
 TEXT_OF_KIND: dict[str, Callable[[dict, str], Iterator[str]]] = {
+    "check": readiness.as_text,
     "end-batch": end_batch.report_text,
     "cleanup": cleanup.report_text,
 }

@@ -1,0 +1,88 @@
+"""The readiness check (YE-1) as a service: read the district, find what would make the roll
+from a school year go wrong, store the check as a run.
+
+`check_readiness` is what `rollover check`, and later the web page and the year-end process,
+call.  It never changes district data: its one write is its run record (kind "check").
+`find_problems` is the check alone, on a connection the caller holds, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
+
+from ..domain import readiness
+from ..domain.readiness import ERROR, Finding
+from ..domain.runs import RunRecord
+from ..errors import RolloverError
+from ..progress import Progress, no_progress
+from ..store import readiness as reads
+from ..store.database import is_sqlite, writing
+from ..store.runs import record_run
+from ..store.snapshot import load_catalog
+
+PROGRESS_EVERY = 10_000  # enrollments between two progress reports
+
+
+@dataclass(frozen=True)
+class ReadinessReport:
+    run: RunRecord
+    year: int
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+    def as_json(self) -> dict:
+        """{"run_id", "year", "errors", "warnings", "findings"}: what `check --json` prints."""
+        return {"run_id": self.run.run_id, **readiness.summary(self.year, self.findings)}
+
+    def text(self) -> Iterator[str]:
+        return readiness.as_text(readiness.summary(self.year, self.findings), self.run.run_id)
+
+
+def find_problems(conn: Connection, year: int,
+                  progress: Progress = no_progress) -> list[Finding]:
+    """Every finding about rolling school year `year` into `year + 1`, sorted.  Refuses a year
+    with no calendar (RolloverError, exit status 2)."""
+    catalog = load_catalog(conn)
+    if not catalog.calendars_of_year(year):
+        raise RolloverError(f"no calendar in school year {year}")
+    total = reads.count_year_enrollments(conn, year)
+    progress("checking", 0, total)
+    rows = _counted(reads.year_enrollments(conn, year), total, progress)
+    findings = readiness.check_readiness(catalog, year, rows, reads.school_boundaries(conn))
+    progress("checking", total, total)
+    return findings
+
+
+def check_readiness(engine: Engine, year: int, *, user: str | None = None,
+                    progress: Progress = no_progress) -> ReadinessReport:
+    """Check school year `year`, store the check as a run, and return its report."""
+    started = dt.datetime.now(dt.UTC)
+    with engine.connect() as conn:
+        if not is_sqlite(engine):  # every read sees the same moment of the district
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            findings = find_problems(conn, year, progress)
+    report = readiness.summary(year, findings)
+    with writing(engine) as conn:
+        record = record_run(conn, kind="check", mode="run", user=user, options={"year": year},
+                            counts={"errors": report["errors"], "warnings": report["warnings"]},
+                            report=report, started_at=started)
+    return ReadinessReport(record, year, findings)
+
+
+def _counted(rows: Iterable, total: int, progress: Progress) -> Iterator:
+    for done, row in enumerate(rows, start=1):
+        yield row
+        if done % PROGRESS_EVERY == 0:
+            progress("checking", done, total)
