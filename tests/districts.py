@@ -163,16 +163,22 @@ class District:
                 given[name] = tuple(given[name])
         return ForwardOptions(**given)
 
-    def snapshot(self, options: ForwardOptions):
-        """The snapshot and settings a run with these options reads, built in memory."""
+    def catalog(self):
+        """The district's catalog (settings, schools, calendars ...) built in memory."""
         rows = self.rows
-        continuous = [p[0] for p in rows["programs"] if p[2]]
-        catalog = build_catalog(
+        return build_catalog(
             district=rows["district"][0], schools=rows["schools"], calendars=rows["calendars"],
             structures=rows["structures"], grade_levels=rows["grade_levels"],
             terms=rows["terms"],
             first_instructional_days=first_instructional_days(rows["days"]),
-            start_statuses=rows["local_start_statuses"], continuous_programs=continuous)
+            start_statuses=rows["local_start_statuses"],
+            continuous_programs=[p[0] for p in rows["programs"] if p[2]])
+
+    def snapshot(self, options: ForwardOptions):
+        """The snapshot and settings a run with these options reads, built in memory."""
+        rows = self.rows
+        continuous = [p[0] for p in rows["programs"] if p[2]]
+        catalog = self.catalog()
         student_filter = parse_filter(options.filter) if options.filter else None
         settings = resolve(options, catalog, student_filter)
         sources = {c.calendar_id for c in settings.source_calendars}

@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import func, select
 
 from rollover.domain import readiness as r
-from rollover.domain.assemble import build_catalog
 from rollover.domain.readiness import CheckBoundary, CheckEnrollment, check_readiness
 from rollover.errors import RolloverError
 from rollover.services.bundles import import_bundle
@@ -29,7 +28,7 @@ from rollover.store.runs import get_run
 from rollover.store.schema import BUNDLE_TABLES, calendars, enrollments, runs
 
 from .conftest import emptied_postgres
-from .districts import District, first_instructional_days, last_day
+from .districts import District, last_day
 
 FINDING_KEYS = ["code", "severity", "message", "records"]
 
@@ -48,11 +47,7 @@ def clean() -> District:
 
 def in_memory(district: District, year: int) -> list[r.Finding]:
     rows = district.rows
-    catalog = build_catalog(
-        district=rows["district"][0], schools=rows["schools"], calendars=rows["calendars"],
-        structures=rows["structures"], grade_levels=rows["grade_levels"], terms=rows["terms"],
-        first_instructional_days=first_instructional_days(rows["days"]),
-        start_statuses=rows["local_start_statuses"], continuous_programs=[])
+    catalog = district.catalog()
     if not catalog.calendars_of_year(year):
         raise RolloverError(f"no calendar in school year {year}")
     of_year = {c[0] for c in rows["calendars"] if c[2] == year}
