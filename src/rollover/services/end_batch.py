@@ -35,10 +35,28 @@ __all__ = ["CleanupOptions", "CleanupReport", "EndBatchOptions", "EndBatchRefuse
 
 
 @dataclass
-class EndBatchReport:
+class _PlannedRun:
+    """A stored run with the plan it carried out (or, in a test run, would have)."""
+
     run: RunRecord
-    plan: ending.EndBatchPlan
+    plan: object
     students: dict[str, Student]
+
+    @property
+    def totals(self) -> dict:
+        return self.plan.totals
+
+    def as_json(self) -> dict:
+        """The `--json` object: the stored report with its run id."""
+        return {"run_id": self.run.run_id, **self.run.report}
+
+    def as_text(self):
+        return self.render(self.run.report, self.run.run_id, self.students)
+
+
+@dataclass
+class EndBatchReport(_PlannedRun):
+    render = staticmethod(ending.report_text)
 
     @property
     def ended(self):
@@ -48,23 +66,10 @@ class EndBatchReport:
     def skipped(self):
         return self.plan.skipped
 
-    @property
-    def totals(self) -> dict:
-        return self.plan.totals
-
-    def as_json(self) -> dict:
-        """The `end-batch --json` object."""
-        return {"run_id": self.run.run_id, **self.run.report}
-
-    def as_text(self):
-        return ending.report_text(self.run.report, self.run.run_id, self.students)
-
 
 @dataclass
-class CleanupReport:
-    run: RunRecord
-    plan: cleaning.CleanupPlan
-    students: dict[str, Student]
+class CleanupReport(_PlannedRun):
+    render = staticmethod(cleaning.report_text)
 
     @property
     def removed(self):
@@ -73,17 +78,6 @@ class CleanupReport:
     @property
     def kept(self):
         return self.plan.kept
-
-    @property
-    def totals(self) -> dict:
-        return self.plan.totals
-
-    def as_json(self) -> dict:
-        """The `cleanup --json` object."""
-        return {"run_id": self.run.run_id, **self.run.report}
-
-    def as_text(self):
-        return cleaning.report_text(self.run.report, self.run.run_id, self.students)
 
 
 def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = None,
