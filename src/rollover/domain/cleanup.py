@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from .calendars import Calendar
 from .end_batch import EndBatchRefused
 from .forward.select import filter_record
-from .people import Enrollment, Student
+from .people import Enrollment, Student, who
 from .snapshot import Catalog
 
 
@@ -181,7 +181,7 @@ def report_text(report: dict, run_id: str, students: dict[str, Student] | None =
         yield ""
         yield f"{title}:"
         for r in rows:
-            yield (f"  {r['enrollment_id']}  {_who(students, r['student_id'])}  rolled from "
+            yield (f"  {r['enrollment_id']}  {who(students, r['student_id'])}  rolled from "
                    f"{r['rolled_from']}: {r['reason']}")
         if not rows:
             yield "  (none)"
@@ -190,10 +190,3 @@ def report_text(report: dict, run_id: str, students: dict[str, Student] | None =
     yield (f"Total: {totals['removed']:,} removed, {totals['kept']:,} kept, "
            f"{totals['not_rolled']:,} not rolled (untouched)"
            + ("; test run, no enrollment was removed" if test else ""))
-
-
-def _who(students: dict[str, Student], student_id: str) -> str:
-    student = students.get(student_id)
-    if student is None:
-        return student_id
-    return f"{student_id} {student.last_name}, {student.first_name}"

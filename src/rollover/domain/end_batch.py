@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from ..errors import RolloverError
 from .calendars import Calendar
 from .forward.select import filter_record
-from .people import Enrollment, Student
+from .people import Enrollment, Student, who
 from .snapshot import Catalog
 
 ENDING_ACTIONS = (None, "promote")  # the end actions whose enrollments end (YE-15)
@@ -272,7 +272,7 @@ def report_text(report: dict, run_id: str, students: dict[str, Student] | None =
     yield "Ended:"
     for e in report["ended"]:
         mark = "  graduate" if e["graduate"] else ""
-        yield (f"  {e['enrollment_id']}  {_who(students, e['student_id'])}  grade {e['grade']}  "
+        yield (f"  {e['enrollment_id']}  {who(students, e['student_id'])}  grade {e['grade']}  "
                f"-> {e['end_status']}{mark}")
     if not report["ended"]:
         yield "  (none)"
@@ -280,16 +280,9 @@ def report_text(report: dict, run_id: str, students: dict[str, Student] | None =
         yield ""
         yield "Skipped:"
         for s in report["skipped"]:
-            yield f"  {s['enrollment_id']}  {_who(students, s['student_id'])}: {s['reason']}"
+            yield f"  {s['enrollment_id']}  {who(students, s['student_id'])}: {s['reason']}"
     totals = report["totals"]
     yield ""
     yield (f"Total: {totals['ended']:,} ended ({totals['graduates']:,} graduates), "
            f"{totals['skipped']:,} skipped"
            + ("; test run, no enrollment was changed" if test else ""))
-
-
-def _who(students: dict[str, Student], student_id: str) -> str:
-    student = students.get(student_id)
-    if student is None:
-        return student_id
-    return f"{student_id} {student.last_name}, {student.first_name}"
