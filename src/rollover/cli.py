@@ -211,3 +211,5 @@ main.add_command(check.check_command)
 main.add_command(calendars.calendars_group)
 main.add_command(end_batch.end_batch_command)
 main.add_command(end_batch.cleanup_command)
+from .commands import backup  # noqa: E402
+main.add_command(backup.backup_group)

@@ -1,0 +1,337 @@
+"""Whole-database backups (YE-4): the file on disk, made and restored, for each kind of database.
+
+SQLite: the online backup API (`sqlite3.Connection.backup`), page by page into a new file that is
+then switched out of WAL mode so it stands alone; restored with the same API into the target file.
+
+PostgreSQL: `pg_dump --format=custom` when `pg_dump` is on PATH (restored by `pg_restore`), else a
+*logical export*: a zip archive holding `header.json` (format, alembic revision, tables and
+columns) and one entry per table of `schema.metadata` in COPY text format, written with
+`COPY ... TO STDOUT` and read back with `COPY ... FROM STDIN` (bulk, and exact for every type).
+
+Everything here works on files and URLs; the manifest, ids and rules are in `services.backup`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, func, inspect, select
+from sqlalchemy.engine import URL, make_url
+
+from ..errors import RolloverError
+from .database import describe
+from .migrate import alembic_config
+from .schema import metadata
+
+SQLITE_FORMAT = "sqlite-backup"
+PG_DUMP_FORMAT = "pg_dump-custom"
+LOGICAL_FORMAT = "logical-copy"
+SUFFIX = {SQLITE_FORMAT: ".sqlite3", PG_DUMP_FORMAT: ".pgdump", LOGICAL_FORMAT: ".zip"}
+VERSION_TABLE = "alembic_version"
+CHUNK = 1 << 20
+
+
+class BackupRefused(RolloverError):
+    """A backup or restore that cannot be done; nothing was changed."""
+
+
+@dataclass
+class MadeFile:
+    """What making a backup file found out."""
+
+    format: str
+    server_version: str
+    alembic_revision: str | None
+    row_counts: dict[str, int]
+
+
+def kind_of_url(url: str) -> str:
+    """"sqlite" or "postgresql" (the backend of a SQLAlchemy URL)."""
+    try:
+        return make_url(url).get_backend_name()
+    except Exception:  # noqa: BLE001 - any unparsable URL is refused the same way
+        raise BackupRefused(f"not a usable database URL {describe(url)!r}") from None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pg_tools_available() -> bool:
+    return shutil.which("pg_dump") is not None and shutil.which("pg_restore") is not None
+
+
+# -- making a backup --------------------------------------------------------------------------
+
+def make_backup_file(engine: Engine, stem: Path, *,
+                     use_pg_dump: bool | None = None) -> tuple[Path, MadeFile]:
+    """Write the whole database into `stem` + the format's suffix; returns the file and facts."""
+    if engine.dialect.name == "sqlite":
+        path = stem.with_suffix(SUFFIX[SQLITE_FORMAT])
+        return path, _sqlite_backup(engine, path)
+    if engine.dialect.name != "postgresql":
+        raise BackupRefused(f"cannot back up a {engine.dialect.name} database")
+    if use_pg_dump is None:
+        use_pg_dump = pg_tools_available()
+    if use_pg_dump and shutil.which("pg_dump") is None:
+        raise BackupRefused("pg_dump is not on PATH")
+    fmt = PG_DUMP_FORMAT if use_pg_dump else LOGICAL_FORMAT
+    path = stem.with_suffix(SUFFIX[fmt])
+    made = _pg_dump(engine, path) if use_pg_dump else _logical_export(engine, path)
+    return path, made
+
+
+def _sqlite_backup(engine: Engine, path: Path) -> MadeFile:
+    raw = engine.raw_connection()
+    try:
+        source: sqlite3.Connection = raw.driver_connection
+        target = sqlite3.connect(path, isolation_level=None)
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            counts = _sqlite_counts(target)
+            revision = _sqlite_revision(target)
+        finally:
+            target.close()
+    finally:
+        raw.close()
+    return MadeFile(SQLITE_FORMAT, sqlite3.sqlite_version, revision, counts)
+
+
+def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return {t.name: conn.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
+            for t in metadata.sorted_tables if t.name in present}
+
+
+def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def _snapshot(conn: Connection) -> tuple[str, str | None, dict[str, int]]:
+    """Server version, alembic revision and row counts, read in the caller's transaction."""
+    version = conn.exec_driver_sql("SHOW server_version").scalar()
+    present = set(inspect(conn).get_table_names())
+    revision = (conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+                if VERSION_TABLE in present else None)
+    counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+              for t in metadata.sorted_tables if t.name in present}
+    return version, revision, counts
+
+
+def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+    """A libpq connection URI without the password, and an environment that carries it."""
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    plain = url.set(drivername="postgresql", password=None)
+    return plain.render_as_string(hide_password=False), env
+
+
+def _run(command: list[str], env: dict[str, str], what: str) -> None:
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        raise BackupRefused(f"{what} failed: {lines[0] if lines else f'exit {done.returncode}'}")
+
+
+def _pg_dump(engine: Engine, path: Path) -> MadeFile:
+    # Counts and dump read the same snapshot: pg_dump --snapshot shares our transaction's view.
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        with conn.begin():
+            snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
+            version, revision, counts = _snapshot(conn)
+            uri, env = _libpq(engine.url)
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+                  f"--snapshot={snapshot}", f"--file={path}", f"--dbname={uri}"], env, "pg_dump")
+    return MadeFile(PG_DUMP_FORMAT, version, revision, counts)
+
+
+def _columns(table) -> list[str]:
+    return [c.name for c in table.columns]
+
+
+def _quoted(conn: Connection, names) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    return ", ".join(quote(n) for n in names)
+
+
+def _logical_export(engine: Engine, path: Path) -> MadeFile:
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        with conn.begin():
+            version, revision, counts = _snapshot(conn)
+            tables = [t for t in metadata.sorted_tables if t.name in counts]
+            header = {"format": LOGICAL_FORMAT, "alembic_revision": revision,
+                      "tables": [{"name": t.name, "columns": _columns(t), "rows": counts[t.name]}
+                                 for t in tables]}
+            driver = conn.connection.driver_connection
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("header.json", json.dumps(header, indent=1))
+                for table in tables:
+                    order = _quoted(conn, [c.name for c in table.primary_key.columns])
+                    query = (f"COPY (SELECT {_quoted(conn, _columns(table))} FROM "
+                             f"{_quoted(conn, [table.name])} ORDER BY {order}) TO STDOUT")
+                    with archive.open(f"{table.name}.copy", "w", force_zip64=True) as entry, \
+                            driver.cursor() as cursor, cursor.copy(query) as copy:
+                        for data in copy:
+                            entry.write(data)
+    return MadeFile(LOGICAL_FORMAT, version, revision, counts)
+
+
+# -- the target of a restore ------------------------------------------------------------------
+
+def sqlite_path(url: str) -> Path:
+    database = make_url(url).database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        raise BackupRefused(f"restore needs a SQLite database file, not {describe(url)!r}")
+    path = Path(database).expanduser()
+    if not path.resolve().parent.is_dir():
+        raise BackupRefused(f"cannot restore into {describe(url)}: folder "
+                            f"{path.resolve().parent} does not exist")
+    return path
+
+
+def target_rows(url: str) -> dict[str, int]:
+    """Rows in each rollover table the target already holds (empty: nothing there)."""
+    names = {t.name for t in metadata.sorted_tables}
+    if kind_of_url(url) == "sqlite":
+        path = sqlite_path(url)
+        if not path.exists() or path.stat().st_size == 0:
+            return {}
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            present = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")} & names
+            counts = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in present}
+        except sqlite3.DatabaseError as exc:
+            raise BackupRefused(f"cannot restore into {describe(url)}: {exc}") from None
+        finally:
+            conn.close()
+        return {n: c for n, c in counts.items() if c}
+    engine = _pg_engine(url)
+    try:
+        with engine.connect() as conn:
+            present = set(inspect(conn).get_table_names()) & names
+            counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+                      for t in metadata.sorted_tables if t.name in present}
+    except Exception as exc:  # noqa: BLE001 - an unreachable target is one clear line
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise BackupRefused(f"cannot open database {describe(url)}: {reason}") from None
+    finally:
+        engine.dispose()
+    return {n: c for n, c in counts.items() if c}
+
+
+def _pg_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed)
+
+
+# -- restoring --------------------------------------------------------------------------------
+
+def restore_file(path: Path, fmt: str, url: str) -> None:
+    """Put the backup in `path` into the database at `url`, replacing whatever it holds."""
+    if fmt == SQLITE_FORMAT:
+        _sqlite_restore(path, sqlite_path(url))
+    elif fmt == PG_DUMP_FORMAT:
+        _pg_restore(path, url)
+    elif fmt == LOGICAL_FORMAT:
+        _logical_restore(path, url)
+    else:
+        raise BackupRefused(f"unknown backup format {fmt!r} in {path}")
+
+
+def _sqlite_restore(path: Path, target_path: Path) -> None:
+    source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(target_path, isolation_level=None)
+        try:
+            target.execute("PRAGMA busy_timeout = 10000")
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def _pg_restore(path: Path, url: str) -> None:
+    if shutil.which("pg_restore") is None:
+        raise BackupRefused(f"backup {path.name} was made by pg_dump and pg_restore is not on PATH")
+    uri, env = _libpq(make_url(url))
+    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
+          "--single-transaction", "--exit-on-error", f"--dbname={uri}", str(path)],
+         env, "pg_restore")
+
+
+def _logical_restore(path: Path, url: str) -> None:
+    from alembic import command
+
+    with zipfile.ZipFile(path) as archive:
+        header = json.loads(archive.read("header.json"))
+        engine = _pg_engine(url)
+        try:
+            with engine.begin() as conn:
+                # One transaction: drop what is there, build the schema of the backup's
+                # revision, load every table in bulk.
+                metadata.drop_all(conn)
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
+                if header["alembic_revision"]:
+                    config = alembic_config()
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, header["alembic_revision"])
+                else:
+                    metadata.create_all(conn)
+                driver = conn.connection.driver_connection
+                for entry in header["tables"]:
+                    table = metadata.tables[entry["name"]]
+                    columns = [c for c in entry["columns"] if c in table.c]
+                    query = (f"COPY {_quoted(conn, [table.name])} ({_quoted(conn, columns)}) "
+                             "FROM STDIN")
+                    with archive.open(f"{table.name}.copy") as data, driver.cursor() as cursor, \
+                            cursor.copy(query) as copy:
+                        while block := data.read(CHUNK):
+                            copy.write(block)
+                conn.exec_driver_sql(
+                    "ANALYZE " + _quoted(conn, [e["name"] for e in header["tables"]]))
+        finally:
+            engine.dispose()
+
+
+def restored_counts(url: str) -> dict[str, int]:
+    """Rows per rollover table in a database, to check a restore against its manifest."""
+    if kind_of_url(url) == "sqlite":
+        conn = sqlite3.connect(f"{sqlite_path(url).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return _sqlite_counts(conn)
+        finally:
+            conn.close()
+    engine = _pg_engine(url)
+    try:
+        with engine.connect() as conn:
+            present = set(inspect(conn).get_table_names())
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+                    for t in metadata.sorted_tables if t.name in present}
+    finally:
+        engine.dispose()
+
+
+__all__ = ["BackupRefused", "MadeFile", "make_backup_file", "restore_file", "target_rows",
+           "restored_counts", "sha256_of", "kind_of_url", "pg_tools_available"]
