@@ -9,7 +9,7 @@ from sqlalchemy import Engine, and_, delete, text
 
 from ..bundle.checks import BundleChecker, problem_order
 from ..bundle.folder import BundleRefused, bundle_files
-from ..bundle.format import FILES, BundleFile
+from ..bundle.format import FILES, FILES_BY_TABLE, BundleFile
 from ..bundle.reader import BundleFileReader
 from ..bundle.writer import BundleWriter
 from ..errors import RolloverError
@@ -113,10 +113,8 @@ def export_bundle(engine: Engine, folder: Path | str, *,
                                                                               d + n, total)))
             done += counts[spec.table]
         progress("exporting", total, total)
-        return {FILES_BY_TABLE_NAME[t]: n for t, n in writer.rows.items()}
+        return {FILES_BY_TABLE[t].name: n for t, n in writer.rows.items()}
 
-
-FILES_BY_TABLE_NAME = {f.table: f.name for f in FILES}
 
 
 def _counted(rows, progress):
