@@ -153,6 +153,88 @@ class District:
             next_structure, next_grade, local_start_status, graduation_cohort, rolled_from))
         return enrollment_id
 
+    # -- year-end module rows (store/schema_modules.py), each in its table's column order -----
+    def rename_calendar(self, calendar_id: str, name: str) -> None:
+        """Give a calendar a name of its own (the default is "<id> calendar")."""
+        rows = self.rows["calendars"]
+        index = next(i for i, c in enumerate(rows) if c[0] == calendar_id)
+        rows[index] = (*rows[index][:3], name, *rows[index][4:])
+
+    def _module_row(self, table: str, row: tuple) -> None:
+        self.rows.setdefault(table, []).append(row)
+
+    def course(self, course_id: str, calendar_id: str, number: str | None = None,
+               name: str | None = None) -> str:
+        number = number or course_id
+        self._module_row("courses", (course_id, calendar_id, number, name or f"Course {number}"))
+        return course_id
+
+    def section(self, section_id: str, course_id: str, number: str = "1", *,
+                teacher: str | None = None, room: str | None = None,
+                capacity: int | None = None) -> str:
+        self._module_row("sections", (section_id, course_id, number, teacher, room, capacity))
+        return section_id
+
+    def request(self, student_id: str, course_id: str) -> None:
+        self._module_row("course_requests", (student_id, course_id))
+
+    def schedule(self, student_id: str, section_id: str, start: dt.date | None = None,
+                 end: dt.date | None = None) -> None:
+        self._module_row("student_schedules", (student_id, section_id, start, end))
+
+    def grading_period(self, period_id: str, calendar_id: str, name: str, sequence: int,
+                       start: dt.date, end: dt.date) -> str:
+        self._module_row("grading_periods", (period_id, calendar_id, name, sequence, start, end))
+        return period_id
+
+    def mark_type(self, mark_type_id: str, calendar_id: str, code: str,
+                  name: str | None = None) -> str:
+        self._module_row("mark_types", (mark_type_id, calendar_id, code, name or f"Mark {code}"))
+        return mark_type_id
+
+    def mark(self, student_id: str, section_id: str, period_id: str, mark_type_id: str,
+             mark: str) -> None:
+        self._module_row("student_marks", (student_id, section_id, period_id, mark_type_id, mark))
+
+    def success_plan(self, plan_id: str, student_id: str, *, year: int | None = None,
+                     status: str = "open", title: str | None = None,
+                     carried_from: str | None = None) -> str:
+        self._module_row("success_plans", (plan_id, student_id, year or self.source_year,
+                                           status, title or f"Plan {plan_id}", carried_from))
+        return plan_id
+
+    def goal(self, goal_id: str, plan_id: str, description: str | None = None,
+             progress: str | None = None) -> str:
+        self._module_row("plan_goals", (goal_id, plan_id, description or f"Goal {goal_id}",
+                                        progress))
+        return goal_id
+
+    def attendance_code(self, code: str, *, year: int | None = None, name: str | None = None,
+                        excused: bool | None = None) -> str:
+        self._module_row("attendance_codes", (year or self.source_year, code,
+                                              name or f"Code {code}", excused))
+        return code
+
+    def load(self, engine, folder: Path) -> None:
+        """Store the district: the bundle tables by importing a bundle, then the module tables'
+        rows inserted directly (whether or not the bundle format has their files yet)."""
+        from rollover.services.bundles import import_bundle
+        from rollover.store.bulk import insert_rows
+        from rollover.store.schema import BUNDLE_TABLES
+        from rollover.store.schema_modules import MODULE_TABLES
+
+        folder.mkdir(parents=True, exist_ok=True)
+        with BundleWriter(folder) as writer:
+            for table in BUNDLE_TABLES:
+                if self.rows.get(table.name):
+                    writer.write(table.name, self.rows[table.name])
+        import_bundle(engine, folder)
+        with engine.begin() as conn:
+            for table in MODULE_TABLES:
+                if self.rows.get(table.name):
+                    insert_rows(conn, table, [c.name for c in table.columns],
+                                self.rows[table.name])
+
     # -- outputs ----------------------------------------------------------------------------
     def options(self, **given) -> ForwardOptions:
         """ForwardOptions; source calendars default to every calendar of the source year."""
@@ -244,3 +326,45 @@ def nothing_else(result, rolled_count: int, not_rolled: int = 0) -> None:
     """The run created exactly `rolled_count` enrollments and left `not_rolled` unrolled."""
     assert result.totals["rolled"] == rolled_count
     assert result.totals["not_rolled"] == not_rolled
+
+
+# -- year-end module runs ----------------------------------------------------------------------
+def run_module(engine, module, school_year: int = 2027, options: dict | None = None,
+               run_id: str = "t-1"):
+    """Plan a module on a stored district and apply its changes as run `run_id`, in one
+    transaction, as the year-end process does; returns the plan."""
+    from rollover.modules import ModuleContext
+    from rollover.store.changes import apply_changes
+    from rollover.store.schema import runs
+
+    with engine.begin() as conn:
+        conn.execute(runs.insert().values(
+            run_id=run_id, kind=f"module:{module.name}", mode="run", user_name=None,
+            started_at=dt.datetime.now(dt.timezone.utc), status="completed",
+            options=options or {}, counts={}))
+        plan = module.plan(ModuleContext(conn, school_year, options or {}, run_id=run_id))
+        apply_changes(conn, run_id, plan.steps)
+    return plan
+
+
+def restore_module_runs(engine, *run_ids: str) -> dict[str, int]:
+    """Undo the runs from their backups, newest first (the order given)."""
+    from rollover.store.changes import restore_runs
+
+    with engine.begin() as conn:
+        return restore_runs(conn, list(run_ids))
+
+
+def stored_rows(engine, *tables: str) -> dict[str, list[tuple]]:
+    """Every row of the tables (default: every bundle and module table), sorted, for comparing
+    the district before and after."""
+    from sqlalchemy import select
+
+    from rollover.store.schema import BUNDLE_TABLES, metadata
+    from rollover.store.schema_modules import MODULE_TABLES
+
+    names = tables or [t.name for t in (*BUNDLE_TABLES, *MODULE_TABLES)]
+    with engine.connect() as conn:
+        return {name: sorted((tuple(r) for r in conn.execute(select(metadata.tables[name]))),
+                             key=lambda row: tuple((v is None, str(v)) for v in row))
+                for name in names}

@@ -1,6 +1,7 @@
 """`rollover demo`: the same district whether written as a bundle or loaded straight into the
 store, and a bundle that round-trips through import and export, on SQLite and PostgreSQL."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,12 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from rollover.bundle.format import FILES
 from rollover.errors import RolloverError
 from rollover.services.bundles import export_bundle, import_bundle
 from rollover.services.demo import load_demo, write_demo_bundle
-from rollover.store import schema
+from rollover.store import schema, schema_modules
 from rollover.store.database import open_engine
 
+from .conftest import BUNDLES
 from .test_bundle_roundtrip import same_folders
 
 STUDENTS = 600
@@ -58,6 +61,19 @@ def test_demo_replace_swaps_the_district(engine, tiny_bundle):
     with engine.connect() as conn:
         ids = conn.execute(select(schema.students.c.student_id)).scalars().all()
     assert len(ids) == 100 and "S1" not in ids
+
+
+def test_demo_replace_removes_the_module_rows_too(engine, tiny_bundle):
+    for path in (BUNDLES / "tiny_modules").iterdir():
+        shutil.copy(path, tiny_bundle / path.name)
+    import_bundle(engine, tiny_bundle)
+    summary = load_demo(engine, students=100, replace=True)
+    with engine.connect() as conn:
+        stored = {f.table: conn.execute(select(func.count()).select_from(
+            schema.metadata.tables[f.table])).scalar() for f in FILES}
+        plans = conn.execute(select(schema_modules.success_plans.c.plan_id)).scalars().all()
+    assert stored == summary.rows
+    assert "P1" not in plans and all(stored[t.name] for t in schema_modules.MODULE_TABLES)
 
 
 def test_demo_command_builds_rollover_db_in_the_working_directory(tmp_path):

@@ -12,8 +12,10 @@ from rollover.bundle.format import BOOL, DATE, ENUM, FILES, FILES_BY_TABLE, ID, 
 from rollover.bundle.values import format_cell
 from rollover.demo import DemoSummary, generate
 from rollover.demo.shape import (
-    ACADEMY_EXTRA_DAYS, DEMOTE_RATE, DROP_RATE, LAST_DAY_RATE, NEXT_CALENDAR_RATE,
-    RETAIN_RATE, SECOND_PRIMARY_HOUSEHOLD_RATE, SEQUENCE,
+    ACADEMY_EXTRA_DAYS, CAREER, COURSE_REQUEST_RATE, COURSES, COURSES_TAKEN, DEMOTE_RATE,
+    DROP_RATE, ELEMENTARY, GOAL_PROGRESS, GRADING_PERIODS, HIGH, LAST_DAY_RATE, MARKED_LEVELS,
+    MIDDLE, NEXT_CALENDAR_RATE, NEXT_STAFF_RATE, OPEN_PLAN_SHARE, RETAIN_RATE,
+    SECOND_PRIMARY_HOUSEHOLD_RATE, SECTION_CAPACITY, SEQUENCE, SUCCESS_PLAN_RATE,
 )
 
 UNORDERED_TABLES = {"boundaries", "assignment_overrides"}  # written in their own order
@@ -468,3 +470,157 @@ def test_days_cover_every_weekday_and_terms_follow_the_level(tables):
     for schedule in ("Semesters", "Quarters"):
         assert academy[schedule][-1]["end_date"] - main[schedule][-1]["end_date"] == \
             dt.timedelta(days=ACADEMY_EXTRA_DAYS)
+
+
+# --- the year-end modules' data -------------------------------------------------------------------
+
+def active_primary_enrollments(tables) -> dict[str, dict]:
+    """Each student's primary enrollment that was not dropped (re-enrollments and last-day
+    enders included)."""
+    active: dict[str, dict] = {}
+    for e in tables["enrollments"]:
+        if e["service_type"] == "primary" and not (e["end_status"] or "").startswith("W"):
+            active.setdefault(e["student_id"], e)
+    return active
+
+
+def level_of_calendar(calendar_id: str) -> str:
+    return {"ELM": ELEMENTARY, "MID": MIDDLE, "HIG": HIGH, "CTR": CAREER}[calendar_id[5:8]]
+
+
+def test_courses_and_sections_are_made_for_every_current_year_calendar_only(tables):
+    current = {c["calendar_id"] for c in tables["calendars"] if c["school_year"] == 2027}
+    courses: dict[str, list[dict]] = defaultdict(list)
+    for course in tables["courses"]:
+        courses[course["calendar_id"]].append(course)
+    assert set(courses) == current
+    for calendar_id, own in courses.items():
+        level = level_of_calendar(calendar_id)
+        assert [(c["number"], c["name"]) for c in own] == list(COURSES[level])
+        assert all(c["course_id"].startswith(calendar_id + "-C") for c in own)
+    assert len(COURSES[MIDDLE]) > len(COURSES[ELEMENTARY]) < len(COURSES[HIGH])
+    sections = Counter(s["course_id"] for s in tables["sections"])
+    assert set(sections) == {c["course_id"] for c in tables["courses"]}
+    assert set(sections.values()) == {1, 2, 3}
+    for section in tables["sections"]:
+        assert section["section_id"] == f"{section['course_id']}-{section['number']}"
+        assert section["teacher"] and section["room"].startswith("Room ")
+        assert section["capacity"] == SECTION_CAPACITY[level_of_calendar(section["course_id"])]
+
+
+def test_grading_periods_are_four_quarters_inside_the_calendar_and_mark_types_e_and_q(tables):
+    calendars = {c["calendar_id"]: c for c in tables["calendars"] if c["school_year"] == 2027}
+    periods: dict[str, list[dict]] = defaultdict(list)
+    for period in tables["grading_periods"]:
+        periods[period["calendar_id"]].append(period)
+    assert set(periods) == set(calendars)
+    for calendar_id, own in periods.items():
+        calendar = calendars[calendar_id]
+        assert [p["sequence"] for p in own] == [1, 2, 3, 4]
+        assert [p["name"] for p in own] == list(GRADING_PERIODS)
+        assert own[0]["start_date"] > calendar["start_date"]  # after the teacher work days
+        assert own[-1]["end_date"] <= calendar["end_date"]
+        for before, after in zip(own, own[1:]):
+            assert before["start_date"] < before["end_date"] < after["start_date"]
+    # At a high school the quarters are the Main structure's Quarters terms.
+    quarters = [(t["start_date"], t["end_date"]) for t in tables["terms"]
+                if t["structure_id"] == "2027-HIG0002-1" and t["term_schedule"] == "Quarters"]
+    assert [(p["start_date"], p["end_date"]) for p in periods["2027-HIG0002"]] == quarters
+    mark_types = defaultdict(list)
+    for mark_type in tables["mark_types"]:
+        mark_types[mark_type["calendar_id"]].append(mark_type["code"])
+    assert mark_types == {calendar_id: ["E", "Q"] for calendar_id in calendars}
+
+
+def test_attendance_codes_are_the_current_years(tables):
+    assert [(a["school_year"], a["code"], a["excused"]) for a in tables["attendance_codes"]] == [
+        (2027, "A", False), (2027, "E", True), (2027, "P", False), (2027, "T", False)]
+
+
+def test_active_enrollments_have_a_homeroom_and_counselor_and_most_movers_next_years(tables):
+    active = {e["enrollment_id"]: e for e in active_primary_enrollments(tables).values()}
+    staff = {s["enrollment_id"]: s for s in tables["enrollment_staff"]}
+    assert set(staff) == set(active)
+    rolling = with_next = 0
+    for enrollment_id, s in staff.items():
+        e = active[enrollment_id]
+        assert s["homeroom"].startswith("Room ") and s["counselor"], s
+        graduating = e["grade"] == "12" and e["end_action"] in (None, "promote")
+        if graduating or e["grade"] == "UG":
+            assert s["next_homeroom"] is None and s["next_counselor"] is None, (e, s)
+            continue
+        rolling += 1
+        assert (s["next_homeroom"] is None) == (s["next_counselor"] is None), s
+        with_next += s["next_homeroom"] is not None
+    assert_rate(with_next, rolling, NEXT_STAFF_RATE)
+
+
+def test_active_students_are_scheduled_into_sections_of_their_calendars(tables):
+    course_of_section = {s["section_id"]: s["course_id"] for s in tables["sections"]}
+    calendar_of_course = {c["course_id"]: c["calendar_id"] for c in tables["courses"]}
+    active = active_primary_enrollments(tables)
+    partial = {e["student_id"]: e for e in tables["enrollments"]
+               if e["service_type"] == "partial" and not (e["end_status"] or "").startswith("W")}
+    schedules: dict[str, list[dict]] = defaultdict(list)
+    for row in tables["student_schedules"]:
+        schedules[row["student_id"]].append(row)
+    assert set(schedules) == set(active)
+    for student_id, rows in schedules.items():
+        enrollment = active[student_id]
+        by_calendar = Counter(calendar_of_course[course_of_section[r["section_id"]]]
+                              for r in rows)
+        expected = {enrollment["calendar_id"]:
+                    COURSES_TAKEN[level_of_calendar(enrollment["calendar_id"])]}
+        if student_id in partial:
+            expected[partial[student_id]["calendar_id"]] = COURSES_TAKEN[CAREER]
+        assert by_calendar == expected, student_id
+        for r in rows:
+            home = partial[student_id] if r["section_id"].startswith("2027-CTR") else enrollment
+            assert (r["start_date"], r["end_date"]) == (home["start_date"], home["end_date"])
+        courses = [course_of_section[r["section_id"]] for r in rows]
+        assert len(set(courses)) == len(courses)  # one section of each course
+
+
+def test_marks_are_quarter_one_marks_of_scheduled_middle_and_high_school_sections(tables):
+    scheduled = {(r["student_id"], r["section_id"]) for r in tables["student_schedules"]}
+    marked = {(m["student_id"], m["section_id"]) for m in tables["student_marks"]}
+    assert marked == {(student, section) for student, section in scheduled
+                      if level_of_calendar(section) in MARKED_LEVELS}
+    for m in tables["student_marks"]:
+        calendar_id = m["section_id"][:12]
+        assert (m["grading_period_id"], m["mark_type_id"]) == (f"{calendar_id}-Q1",
+                                                               f"{calendar_id}-Q")
+    marks = Counter(m["mark"] for m in tables["student_marks"])
+    assert set(marks) == {"A", "B", "C", "D", "F"} and marks["B"] == max(marks.values())
+
+
+def test_course_requests_are_courses_of_the_students_calendar_they_do_not_take(tables):
+    course_of_section = {s["section_id"]: s["course_id"] for s in tables["sections"]}
+    taken = {(r["student_id"], course_of_section[r["section_id"]])
+             for r in tables["student_schedules"]}
+    active = active_primary_enrollments(tables)
+    requesters = Counter(r["student_id"] for r in tables["course_requests"])
+    for r in tables["course_requests"]:
+        assert (r["student_id"], r["course_id"]) not in taken
+        assert r["course_id"].startswith(active[r["student_id"]]["calendar_id"] + "-C")
+    assert set(requesters.values()) == {1, 2}
+    eligible = sum(1 for e in active.values()
+                   if level_of_calendar(e["calendar_id"]) in (MIDDLE, HIGH))
+    assert_rate(len(requesters), eligible, COURSE_REQUEST_RATE)
+
+
+def test_a_twentieth_of_active_students_have_a_success_plan_with_one_to_three_goals(tables):
+    active = active_primary_enrollments(tables)
+    plans = tables["success_plans"]
+    assert {p["student_id"] for p in plans} <= set(active)
+    assert len({p["student_id"] for p in plans}) == len(plans)
+    assert_rate(len(plans), len(active), SUCCESS_PLAN_RATE)
+    assert_rate(sum(p["status"] == "open" for p in plans), len(plans), OPEN_PLAN_SHARE)
+    assert all(p["school_year"] == 2027 and p["carried_from"] is None and p["title"]
+               for p in plans)
+    goals = Counter(g["plan_id"] for g in tables["plan_goals"])
+    assert set(goals) == {p["plan_id"] for p in plans}
+    assert set(goals.values()) == {1, 2, 3}
+    for g in tables["plan_goals"]:
+        assert g["goal_id"].startswith(g["plan_id"] + "-") and g["description"]
+        assert g["progress"] in GOAL_PROGRESS

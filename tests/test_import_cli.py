@@ -137,7 +137,10 @@ def test_cli_refuses_an_unknown_file_name_and_the_missing_file(db_url, engine, t
         "enrolments.csv: unknown file (a bundle holds: district.csv, schools.csv, calendars.csv, "
         "structures.csv, terms.csv, days.csv, grade_levels.csv, students.csv, households.csv, "
         "household_members.csv, programs.csv, boundaries.csv, program_participations.csv, "
-        "assignment_overrides.csv, local_start_statuses.csv, enrollments.csv)",
+        "assignment_overrides.csv, local_start_statuses.csv, enrollments.csv, "
+        "enrollment_staff.csv, courses.csv, sections.csv, course_requests.csv, "
+        "student_schedules.csv, grading_periods.csv, mark_types.csv, student_marks.csv, "
+        "success_plans.csv, plan_goals.csv, attendance_codes.csv)",
         "enrollments.csv: missing required file",
         summary(2),
     ])

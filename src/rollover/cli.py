@@ -28,13 +28,15 @@ def main(db_url):
 @main.command("import")
 @click.argument("bundle_dir", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace stored rows that have the same ids.")
+@click.option("--user", metavar="NAME", help="Who imports (else $ROLLOVER_USER, else $USER).")
 @db_option
 @refusals
-def import_command(db_url, bundle_dir: Path, replace: bool):
+def import_command(db_url, bundle_dir: Path, replace: bool, user):
     """Check a district bundle whole, then load it (nothing is written if any row is wrong)."""
     engine = open_engine(db_url)
     with progress_bar() as report:
-        result = bundles.import_bundle(engine, bundle_dir, replace=replace, progress=report)
+        result = bundles.import_bundle(engine, bundle_dir, replace=replace, progress=report,
+                                       user=acting_user(user))
     total = sum(result.rows.values())
     click.echo(f"imported {total:,} rows from {len(result.rows)} files in {bundle_dir}")
 
@@ -58,9 +60,11 @@ def export_command(db_url, out_dir: Path):
 @click.option("--bundle", "bundle_dir", type=click.Path(path_type=Path), default=None,
               help="Write a bundle folder instead of loading the database.")
 @click.option("--replace", is_flag=True, help="Replace a district already in the database.")
+@click.option("--user", metavar="NAME", help="Who loads it (else $ROLLOVER_USER, else $USER).")
 @db_option
 @refusals
-def demo_command(db_url, students: int, seed: int, bundle_dir: Path | None, replace: bool):
+def demo_command(db_url, students: int, seed: int, bundle_dir: Path | None, replace: bool,
+                 user):
     """Build a realistic demo district, the same for the same seed."""
     from .services import demo  # the generator is only loaded by the command that uses it
 
@@ -72,7 +76,7 @@ def demo_command(db_url, students: int, seed: int, bundle_dir: Path | None, repl
         else:
             engine = open_engine(db_url)
             summary = demo.load_demo(engine, students=students, seed=seed, replace=replace,
-                                     progress=report)
+                                     progress=report, user=acting_user(user))
             where = engine.url.render_as_string(hide_password=True)
     click.echo(f"demo district: {summary.students:,} students, {summary.rows['enrollments']:,} "
                f"enrollments, {summary.elementary_schools} elementary, {summary.middle_schools} "
@@ -213,3 +217,11 @@ main.add_command(end_batch.end_batch_command)
 main.add_command(end_batch.cleanup_command)
 from .commands import backup  # noqa: E402
 main.add_command(backup.backup_group)
+from .commands import lock, users  # noqa: E402  (YE-2: users, rights, the maintenance lock)
+main.add_command(users.users_group)
+main.add_command(lock.lock_group)
+from .commands import process, tasks  # noqa: E402  (YE-6..YE-9, YE-16..YE-19)
+main.add_command(process.process_group)
+main.add_command(tasks.tasks_command)
+from .commands import edit  # noqa: E402
+main.add_command(edit.edit_command)

@@ -6,6 +6,10 @@ class RolloverError(Exception):
 
     exit_status = 2
 
+    def __init__(self, message: str = "", details: list[str] | None = None):
+        super().__init__(message)
+        self._details = list(details or [])
+
     def details(self) -> list[str]:
         """Lines printed before the message (e.g. every problem of a bundle)."""
-        return []
+        return getattr(self, "_details", [])

@@ -32,6 +32,8 @@ class StoreFacts(Protocol):
     def structure_calendars(self) -> dict[str, str]: ...
     def grade_levels(self) -> set[tuple[str, str, str]]: ...
     def calendar_dates(self) -> dict[str, tuple]: ...
+    def unique_owners(self, spec: BundleFile, columns: tuple[str, ...]
+                      ) -> Iterator[tuple[str, str]]: ...
 
 
 class EmptyStore:
@@ -43,6 +45,7 @@ class EmptyStore:
     def structure_calendars(self): return {}
     def grade_levels(self): return set()
     def calendar_dates(self): return {}
+    def unique_owners(self, spec, columns): return iter(())
 
 
 def row_key(spec: BundleFile, row: tuple, positions: tuple[int, ...]) -> str:
@@ -53,7 +56,43 @@ def row_key(spec: BundleFile, row: tuple, positions: tuple[int, ...]) -> str:
 
 
 def key_positions(spec: BundleFile) -> tuple[int, ...]:
-    return tuple(spec.column_names.index(name) for name in spec.key)
+    return column_positions(spec, spec.key)
+
+
+def column_positions(spec: BundleFile, columns: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(spec.column_names.index(name) for name in columns)
+
+
+def joined(values) -> str:
+    """Several cells as one string, the way composite keys are held (see `row_key`)."""
+    return KEY_SEPARATOR.join(format_cell(v) for v in values)
+
+
+@dataclass
+class UniqueColumns:
+    """One of a file's UNIQUE column sets, and the rows read so far (only small files, such as
+    courses and sections, have one)."""
+
+    columns: tuple[str, ...]
+    positions: tuple[int, ...]
+    holders: dict[str, str] = field(default_factory=dict)  # value -> key of its first row
+    rows: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (line, value)
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return " + ".join(self.columns)
+
+    def add(self, line: int, row: tuple, key: str) -> None:
+        values = [row[i] for i in self.positions]
+        if None in values:
+            return  # a missing value is reported as such; it cannot clash
+        value = joined(values)
+        self.rows[key] = (line, value)
+        if value in self.holders:
+            self.duplicates.append((line, value))
+        else:
+            self.holders[value] = key
 
 
 @dataclass
@@ -110,6 +149,8 @@ class BundleChecker:
         refs = [(i, c) for i, c in enumerate(spec.columns) if c.references]
         rules = ROW_RULES.get(spec.name, ())
         remember = LAYOUT_FACTS.get(spec.name)
+        uniques = [UniqueColumns(columns, column_positions(spec, columns))
+                   for columns in spec.unique]
         count = 0
         for line, row, valid in reader.checked_rows():
             count += 1
@@ -119,6 +160,8 @@ class BundleChecker:
                     duplicates.append((line, key))
                 else:
                     keys.add(key)
+                for unique in uniques:
+                    unique.add(line, row, key)
             for i, column in refs:
                 value = row[i]
                 if value is not None:
@@ -139,6 +182,8 @@ class BundleChecker:
         for line, key in duplicates:
             reader.problem(line, key_name, f"duplicate {_shown(key)}: the same "
                                            f"{key_name} appears on an earlier line")
+        for unique in uniques:
+            self._refuse_repeated_unique(reader, unique, keys)
         self._check_self_references(spec, keys)
         self.keys[spec.name] = keys
         if keys and not self.replace and self.store.has_rows(spec.table):
@@ -174,6 +219,35 @@ class BundleChecker:
                     self.result.problems.append(BundleProblem(
                         file_name, line, column_name,
                         f"{value!r} does not exist in {table}.{column}"))
+
+    # -- columns the store keeps unique besides the key -------------------------------------
+    def _refuse_repeated_unique(self, reader: BundleFileReader, unique: UniqueColumns,
+                                keys: set[str]) -> None:
+        spec = reader.spec
+        for line, value in unique.duplicates:
+            reader.problem(line, unique.name, f"duplicate {_shown(value)}: the same "
+                                              f"{unique.name} appears on an earlier line")
+        if not unique.holders or not self.store.has_rows(spec.table):
+            return
+        key_name = " + ".join(spec.key)
+        for value, owner in self.store.unique_owners(spec, unique.columns):
+            holder = unique.holders.get(value)
+            if holder is None or owner == holder:
+                continue
+            line = unique.rows[holder][0]
+            if owner not in keys:
+                reader.problem(line, unique.name, f"{_shown(value)} is already used by "
+                                                  f"{key_name} {_shown(owner)} in the database")
+                continue
+            # The stored holder is in the bundle too: without --replace it is refused as
+            # existing; with it, rows are replaced in file order, so it must give the value up
+            # on an earlier line than the one taking it (else the store refuses the second one).
+            owner_line, owner_value = unique.rows.get(owner, (None, None))
+            if self.replace and owner_line is not None and owner_line > line and \
+                    owner_value != value:
+                reader.problem(line, unique.name, f"{_shown(value)} is still used by {key_name} "
+                                                  f"{_shown(owner)} in the database until line "
+                                                  f"{owner_line} changes it; put that row first")
 
     # -- ids already in the store -----------------------------------------------------------
     def _refuse_existing(self, reader: BundleFileReader, keys: set[str], positions) -> None:
@@ -233,11 +307,21 @@ def _grade_offered(checker: BundleChecker, row: tuple) -> Iterable[tuple[str, st
                         f"structure {structure!r}")
 
 
-def _day_in_calendar(checker: BundleChecker, row: tuple) -> Iterable[tuple[str, str]]:
-    dates = checker.calendar_dates.get(row[0])
-    if dates and not dates[0] <= row[1] <= dates[1]:
-        yield "date", (f"{row[1].isoformat()} is outside calendar {row[0]!r} "
-                       f"({dates[0].isoformat()} to {dates[1].isoformat()})")
+def _dates_in_calendar(file_name: str, *date_columns: str):
+    """Dates of a row that must lie inside the calendar it names (when that calendar is known)."""
+    spec = FILES_BY_NAME[file_name]
+    cal = spec.column_names.index("calendar_id")
+    dated = [(name, spec.column_names.index(name)) for name in date_columns]
+
+    def rule(checker: BundleChecker, row: tuple) -> Iterable[tuple[str, str]]:
+        dates = checker.calendar_dates.get(row[cal])
+        if not dates:
+            return
+        for name, at in dated:
+            if row[at] is not None and not dates[0] <= row[at] <= dates[1]:
+                yield name, (f"{row[at].isoformat()} is outside calendar {row[cal]!r} "
+                             f"({dates[0].isoformat()} to {dates[1].isoformat()})")
+    return rule
 
 
 ROW_RULES = {
@@ -245,7 +329,7 @@ ROW_RULES = {
                                                                            "before it starts"),),
     "terms.csv": (_in_order("terms.csv", "start_date", "end_date", "the term ends before it "
                                                                    "starts"),),
-    "days.csv": (_day_in_calendar,),
+    "days.csv": (_dates_in_calendar("days.csv", "date"),),
     "grade_levels.csv": (_structure_of_calendar("grade_levels.csv"),),
     "boundaries.csv": (_in_order("boundaries.csv", "low_number", "high_number",
                                  "the range is empty"),),
@@ -254,6 +338,11 @@ ROW_RULES = {
     "enrollments.csv": (_structure_of_calendar("enrollments.csv"), _grade_offered,
                         _in_order("enrollments.csv", "start_date", "end_date",
                                   "it ends before it starts")),
+    "student_schedules.csv": (_in_order("student_schedules.csv", "start_date", "end_date",
+                                        "it ends before it starts"),),
+    "grading_periods.csv": (_in_order("grading_periods.csv", "start_date", "end_date",
+                                      "the grading period ends before it starts"),
+                            _dates_in_calendar("grading_periods.csv", "start_date", "end_date")),
 }
 
 # Facts about calendars the later files are checked against (small: a few rows per school).

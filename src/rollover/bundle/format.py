@@ -34,6 +34,9 @@ class BundleFile:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # columns that identify a row; unique within the file and the store
     optional: bool = False  # the file may be absent
+    # Other column sets the store keeps unique (its UNIQUE constraints), checked like the key so
+    # that a repeat is a `file:line` problem, never a database error.
+    unique: tuple[tuple[str, ...], ...] = ()
     single_row: bool = False
     doc: str = ""
 
@@ -59,6 +62,7 @@ def _id(name: str, references: str | None = None, required: bool = True) -> Colu
 SERVICE_TYPES = ("primary", "partial", "special_ed")
 END_ACTIONS = ("promote", "retain", "demote")
 SIDES = ("odd", "even", "both")
+PLAN_STATUSES = ("open", "closed")
 
 FILES: tuple[BundleFile, ...] = (
     BundleFile(
@@ -248,6 +252,134 @@ FILES: tuple[BundleFile, ...] = (
             Column("rolled_from", ID, references="enrollments.enrollment_id"),
         ),
         key=("enrollment_id",),
+    ),
+    # -- the year-end modules' files (store/schema_modules.py), parents before children ---------
+    BundleFile(
+        "enrollment_staff.csv", "enrollment_staff",
+        (
+            _id("enrollment_id", "enrollments.enrollment_id"),
+            Column("homeroom", TEXT),
+            Column("counselor", TEXT),
+            Column("next_homeroom", TEXT),
+            Column("next_counselor", TEXT),
+        ),
+        key=("enrollment_id",), optional=True,
+        doc="This year's homeroom and counselor of an enrollment, and next year's (YE-11).",
+    ),
+    BundleFile(
+        "courses.csv", "courses",
+        (
+            _id("course_id"),
+            _id("calendar_id", "calendars.calendar_id"),
+            Column("number", ID, required=True),
+            Column("name", TEXT, required=True),
+        ),
+        key=("course_id",), optional=True, unique=(("calendar_id", "number"),),
+        doc="The courses of a calendar's master schedule (YE-12).",
+    ),
+    BundleFile(
+        "sections.csv", "sections",
+        (
+            _id("section_id"),
+            _id("course_id", "courses.course_id"),
+            Column("number", ID, required=True),
+            Column("teacher", TEXT),
+            Column("room", TEXT),
+            Column("capacity", INT),
+        ),
+        key=("section_id",), optional=True, unique=(("course_id", "number"),),
+        doc="The sections of a course (YE-12).",
+    ),
+    BundleFile(
+        "course_requests.csv", "course_requests",
+        (
+            _id("student_id", "students.student_id"),
+            _id("course_id", "courses.course_id"),
+        ),
+        key=("student_id", "course_id"), optional=True,
+        doc="Courses a student asked for (YE-12).",
+    ),
+    BundleFile(
+        "student_schedules.csv", "student_schedules",
+        (
+            _id("student_id", "students.student_id"),
+            _id("section_id", "sections.section_id"),
+            Column("start_date", DATE),
+            Column("end_date", DATE),
+        ),
+        key=("student_id", "section_id"), optional=True,
+        doc="The sections a student is scheduled into (YE-12).",
+    ),
+    BundleFile(
+        "grading_periods.csv", "grading_periods",
+        (
+            _id("grading_period_id"),
+            _id("calendar_id", "calendars.calendar_id"),
+            Column("name", TEXT, required=True),
+            Column("sequence", INT, required=True),
+            Column("start_date", DATE, required=True),
+            Column("end_date", DATE, required=True),
+        ),
+        key=("grading_period_id",), optional=True, unique=(("calendar_id", "name"),),
+        doc="A calendar's grading periods (YE-13).",
+    ),
+    BundleFile(
+        "mark_types.csv", "mark_types",
+        (
+            _id("mark_type_id"),
+            _id("calendar_id", "calendars.calendar_id"),
+            Column("code", ID, required=True),
+            Column("name", TEXT, required=True),
+        ),
+        key=("mark_type_id",), optional=True, unique=(("calendar_id", "code"),),
+        doc="The kinds of mark a calendar gives (YE-13).",
+    ),
+    BundleFile(
+        "student_marks.csv", "student_marks",
+        (
+            _id("student_id", "students.student_id"),
+            _id("section_id", "sections.section_id"),
+            _id("grading_period_id", "grading_periods.grading_period_id"),
+            _id("mark_type_id", "mark_types.mark_type_id"),
+            Column("mark", TEXT, required=True),
+        ),
+        key=("student_id", "section_id", "grading_period_id", "mark_type_id"), optional=True,
+        doc="A student's mark in a section for a grading period (YE-13: never copied).",
+    ),
+    BundleFile(
+        "success_plans.csv", "success_plans",
+        (
+            _id("plan_id"),
+            _id("student_id", "students.student_id"),
+            Column("school_year", INT, required=True),
+            Column("status", ENUM, required=True, choices=PLAN_STATUSES),
+            Column("title", TEXT, required=True),
+            Column("carried_from", ID, references="success_plans.plan_id"),
+        ),
+        key=("plan_id",), optional=True,
+        doc="A student's success plan for a school year (YE-14).",
+    ),
+    BundleFile(
+        "plan_goals.csv", "plan_goals",
+        (
+            _id("goal_id"),
+            _id("plan_id", "success_plans.plan_id"),
+            Column("description", TEXT, required=True),
+            Column("progress", TEXT),
+        ),
+        key=("goal_id",), optional=True,
+        doc="The goals of a success plan (YE-14: copied, progress cleared).",
+    ),
+    BundleFile(
+        "attendance_codes.csv", "attendance_codes",
+        (
+            Column("school_year", INT, required=True),
+            Column("code", ID, required=True),
+            Column("name", TEXT, required=True),
+            Column("excused", BOOL),
+        ),
+        key=("school_year", "code"), optional=True,
+        doc="A school year's attendance codes.",
     ),
 )
 

@@ -80,15 +80,19 @@ def list_command(db_url, folder, as_json: bool):
 @click.option("--confirm", is_flag=True,
               help="Replace the rows of a target that already holds rollover tables with rows.")
 @click.option("--dir", "folder", metavar="DIR", help=DIR_HELP)
+@click.option("--user", metavar="NAME",
+              help="Who restores (else $ROLLOVER_USER, else $USER); checked when the target "
+                   "already has users.")
 @db_option
 @refusals
-def restore_command(db_url, backup_id: str, into: str, confirm: bool, folder):
+def restore_command(db_url, backup_id: str, into: str, confirm: bool, folder, user):
     """Restore BACKUP_ID into the database at --into (checked by sha256 first)."""
     from ..services.backup import backup_folder, restore_backup
     from ..store.database import describe, resolve_url
 
     where = backup_folder(resolve_url(db_url), folder)
-    manifest = restore_backup(backup_id, into=into, folder=where, confirm=confirm)
+    manifest = restore_backup(backup_id, into=into, folder=where, confirm=confirm,
+                              user=acting_user(user))
     click.echo(f"restored {manifest.id} into {describe(into)}: {manifest.total_rows} rows in "
                f"{len(manifest.row_counts)} tables")
 

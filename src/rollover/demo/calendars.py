@@ -121,17 +121,28 @@ def term_dates(level: str, school_year: int, academy: bool) -> tuple[Term, ...]:
     first, last = first_term_day(level, school_year), last_term_day(school_year)
     terms: list[Term] = []
     for schedule, prefix, term_names in TERM_SCHEDULES[level]:
-        count = len(term_names)
-        start = first
-        for position, name in enumerate(term_names, start=1):
-            if position == count:
-                end = last + dt.timedelta(days=ACADEMY_EXTRA_DAYS if academy else 0)
-            else:
-                split = first + (last - first) * position / count
-                end = split - dt.timedelta(days=(split.weekday() - FRIDAY) % 7)
+        spans = even_split(first, last, len(term_names))
+        for position, (name, (start, end)) in enumerate(zip(term_names, spans), start=1):
+            if position == len(term_names):
+                end += dt.timedelta(days=ACADEMY_EXTRA_DAYS if academy else 0)
             terms.append(Term(schedule, f"{prefix}{position}", name, start, end))
-            start = end + dt.timedelta(days=3)  # the Monday after a Friday
     return tuple(terms)
+
+
+def even_split(first: dt.date, last: dt.date, count: int) -> list[tuple[dt.date, dt.date]]:
+    """`count` spans from `first` to `last`, as even as can be: each but the last ends on the
+    Friday on or before its share, and the next starts the Monday after."""
+    spans = []
+    start = first
+    for position in range(1, count + 1):
+        if position == count:
+            end = last
+        else:
+            split = first + (last - first) * position / count
+            end = split - dt.timedelta(days=(split.weekday() - FRIDAY) % 7)
+        spans.append((start, end))
+        start = end + dt.timedelta(days=3)  # the Monday after a Friday
+    return spans
 
 
 @lru_cache(maxsize=None)

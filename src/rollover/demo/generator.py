@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..bundle.format import FILES
 from .calendars import Calendars, build_calendars
+from .modules import MODULE_CHUNK_TABLES, MasterSchedule, ModuleRows
 from .people import CHUNK_TABLES, People
 from .places import build_places
 from .shape import (
@@ -78,19 +79,34 @@ def generate(sink, *, students: int, seed: int = 1, source_year: int = 2027,
          None if first_back is None else source_year - first_back,
          None if last_back is None else source_year - last_back)
         for code, name, is_default, active, first_back, last_back in LOCAL_START_STATUSES])
+    master = MasterSchedule(calendars)
+    _write_master_schedule(out, master)
 
     people = People(places, calendars, students, seed)
+    modules = ModuleRows(calendars, master, seed)
     done = 0
     report("students", done, students)
     for area in places.areas:
         chunk = people.area_rows(area)
         for table in CHUNK_TABLES:
             out.write(table, chunk[table])
+        module_chunk = modules.area_rows(area, chunk["students"], chunk["enrollments"])
+        for table in MODULE_CHUNK_TABLES:
+            out.write(table, module_chunk[table])
         done += people.sizes[area.index]
         report("students", done, students)
 
     return DemoSummary(students, seed, source_year, source_year + 1, counts.elementary,
                        counts.middle, counts.high, dict(out.rows))
+
+
+def _write_master_schedule(out: _CountingWriter, master: MasterSchedule) -> None:
+    """The source year's module data that does not depend on the people."""
+    out.write("courses", master.course_rows())
+    out.write("sections", master.section_rows())
+    out.write("grading_periods", master.grading_period_rows())
+    out.write("mark_types", master.mark_type_rows())
+    out.write("attendance_codes", master.attendance_code_rows())
 
 
 def _write_calendars(out: _CountingWriter, calendars: Calendars, report: Progress) -> None:

@@ -118,6 +118,49 @@ OVERRIDE_RATE = 0.001           # plus the district's first student, so there is
 DROP_END_STATUSES = ("W01", "W02", "W03")
 LAST_DAY_END_STATUS = "E01"
 
+# --- the year-end modules' data (current-year calendars only) -----------------------------------
+# Courses of each level's master schedule: (course number, name); middle and high offer more.
+COURSES: dict[str, tuple[tuple[str, str], ...]] = {
+    ELEMENTARY: (("0100", "Reading and Writing"), ("0200", "Mathematics"), ("0300", "Science"),
+                 ("0400", "Art and Music")),
+    MIDDLE: (("1100", "English"), ("1200", "Mathematics"), ("1300", "Science"),
+             ("1400", "Social Studies"), ("1500", "Spanish"), ("1600", "Physical Education")),
+    HIGH: (("2100", "English"), ("2200", "Algebra"), ("2210", "Geometry"), ("2300", "Biology"),
+           ("2310", "Chemistry"), ("2400", "U.S. History"), ("2500", "Spanish"),
+           ("2600", "Physical Education")),
+    CAREER: (("3100", "Automotive Technology"), ("3200", "Culinary Arts"),
+             ("3300", "Health Sciences")),
+}
+COURSE_ID_FORMAT = "{calendar_id}-C{position:02d}"   # 2027-HIG0001-C01; sections add -1 .. -3
+SECTIONS_PER_COURSE = (1, 3)          # drawn per course, from the calendar alone (not the seed)
+SECTION_CAPACITY = {ELEMENTARY: 25, MIDDLE: 30, HIGH: 32, CAREER: 20}
+# Courses an active student is scheduled into at their own school (one section each); a partial
+# student at the career center takes one of its courses.
+COURSES_TAKEN = {ELEMENTARY: 4, MIDDLE: 4, HIGH: 4, CAREER: 1}
+ROOMS = {ELEMENTARY: (1, 30), MIDDLE: (100, 160), HIGH: (100, 260), CAREER: (1, 20)}
+COUNSELORS_PER_SCHOOL = {ELEMENTARY: 1, MIDDLE: 2, HIGH: 3, CAREER: 1}
+STAFF_TITLES = ("Ms.", "Mr.", "Mx.", "Dr.")
+NEXT_STAFF_RATE = 0.85                # of students who will roll: next homeroom and counselor
+COURSE_REQUEST_RATE = 0.2             # of active middle and high school students: 1-2 requests
+# Grading periods: four quarters splitting the Main structure's terms evenly; mark types.
+GRADING_PERIODS = ("Quarter 1", "Quarter 2", "Quarter 3", "Quarter 4")  # ids <calendar>-Q1 ..
+MARK_TYPES = (("E", "Exam"), ("Q", "Quarter mark"))       # ids <calendar>-E, <calendar>-Q
+MARKED_LEVELS = (MIDDLE, HIGH, CAREER)  # a Q mark for Quarter 1 in every scheduled section
+MARK_SHARES = (("A", 0.25), ("B", 0.35), ("C", 0.25), ("D", 0.1))  # the rest F
+SUCCESS_PLAN_RATE = 0.05              # of students with an active primary enrollment
+OPEN_PLAN_SHARE = 0.8                 # the rest closed
+PLAN_ID_FORMAT = "P{:07d}"            # goals: <plan_id>-1 .. -3
+GOALS_PER_PLAN = (1, 3)
+PLAN_TITLES = ("Reading support", "Math support", "Attendance plan", "Behavior support",
+               "Transition plan", "Credit recovery")
+PLAN_GOALS = ("Read 20 minutes every day", "Complete homework on time", "Attend every school day",
+              "Meet with the counselor every two weeks", "Raise the math mark by one letter",
+              "Join one school activity", "Use the planner daily")
+GOAL_PROGRESS = ("Not started", "Some progress", "On track", "Met")
+# (code, name, excused) for the source year.
+ATTENDANCE_CODES = (("A", "Absent", False), ("E", "Excused absence", True),
+                    ("P", "Present", False), ("T", "Tardy", False))
+
 
 @dataclass(frozen=True)
 class SchoolCounts:

@@ -24,9 +24,10 @@ from ..store.backup import (
     BackupRefused, kind_of_url, make_backup_file, restore_file, restored_counts, sha256_of,
     target_rows,
 )
-from ..store.database import describe
+from ..store.database import describe, open_engine
 from ..store.runs import new_run_id, record_run
 from ..store.schema import district
+from .security import require
 
 DIR_VARIABLE = "ROLLOVER_BACKUP_DIR"
 FOLDER_NAME = "rollover-backups"
@@ -96,6 +97,8 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
     """
     started = dt.datetime.now(dt.timezone.utc)
     url = engine.url.render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        require(conn, user, "backup")  # YE-2: before any file is made
     if school_year is None:
         school_year = current_school_year(engine)
         if school_year is None:
@@ -169,11 +172,12 @@ def get_backup(folder: str | Path, backup_id: str) -> Manifest:
 # -- restore ----------------------------------------------------------------------------------
 
 def restore_backup(backup_id: str, *, into: str, folder: str | Path,
-                   confirm: bool = False) -> Manifest:
+                   confirm: bool = False, user: str | None = None) -> Manifest:
     """Restore a backup into the database at `into`: an empty database (a new SQLite file, an
     empty PostgreSQL database), or with `confirm` one whose rollover tables hold rows (they are
     replaced). Refused before anything changes: an unknown id, a different database kind, a file
-    whose sha256 is not the manifest's, a non-empty target without `confirm`."""
+    whose sha256 is not the manifest's, a non-empty target without `confirm`, a target whose
+    security is set up when `user` lacks the `backup` right there (YE-2)."""
     manifest = get_backup(folder, backup_id)
     kind = kind_of_url(into)
     if kind != manifest.kind:
@@ -190,6 +194,8 @@ def restore_backup(backup_id: str, *, into: str, folder: str | Path,
         total = sum(held.values())
         raise BackupRefused(f"{describe(into)} is not empty ({total} rows in {len(held)} rollover "
                             "tables); restoring would replace them: add --confirm")
+    if held.get("users"):
+        _require_on_target(into, user)
     restore_file(path, manifest.format, into)
     counts = restored_counts(into)
     if counts != manifest.row_counts:
@@ -198,6 +204,17 @@ def restore_backup(backup_id: str, *, into: str, folder: str | Path,
         raise BackupRefused(f"restore of {backup_id} into {describe(into)} does not match its "
                             f"manifest (row counts differ in {', '.join(wrong)})")
     return manifest
+
+
+def _require_on_target(into: str, user: str | None) -> None:
+    """YE-2: restoring over a database whose security is set up needs `backup` there (an empty
+    target has no users: nothing to check)."""
+    target = open_engine(into, migrate=False)
+    try:
+        with target.connect() as conn:
+            require(conn, user, "backup")
+    finally:
+        target.dispose()
 
 
 # -- delete -----------------------------------------------------------------------------------
@@ -224,6 +241,7 @@ def delete_backup(engine: Engine, backup_id: str, *, folder: str | Path | None =
                "folder": str(target), "format": manifest.format}
     counts = {"files": 2, "bytes": manifest.size}
     with engine.begin() as conn:
+        require(conn, user, "backup")  # YE-2: before the run record and the files go
         record_run(conn, kind=KIND, mode="run", user=user, options=options, counts=counts,
                    report=None, started_at=started)
         # The manifest goes first: a backup without one is no longer listed or restorable.

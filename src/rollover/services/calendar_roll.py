@@ -24,6 +24,7 @@ from ..store.calendar_roll import (
 )
 from ..store.locks import exclusive_transaction
 from ..store.runs import record_run
+from .security import require
 
 KIND = "calendars"
 BUSY = "A calendar roll is already in process"
@@ -60,6 +61,9 @@ def roll_calendars(engine: Engine, options: CalendarRollOptions, *, user: str | 
         progress("loading", 0, 3)
         school_ids, calendar_rows = load_schools_and_calendars(conn)
         sources = choose_calendars(options, school_ids, calendar_rows)  # refusals: before work
+        # YE-2: the chosen schools, or the whole district when none is chosen; a test run
+        # writes its run record, so it is a write too.
+        require(conn, user, "calendar", set(options.schools) or None)
         progress("loading", 1, 3)
         rows = load_calendar_rows(conn, [row[0] for row in sources])
         progress("loading", 2, 3)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Connection, Engine, delete, exists, select
 
-from ..bundle.format import FILES_BY_TABLE
+from ..bundle.format import FILES, FILES_BY_TABLE
 from ..bundle.writer import BundleWriter
 from ..demo import DemoSummary, generate
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store.bulk import refresh_statistics
-from ..store.schema import BUNDLE_TABLES
+from ..store.schema import metadata
 from .bundles import load_rows
-from .district import district_is_empty
+from .security import require
+
+# Every table the demo fills, the year-end modules' included, parents before children
+# (store.schema.BUNDLE_TABLES lists the core tables only).
+DISTRICT_TABLES = tuple(metadata.tables[f.table] for f in FILES)
 
 
 class _StoreSink:
@@ -39,22 +43,27 @@ def write_demo_bundle(folder: Path | str, *, students: int, seed: int = 1,
 
 
 def load_demo(engine: Engine, *, students: int, seed: int = 1, replace: bool = False,
-              progress: Progress = no_progress) -> DemoSummary:
+              progress: Progress = no_progress, user: str | None = None) -> DemoSummary:
     """Load the demo district into the store in one transaction.
 
     A store that already holds a district is refused unless `replace`, which first removes
     every district row (stored runs are kept).
     """
     with engine.begin() as conn:
-        if not district_is_empty(conn):
+        require(conn, user, "import")  # YE-2: the right, and the maintenance lock
+        if _holds_a_district(conn):
             if not replace:
                 raise RolloverError("the database already holds a district; "
                                     "use --replace to replace it with the demo district")
-            for table in reversed(BUNDLE_TABLES):
+            for table in reversed(DISTRICT_TABLES):
                 conn.execute(delete(table))
         summary = _generate(_StoreSink(conn), students, seed, progress)
-        refresh_statistics(conn, BUNDLE_TABLES)
+        refresh_statistics(conn, DISTRICT_TABLES)
         return summary
+
+
+def _holds_a_district(conn: Connection) -> bool:
+    return any(conn.execute(select(exists().select_from(t))).scalar() for t in DISTRICT_TABLES)
 
 
 def _generate(sink, students: int, seed: int, progress: Progress) -> DemoSummary:

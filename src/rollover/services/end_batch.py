@@ -27,8 +27,10 @@ from ..progress import Progress, no_progress
 from ..store import enrollment_changes as changes
 from ..store.database import writing
 from ..store.runs import record_run
+from ..store.side_effects import recording
 from ..store.snapshot import load_catalog
 from .forward import compile_filter
+from .security import require
 
 __all__ = ["CleanupOptions", "CleanupReport", "EndBatchOptions", "EndBatchRefused",
            "EndBatchReport", "cleanup", "end_batch"]
@@ -91,6 +93,8 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
         progress("loading", 0, 2)
         settings = ending.resolve_end_batch(options, load_catalog(conn), student_filter)
         calendar_id = settings.calendar.calendar_id
+        # YE-2: at the calendar's school; a test run writes its run record, a write too.
+        require(conn, user, "registration", {settings.calendar.school_id})
         enrollments = changes.calendar_enrollments(conn, calendar_id)
         students = changes.calendar_students(conn, calendar_id)
         progress("loading", 2, 2)
@@ -101,8 +105,9 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
             done = 0
             for status, rows in groups:
                 progress("ending", done, len(plan.ended))
-                changes.end_enrollments(conn, [e.enrollment_id for e in rows], settings.end_date,
-                                        status)
+                ids = [e.enrollment_id for e in rows]
+                recording(conn, user, "enrollments", ids, "update",  # YE-3: side effects
+                          lambda: changes.end_enrollments(conn, ids, settings.end_date, status))
                 done += len(rows)
             progress("ending", done, len(plan.ended))
         report = ending.report_object(plan, mode)
@@ -126,6 +131,7 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
         catalog = load_catalog(conn)
         calendar = cleaning.resolve_cleanup(options, catalog)
         calendar_id, year = calendar.calendar_id, calendar.school_year
+        require(conn, user, "registration", {calendar.school_id})  # YE-2, as in end_batch
         enrollments = changes.calendar_enrollments(conn, calendar_id)
         progress("loading", 1, 5)
         students = changes.calendar_students(conn, calendar_id)
@@ -140,7 +146,9 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
                                      rolled_on, student_filter)
         if not options.test:
             progress("removing", 0, len(plan.removed))
-            changes.delete_enrollments(conn, [r.enrollment_id for r in plan.removed])
+            ids = [r.enrollment_id for r in plan.removed]
+            recording(conn, user, "enrollments", ids, "delete",  # YE-3: side effects
+                      lambda: changes.delete_enrollments(conn, ids))
             progress("removing", len(plan.removed), len(plan.removed))
         report = cleaning.report_object(plan, mode)
         record = record_run(conn, kind="cleanup", mode=mode, user=user,

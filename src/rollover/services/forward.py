@@ -20,8 +20,13 @@ from ..progress import Progress, no_progress
 from ..reports.forward import ForwardReport
 from ..store.locks import exclusive_transaction
 from ..domain.runs import RunRecord
-from ..store.runs import new_run_id, write_new_enrollments, write_run
+from ..domain.changes import inserts
+from ..store.runs import (
+    NEW_ENROLLMENT_COLUMNS, new_enrollment_rows, new_run_id, write_new_enrollments, write_run,
+)
+from ..store.side_effects import record_changes, side_effect_settings
 from ..store.snapshot import load_catalog, load_snapshot
+from .security import require
 
 BUSY = "Enrollment roll forward is already in process"
 
@@ -55,6 +60,9 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
     student_filter = compile_filter(options.filter)
     started = dt.datetime.now(dt.timezone.utc)
     with exclusive_transaction(engine, "forward", BUSY, write=not options.test) as conn:  # RF-23
+        # YE-2, YE-11: the registration roll is district-wide; a test run writes its run record,
+        # so it is a write too (refused while the system is locked).
+        require(conn, user, "registration")
         catalog = load_catalog(conn)
         settings = resolve(options, catalog, student_filter)  # RF-26: before any work
         snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],
@@ -64,8 +72,18 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
         run_id = new_run_id("forward", started)
         if not options.test:
             write_new_enrollments(conn, run_id, plan.rolled)
+            _record_side_effects(conn, user, plan.rolled)
         record = RunRecord(run_id=run_id, kind="forward", mode=mode, user_name=user,
                            started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
                            status="completed", options=options.as_dict(), counts=plan.totals)
         write_run(conn, record, plan.rolled, plan.warnings)
     return ForwardReport(record, plan.rolled, plan.warnings, snapshot.people.students, catalog)
+
+
+def _record_side_effects(conn, user: str | None, rolled) -> None:
+    """YE-3: audit, publish and notify the new enrollments when those settings are on."""
+    settings = side_effect_settings(conn)
+    if settings.any_on:
+        record_changes(conn, user, [inserts("enrollments", NEW_ENROLLMENT_COLUMNS,
+                                            new_enrollment_rows(rolled), lambda row: None)],
+                       settings)

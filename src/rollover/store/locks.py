@@ -19,7 +19,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
@@ -37,16 +38,23 @@ class AlreadyRunning(RolloverError):
 
 
 @contextmanager
-def exclusive_transaction(engine: Engine, name: str, busy_message: str, *, write: bool = True):
+def exclusive_transaction(engine: Engine, name: str, busy_message: str, *, write: bool = True,
+                          also: Sequence[tuple[str, str]] = ()):
     """A transaction (taking SQLite's write lock at once when `write`) that holds the named
-    lock; raise AlreadyRunning(busy_message) at once when another caller holds it."""
+    lock, and the `also` locks (name, busy message) after it; raise AlreadyRunning with the
+    busy message of the first lock another caller holds, at once."""
     transaction = writing(engine) if write else engine.begin()
+    locks = [(name, busy_message), *also]
     if engine.dialect.name == "postgresql":
         with transaction as conn:
-            _advisory_lock(conn, name, busy_message)
+            for lock_name, message in locks:
+                _advisory_lock(conn, lock_name, message)
             yield conn
     else:
-        with _file_lock(engine, name, busy_message), transaction as conn:
+        with ExitStack() as stack:
+            for lock_name, message in locks:
+                stack.enter_context(_file_lock(engine, lock_name, message))
+            conn = stack.enter_context(transaction)
             yield conn
 
 

@@ -42,10 +42,14 @@ def write_new_enrollments(conn: Connection, run_id: str, rolled: list[NewEnrollm
     """Give each new enrollment its id and insert them all, in bulk."""
     for seq, entry in enumerate(rolled, start=1):
         entry.enrollment_id = f"{run_id}-{seq:07d}"
-    insert_rows(conn, enrollments, NEW_ENROLLMENT_COLUMNS, (
-        (r.enrollment_id, r.student_id, r.calendar_id, r.structure_id, r.grade, r.service_type,
-         r.start_date, r.local_start_status, r.graduation_cohort, r.source_enrollment_id)
-        for r in rolled))
+    insert_rows(conn, enrollments, NEW_ENROLLMENT_COLUMNS, new_enrollment_rows(rolled))
+
+
+def new_enrollment_rows(rolled: list[NewEnrollment]):
+    """The new enrollments as rows of NEW_ENROLLMENT_COLUMNS."""
+    return ((r.enrollment_id, r.student_id, r.calendar_id, r.structure_id, r.grade,
+             r.service_type, r.start_date, r.local_start_status, r.graduation_cohort,
+             r.source_enrollment_id) for r in rolled)
 
 
 def write_run(conn: Connection, record: RunRecord, rolled: list[NewEnrollment],

@@ -265,3 +265,6 @@ BUNDLE_TABLES = (
     household_members, programs, boundaries, program_participations, assignment_overrides,
     local_start_statuses, enrollments,
 )
+
+# The year-end modules' and process's tables join the same metadata.
+from . import schema_modules, schema_process  # noqa: E402,F401

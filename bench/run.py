@@ -1,0 +1,255 @@
+"""The scale benchmark (issue 6): the roll forward, its restore and the import against the floor.
+
+For each size and database it builds the demo district (not timed in the ratios), then measures,
+in the same run and the same database:
+
+- import: `rollover import` of the demo bundle into an empty database;
+- the floor: one `INSERT INTO scratch SELECT ... FROM <table> WHERE <active>` per table the run
+  writes, copying as many rows as the run creates (the least a database can do to write them);
+- Run Test, Run and restore: `rollover process run registration --test`, the real run, and
+  `rollover process restore registration RUN_ID` (the roll forward of every source calendar as the
+  year-end process runs it, with its per-run backup).
+
+Each step runs as its own `rollover` process, so its wall time and peak resident memory are its
+own.  Results are printed and appended to bench/results.md.
+
+    python bench/run.py                                   # 100,000 and 1,000,000; both databases
+    python bench/run.py --students 100000 --db sqlite     # one size, one database
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.md"
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ROLLOVER = [sys.executable, "-m", "rollover"]
+YEAR = 2027  # the demo district's current school year
+
+
+def measured(args: list[str], env: dict) -> tuple[float, float, str]:
+    """Wall seconds, peak resident memory (MiB) and standard output of one `rollover` command,
+    run in a fresh interpreter of its own."""
+    with tempfile.NamedTemporaryFile(suffix=".peak") as peak_file:
+        started = time.perf_counter()
+        child = subprocess.run([sys.executable, str(HERE / "measure.py"), peak_file.name, *args],
+                               env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        if child.returncode != 0:
+            raise SystemExit(f"rollover {' '.join(args)} failed ({child.returncode}):\n"
+                             f"{child.stderr[-3000:]}")
+        peak = int(Path(peak_file.name).read_text()) / 1024
+    return seconds, peak, child.stdout
+
+
+# -- databases -------------------------------------------------------------------------------------
+
+def fresh_database(kind: str, students: int, folder: Path) -> str:
+    if kind == "sqlite":
+        path = folder / f"bench-{students}.db"
+        for leftover in folder.glob(f"{path.name}*"):
+            leftover.unlink()
+        return f"sqlite:///{path}"
+    name = f"rollover_bench_{students}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(kind: str, url: str) -> None:
+    if kind == "postgresql":
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def database_version(kind: str, url: str) -> str:
+    if kind == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        version = conn.execute(text("SHOW server_version")).scalar()
+    engine.dispose()
+    return f"PostgreSQL {version}"
+
+
+# -- the floor -------------------------------------------------------------------------------------
+
+FLOOR_TABLES = {
+    # table the run writes -> the rows of it that exist for the year being closed
+    "enrollments": "SELECT e.* FROM enrollments e JOIN calendars c ON c.calendar_id = "
+                   "e.calendar_id WHERE c.school_year = :year AND e.end_date IS NULL",
+    "enrollment_staff": "SELECT s.* FROM enrollment_staff s JOIN enrollments e ON "
+                        "e.enrollment_id = s.enrollment_id JOIN calendars c ON c.calendar_id = "
+                        "e.calendar_id WHERE c.school_year = :year AND e.end_date IS NULL",
+}
+
+
+def floor_seconds(url: str, rows_per_table: dict[str, int]) -> float:
+    """One INSERT ... SELECT per table, as many rows as the run created there, in one
+    transaction; the scratch tables are made (untimed) and dropped after."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for table in rows_per_table:
+                conn.execute(text(f"DROP TABLE IF EXISTS scratch_{table}"))
+                conn.execute(text(f"CREATE TABLE scratch_{table} AS SELECT * FROM {table} "
+                                  "WHERE 1 = 0"))
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            for table, rows in rows_per_table.items():
+                conn.execute(text(f"INSERT INTO scratch_{table} {FLOOR_TABLES[table]} "
+                                  "LIMIT :rows"), {"year": YEAR, "rows": rows})
+        seconds = time.perf_counter() - started
+        with engine.begin() as conn:
+            for table in rows_per_table:
+                conn.execute(text(f"DROP TABLE scratch_{table}"))
+        return seconds
+    finally:
+        engine.dispose()
+
+
+# -- one size on one database ----------------------------------------------------------------------
+
+def bench_one(kind: str, students: int, bundle: Path, folder: Path) -> dict:
+    url = fresh_database(kind, students, folder)
+    env = {**os.environ, "ROLLOVER_DATABASE_URL": url, "ROLLOVER_USER": "bench",
+           "ROLLOVER_BACKUP_DIR": str(folder / f"backups-{kind}-{students}")}
+    steps: dict[str, dict] = {}
+    try:
+        seconds, peak, out = measured(["import", str(bundle)], env)
+        imported = int(out.split()[1].replace(",", ""))  # "imported 4,512,345 rows from ..."
+        steps["import"] = {"seconds": seconds, "peak_mib": peak, "rows": imported}
+        print(f"  import       {seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
+        run_step_untimed(["process", "prepare"], env)
+        run_step_untimed(["process", "run", "calendar"], env)
+
+        seconds, peak, out = measured(["process", "run", "registration", "--test", "--json"],
+                                      env)
+        steps["run_test"] = {"seconds": seconds, "peak_mib": peak}
+        test_totals = json.loads(out)
+        print(f"  Run Test     {seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
+
+        seconds, peak, out = measured(["process", "run", "registration", "--json"], env)
+        run = json.loads(out)
+        steps["run"] = {"seconds": seconds, "peak_mib": peak}
+        print(f"  Run          {seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
+        if run["totals"]["rows_inserted"] != test_totals["totals"]["rows_inserted"]:
+            raise SystemExit("Run Test and Run disagree: the benchmark stops here")
+        created = {c["table"]: 0 for c in run["rollover_log"]["changes"]}
+        for change in run["rollover_log"]["changes"]:
+            created[change["table"]] += change["inserted"]
+
+        seconds, peak, _ = measured(["process", "restore", "registration", run["run_id"]], env)
+        steps["restore"] = {"seconds": seconds, "peak_mib": peak}
+        print(f"  restore      {seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
+
+        floor = floor_seconds(url, created)
+        print(f"  floor        {floor:8.1f} s", flush=True)
+        rows = sum(created.values())
+        return {"database": kind, "version": database_version(kind, url), "students": students,
+                "rows": rows, "created": created, "floor": floor, "steps": steps}
+    finally:
+        drop_database(kind, url)
+
+
+def run_step_untimed(args: list[str], env: dict) -> None:
+    child = subprocess.run(ROLLOVER + args, env=env, capture_output=True, text=True)
+    if child.returncode != 0:
+        raise SystemExit(f"rollover {' '.join(args)} failed:\n{child.stderr[-3000:]}")
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+def machine() -> str:
+    memory = next((int(line.split()[1]) // 1024 // 1024 for line in
+                   Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), "?")
+    return (f"{os.cpu_count()} cores, {memory} GiB, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def report(results: list[dict]) -> list[str]:
+    lines = [f"## {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}: {machine()}", "",
+             "| database | students | rows | step | seconds | × floor | rows/s | "
+             "peak MiB |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['version']} | {r['students']:,} | {r['rows']:,} | floor | "
+                     f"{r['floor']:.1f} | 1.0 | {r['rows'] / r['floor']:,.0f} | |")
+        for step, label in (("run_test", "Run Test"), ("run", "Run"), ("restore", "restore"),
+                            ("import", "import")):
+            s = r["steps"][step]
+            rows = s.get("rows", r["rows"])
+            lines.append(f"| {r['version']} | {r['students']:,} | {rows:,} | {label} | "
+                         f"{s['seconds']:.1f} | {s['seconds'] / r['floor']:.1f} | "
+                         f"{rows / s['seconds']:,.0f} | {s['peak_mib']:.0f} |")
+    growth = _growth(results)
+    if growth:
+        lines += ["", "Growth, time(largest) / time(smallest):", ""]
+        lines += [f"- {line}" for line in growth]
+    lines += ["", "Rows: what the step writes (import: every row of the bundle; the others: the "
+              "rows the run creates, which the floor copies with one INSERT ... SELECT per "
+              "table). Seconds include starting the `rollover` process.", ""]
+    return lines
+
+
+def _growth(results: list[dict]) -> list[str]:
+    lines = []
+    for kind in sorted({r["database"] for r in results}):
+        mine = sorted((r for r in results if r["database"] == kind), key=lambda r: r["students"])
+        if len(mine) < 2:
+            continue
+        small, large = mine[0], mine[-1]
+        for step in ("run_test", "run", "restore", "import"):
+            ratio = large["steps"][step]["seconds"] / small["steps"][step]["seconds"]
+            lines.append(f"{small['version']}: {step} {ratio:.1f} for "
+                         f"{large['students'] // small['students']}× the students")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--db", nargs="+", choices=("sqlite", "postgresql"),
+                        default=["sqlite", "postgresql"])
+    parser.add_argument("--no-save", action="store_true", help="Do not append to results.md.")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="rollover-bench-") as tmp:
+        folder = Path(tmp)
+        for students in args.students:
+            bundle = folder / f"bundle-{students}"
+            print(f"demo bundle of {students:,} students (not timed)", flush=True)
+            run_step_untimed(["demo", "--students", str(students), "--bundle", str(bundle)],
+                             dict(os.environ))
+            for kind in args.db:
+                print(f"{kind}, {students:,} students", flush=True)
+                results.append(bench_one(kind, students, bundle, folder))
+            shutil.rmtree(bundle)
+    lines = report(results)
+    print("\n".join(lines))
+    if not args.no_save:
+        with RESULTS.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""The rollover modules (YE-6): each a name, the tables it changes, the modules it needs first,
+and a `plan` that reads the district and decides every row it would change.
+
+The built-in modules register themselves below; another package adds one without editing this
+code by declaring an entry point in the group `rollover.modules` that names a `RolloverModule`.
+The year-end process (`services/process.py`) enforces the order (YE-7), saves each run's backup
+(YE-8) and restores it (YE-9); a module only plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import entry_points
+
+from sqlalchemy import Connection
+
+from ..domain.changes import ModulePlan
+from ..domain.security import register_right
+from ..errors import RolloverError
+from ..progress import Progress, no_progress
+
+ENTRY_POINT_GROUP = "rollover.modules"
+BUILT_IN = ("calendar", "registration", "scheduling", "mark_reporting", "success_plan",
+            "attendance_codes", "programs")
+
+
+class ModuleRefused(RolloverError):
+    """A module cannot run (bad option, unknown module, prerequisites, check errors)."""
+
+
+@dataclass(frozen=True)
+class ModuleContext:
+    """What a module's plan may use: the open transaction, the school year being closed (the
+    module writes into `school_year + 1`), its options, and the run it plans."""
+
+    conn: Connection
+    school_year: int
+    options: dict
+    run_id: str
+    user: str | None = None
+    test: bool = False
+    progress: Progress = no_progress
+
+    @property
+    def next_year(self) -> int:
+        return self.school_year + 1
+
+
+def no_options(given: dict[str, str]) -> dict:
+    if given:
+        raise ModuleRefused(f"unknown option {sorted(given)[0]!r}: this module takes none")
+    return {}
+
+
+@dataclass(frozen=True)
+class RolloverModule:
+    name: str
+    title: str
+    tables: tuple[str, ...]  # the tables its runs change (and its restore puts back)
+    requires: tuple[str, ...]  # modules that must have run for the year first (YE-7)
+    plan: Callable[[ModuleContext], ModulePlan]
+    # NAME=VALUE options as given on the command line -> checked options (JSON-ready)
+    parse_options: Callable[[dict[str, str]], dict] = no_options
+    # Runs after the changes are applied in the same transaction (e.g. the roll forward's report).
+    after_apply: Callable[[ModuleContext, ModulePlan], None] | None = None
+    # Other named one-at-a-time locks its runs hold besides the process's (e.g. "forward").
+    locks: tuple[str, ...] = ()
+    option_help: dict[str, str] = field(default_factory=dict)
+
+
+_REGISTRY: dict[str, RolloverModule] = {}
+_LOADED = False
+
+
+def register(module: RolloverModule) -> RolloverModule:
+    """Make a module known; running it needs the right of its own name (YE-2)."""
+    register_right(module.name, f"run and restore the {module.name} rollover")
+    _REGISTRY[module.name] = module
+    return module
+
+
+def _load() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    for name in BUILT_IN:
+        import_module(f"{__name__}.{name}")
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        register(entry.load())
+
+
+def all_modules() -> list[RolloverModule]:
+    """Every module, in an order that honours the prerequisites (built-ins in YE-7's order)."""
+    _load()
+    ordered: list[RolloverModule] = []
+
+    def visit(module: RolloverModule, seen: tuple[str, ...] = ()) -> None:
+        if module in ordered:
+            return
+        for name in module.requires:
+            if name in seen:
+                raise ModuleRefused(f"modules depend on each other in a circle: {name}")
+            visit(get_module(name), seen + (module.name,))
+        ordered.append(module)
+
+    # Built-ins in YE-7's order, then the others by name: the same order however the modules
+    # happened to be imported.
+    for module in sorted(_REGISTRY.values(), key=lambda m: (
+            BUILT_IN.index(m.name) if m.name in BUILT_IN else len(BUILT_IN), m.name)):
+        visit(module)
+    return ordered
+
+
+def get_module(name: str) -> RolloverModule:
+    _load()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ModuleRefused(f"unknown module {name!r}; the modules are: "
+                            + ", ".join(sorted(_REGISTRY))) from None
+
+
+def dependents(name: str) -> set[str]:
+    """Every module that needs `name`, directly or through another (YE-9)."""
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for module in all_modules():
+            if module.name not in found and ({name} | found) & set(module.requires):
+                found.add(module.name)
+                changed = True
+    return found
+
+
+def parse_flag(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes", "y"):
+        return True
+    if lowered in ("false", "0", "no", "n"):
+        return False
+    raise ModuleRefused(f"option {name}: not a boolean: {value!r}")

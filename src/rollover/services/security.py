@@ -1,0 +1,281 @@
+"""Users, rights and the maintenance lock (YE-2) as services; see docs/security.md.
+
+    require(conn, user, right, schools=None, write=True)   the guard every writing service calls
+    add_user(engine, name, full_name=None, *, user)         -> UserInfo
+    list_users(engine)                                       -> [UserInfo] with their grants
+    grant(engine, name, right, school=None, access="write", *, user) -> Grant
+    revoke(engine, name, right, school=None, *, user)       -> Grant (the one removed)
+    set_lock(engine, on, *, user)                            -> LockStatus
+    lock_status(engine)                                      -> LockStatus
+    sign_in(engine, user)                                    -> SignIn
+
+The open district: while the `users` table is empty, security is not set up yet and every action
+is allowed (a fresh clone, the demo and the tests work without users).  The first user added gets
+`system_all` for all schools, so somebody can always manage security; from then on an action by
+a missing or unknown user name is refused.
+
+Every refusal is a RolloverError (exit status 2) raised before anything is written; a change that
+breaks a rule is rolled back whole.  Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine
+
+from ..domain.security import (
+    ACCESS, LOCKED_MESSAGE, MAINTENANCE_LOCK, SECURITY, SYSTEM_ALL, WRITE, Grant, can_pass_lock,
+    decide, decide_sign_in, is_known_right, known_rights, manages_security, user_name_problem,
+)
+from ..errors import RolloverError
+from ..store import security as store
+from ..store.database import writing
+
+NO_USER = "no user given: use --user or ROLLOVER_USER"
+
+
+class NotPermitted(RolloverError):
+    """The acting user may not do this (a missing right, an unknown or missing user name)."""
+
+
+class SystemLocked(NotPermitted):
+    """YE-2: the system is locked for maintenance and the user cannot get past the lock."""
+
+    def __init__(self, message: str = LOCKED_MESSAGE):
+        super().__init__(message)
+
+
+class SecurityRefused(RolloverError):
+    """A bad value (user, right, school, access) or a change that would leave nobody in charge."""
+
+
+# -- the guard --------------------------------------------------------------------------------
+
+def require(conn: Connection, user: str | None, right: str,
+            schools: Iterable[str] | None = None, write: bool = True) -> None:
+    """Raise NotPermitted or SystemLocked unless `user` may use `right` (with write access when
+    `write`) at `schools` (None: district-wide, which needs the right for all schools).
+
+    Call it inside the transaction that writes, before writing: on PostgreSQL a writer holds the
+    settings row (FOR SHARE) until it commits, so `lock on` waits for writers that checked before
+    it and every writer after it sees the lock.
+    """
+    if not is_known_right(right):
+        raise ValueError(f"unknown right {right!r} (register it with register_right)")
+    if isinstance(schools, str):
+        schools = {schools}  # one school id, not its letters
+    if not store.has_users(conn):
+        return  # the open district: security is not set up yet
+    _known_user(conn, user)
+    locked = store.read_settings(conn, lock="share" if write else None)["lock_out_users"]
+    refusal = decide(store.user_grants(conn, user), locked, right,
+                     None if schools is None else set(schools), write)
+    if refusal is None:
+        return
+    if refusal.locked:
+        raise SystemLocked()
+    raise NotPermitted(f"user {user!r} {refusal}")
+
+
+def _known_user(conn: Connection, user: str | None) -> str:
+    if not user:
+        raise NotPermitted(NO_USER)
+    if store.get_user(conn, user) is None:
+        raise NotPermitted(f"unknown user {user!r}")
+    return user
+
+
+# -- users and rights -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UserInfo:
+    user_name: str
+    full_name: str | None
+    created_at: dt.datetime
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    def as_json(self) -> dict:
+        return {"user": self.user_name, "full_name": self.full_name,
+                "created_at": self.created_at.isoformat(),
+                "rights": [g.as_json() for g in self.grants]}
+
+
+def add_user(engine: Engine, name: str, full_name: str | None = None, *,
+             user: str | None) -> UserInfo:
+    """Add a user.  The first user of the district gets `system_all` for all schools (and may be
+    added by anyone); later ones need `security`."""
+    problem = user_name_problem(name)
+    if problem:
+        raise SecurityRefused(problem)
+    full_name = (full_name or "").strip() or None
+    with writing(engine) as conn:
+        first = not store.has_users(conn)
+        if not first:
+            require(conn, user, SECURITY)
+            if store.get_user(conn, name) is not None:
+                raise SecurityRefused(f"user {name!r} already exists")
+        row = store.insert_user(conn, name, full_name, dt.datetime.now(dt.timezone.utc))
+        if first:
+            store.put_grant(conn, Grant(name, SYSTEM_ALL, None, WRITE))
+        return UserInfo(row.user_name, row.full_name, row.created_at,
+                        tuple(store.user_grants(conn, name)))
+
+
+def list_users(engine: Engine) -> list[UserInfo]:
+    """Every user, by name, with their grants (all-schools grants first)."""
+    with engine.connect() as conn:
+        grants: dict[str, list[Grant]] = {}
+        for g in store.all_grants(conn):
+            grants.setdefault(g.user_name, []).append(g)
+        return [UserInfo(u.user_name, u.full_name, u.created_at,
+                         tuple(grants.get(u.user_name, ())))
+                for u in store.all_users(conn)]
+
+
+def grant(engine: Engine, name: str, right: str, school: str | None = None,
+          access: str = WRITE, *, user: str | None) -> Grant:
+    """Give `name` the right at `school` (None: all schools); granting again sets its access.
+    Needs `security` at that school (or for all schools)."""
+    _check_right(right)
+    if access not in ACCESS:
+        raise SecurityRefused(f"access must be 'read' or 'write', not {access!r}")
+    new = Grant(name, right, school, access)
+    with writing(engine) as conn:
+        require(conn, user, SECURITY, _scope(school))
+        _check_target(conn, name, school)
+        before = store.all_grants(conn)
+        store.put_grant(conn, new)
+        _keep_someone_in_charge(conn, before, f"setting {right!r} of {name!r} to {access}")
+    return new
+
+
+def revoke(engine: Engine, name: str, right: str, school: str | None = None, *,
+           user: str | None) -> Grant:
+    """Take the right at `school` (None: the all-schools grant) from `name`; the grant removed.
+    Needs `security` at that school (or for all schools)."""
+    _check_right(right)
+    with writing(engine) as conn:
+        require(conn, user, SECURITY, _scope(school))
+        _check_target(conn, name, school)
+        held = store.find_grant(conn, name, right, school)
+        if held is None:
+            where = "all schools" if school is None else f"school {school!r}"
+            raise SecurityRefused(f"user {name!r} has no {right!r} right for {where}")
+        before = store.all_grants(conn)
+        store.delete_grant(conn, name, right, school)
+        _keep_someone_in_charge(conn, before, f"revoking {right!r} from {name!r}")
+    return held
+
+
+def _scope(school: str | None) -> set[str] | None:
+    return None if school is None else {school}
+
+
+def _check_right(right: str) -> None:
+    if not is_known_right(right):
+        raise SecurityRefused(f"unknown right {right!r}; the rights are: "
+                              f"{', '.join(known_rights())}")
+
+
+def _check_target(conn: Connection, name: str, school: str | None) -> None:
+    if store.get_user(conn, name) is None:
+        raise SecurityRefused(f"unknown user {name!r}")
+    if school is not None and not store.school_exists(conn, school):
+        raise SecurityRefused(f"unknown school {school!r}")
+
+
+def _keep_someone_in_charge(conn: Connection, before: list[Grant], change: str) -> None:
+    """Refuse (rolling the change back) a change that leaves nobody able to unlock a locked
+    system, or nobody able to manage users, when somebody could before it."""
+    after = store.all_grants(conn)
+    if (store.read_settings(conn)["lock_out_users"] and can_pass_lock(before)
+            and not can_pass_lock(after)):
+        raise SecurityRefused(
+            f"{change} refused: the system is locked for maintenance and no user could unlock "
+            f"it any more (someone needs {SYSTEM_ALL!r} or {MAINTENANCE_LOCK!r} with write "
+            "access for all schools)")
+    if manages_security(before) and not manages_security(after):
+        raise SecurityRefused(
+            f"{change} refused: no user could manage users any more (someone needs "
+            f"{SYSTEM_ALL!r} or {SECURITY!r} with write access for all schools)")
+
+
+# -- the maintenance lock ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LockStatus:
+    lock_out_users: bool
+    disable_scheduled_tasks: bool
+    open_district: bool  # no users yet: the lock stops nobody
+    passers: tuple[str, ...]  # users who can work while locked
+    scheduled_tasks: tuple[store.ScheduledTask, ...]
+
+    @property
+    def locked(self) -> bool:
+        return self.lock_out_users
+
+    def as_json(self) -> dict:
+        return {"locked": self.locked, "lock_out_users": self.lock_out_users,
+                "disable_scheduled_tasks": self.disable_scheduled_tasks,
+                "open_district": self.open_district, "users_who_can_work": list(self.passers),
+                "scheduled_tasks": [t.as_json() for t in self.scheduled_tasks]}
+
+
+def set_lock(engine: Engine, on: bool, *, user: str | None) -> LockStatus:
+    """YE-2: lock the system for maintenance and disable scheduled tasks in one step (`on`), or
+    lift both.  Needs `maintenance_lock` with write access for all schools, or `system_all`.
+    Locking is refused when nobody could unlock it (and in an open district: add a user first)."""
+    with writing(engine) as conn:
+        # Hold the settings row first: writers hold it shared until they commit (see require).
+        store.read_settings(conn, lock="update")
+        if store.has_users(conn):
+            require(conn, user, MAINTENANCE_LOCK)
+            if on and not store.lock_passers(conn):
+                raise SecurityRefused(
+                    f"lock refused: no user could unlock it (someone needs {SYSTEM_ALL!r} or "
+                    f"{MAINTENANCE_LOCK!r} with write access for all schools)")
+        elif on:
+            raise SecurityRefused("lock refused: security is not set up, so the lock would stop "
+                                  "nobody; add a user first (rollover users add NAME)")
+        store.write_settings(conn, lock_out_users=on, disable_scheduled_tasks=on)
+        return _status(conn)
+
+
+def lock_status(engine: Engine) -> LockStatus:
+    with engine.connect() as conn:
+        return _status(conn)
+
+
+def _status(conn: Connection) -> LockStatus:
+    settings = store.read_settings(conn)
+    return LockStatus(lock_out_users=settings["lock_out_users"],
+                      disable_scheduled_tasks=settings["disable_scheduled_tasks"],
+                      open_district=not store.has_users(conn),
+                      passers=tuple(store.lock_passers(conn)),
+                      scheduled_tasks=tuple(store.all_scheduled_tasks(conn)))
+
+
+# -- signing in -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignIn:
+    user_name: str | None
+    grants: tuple[Grant, ...]
+    open_district: bool
+
+
+def sign_in(engine: Engine, user: str | None) -> SignIn:
+    """Let `user` in (the web's sign-in): refused for an unknown or missing user, and while the
+    system is locked for a user who cannot get past the lock (YE-2).  In an open district anyone
+    is let in."""
+    with engine.connect() as conn:
+        if not store.has_users(conn):
+            return SignIn(user, (), open_district=True)
+        _known_user(conn, user)
+        grants = tuple(store.user_grants(conn, user))
+        if decide_sign_in(grants, store.read_settings(conn)["lock_out_users"]) is not None:
+            raise SystemLocked()
+        return SignIn(user, grants, open_district=False)

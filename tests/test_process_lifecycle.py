@@ -1,0 +1,568 @@
+"""The year-end process from prepare to finish (year-end.md YE-2, YE-3, YE-16, YE-17, YE-18,
+YE-19): the side effects a user's edit has, quieted by `rollover process prepare` and put back by
+`rollover process finish`; the maintenance lock while the process runs; one process step at a
+time, and a step killed with SIGKILL leaving nothing behind; the Tasks and Reports view
+(`rollover tasks`) as text, CSV and JSON.
+
+Every test runs on SQLite and PostgreSQL (`db_url`, `engine`).  Commands run in-process (click's
+CliRunner, tests/security_setup.py), except where processes matter (YE-18): there they are real
+processes, one of them killed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from rollover.commands.tasks import CSV_COLUMNS
+from rollover.services.process import BUSY, LOCK
+from rollover.store import security as security_store
+from rollover.store.database import writing
+from rollover.store.locks import AlreadyRunning, exclusive_transaction
+from rollover.store.schema import district as district_table, metadata
+from rollover.store.schema_process import audit_log, notifications, outbox_events
+from rollover.store.security import ScheduledTask
+
+from .districts import District, stored_rows
+from .security_setup import ADMIN, add_users, rollover
+
+YEAR = 2027
+LOCKED = "the system is locked for maintenance"
+QUIETED = ("change_auditing", "outbound_publishing", "notifications", "partner_sync")
+GRADES = ["09", "10", "11", "12"]
+# A clerk who may do every module and edit, but cannot get past the maintenance lock; a keeper
+# who can (maintenance_lock with write access for all schools).
+CLERK = [("import",), ("calendar",), ("registration",), ("scheduling",), ("attendance_codes",),
+         ("backup",)]
+KEEPER = [("maintenance_lock",), ("calendar",), ("registration",), ("attendance_codes",)]
+TASKS = [ScheduledTask("nightly-sync", "Nightly state reporting sync", "0 2 * * *", True),
+         ScheduledTask("weekly-export", "Weekly gradebook export", "0 3 * * 0", False),
+         ScheduledTask("hourly-mail", "Hourly parent e-mail", "0 * * * *", True)]
+
+
+# -- the district ---------------------------------------------------------------------------------
+def district() -> District:
+    """HSA and HSB, each with a 2026-27 and a 2027-28 calendar (grades 09-12); SA in HSA (grade
+    10; special education at HSB), SB in HSB (grade 11); two attendance codes."""
+    d = District(source_year=YEAR)
+    for school in ("HSA", "HSB"):
+        d.school(school)
+        for year in (2027, 2028):
+            calendar_id = f"{school}{year % 100}"
+            d.calendar(calendar_id, school, year, GRADES)
+            d.rename_calendar(calendar_id, f"{school} {year - 1}-{year % 100}")
+    d.student("SA")
+    d.enroll("EA", "SA", "HSA27", "10")
+    d.enroll("EA-SE", "SA", "HSB27", "10", service_type="special_ed")
+    d.student("SB")
+    d.enroll("EB", "SB", "HSB27", "11")
+    d.attendance_code("A", name="Absent", excused=False)
+    d.attendance_code("E", name="Excused", excused=True)
+    return d
+
+
+@pytest.fixture
+def loaded(engine, tmp_path):
+    district().load(engine, tmp_path / "bundle")
+    return engine
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def every_row(engine) -> dict[str, list[tuple]]:
+    """Every row of every table of the store (but a step's progress report, `process_activity`,
+    which YE-20's followers trust only while a step holds the process lock), sorted."""
+    with engine.connect() as conn:
+        return {t.name: sorted((tuple(r) for r in conn.execute(select(t))),
+                               key=lambda row: tuple((v is None, str(v)) for v in row))
+                for t in metadata.sorted_tables if t.name != "process_activity"}
+
+
+def ok(result):
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    return result
+
+
+def as_json(result):
+    return json.loads(ok(result).stdout)
+
+
+def refused(result, message: str | None = None) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    if message is not None:
+        assert line == f"rollover: {message}", result.stderr
+    return line
+
+
+def settings(engine) -> dict:
+    """Every system setting, and each scheduled task's flag."""
+    with engine.connect() as conn:
+        return {"settings": security_store.read_settings(conn),
+                "tasks": {t.task_id: t.enabled for t in security_store.all_scheduled_tasks(conn)}}
+
+
+def set_up(engine, switches: dict[str, bool]) -> dict:
+    """The district's settings and scheduled tasks as an administrator left them."""
+    with writing(engine) as conn:
+        security_store.write_settings(conn, **switches)
+        for task in TASKS:
+            security_store.put_scheduled_task(conn, task)
+    return settings(engine)
+
+
+def side_effects(engine) -> dict[str, list[dict]]:
+    with engine.connect() as conn:
+        return {t.name: [dict(r._mapping) for r in conn.execute(select(t).order_by(
+            t.primary_key.columns.values()[0]))]
+                for t in (audit_log, outbox_events, notifications)}
+
+
+def current_year(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(district_table.c.current_school_year)).scalar()
+
+
+def edit_special_ed(db_url, user: str, status: str):
+    return rollover(db_url, "edit", "enrollments", "enrollment_id=EA-SE", "--set",
+                    f"end_status={status}", user=user)
+
+
+def assert_edit_side_effects(engine, before: dict, switches: dict, user: str, old, new) -> None:
+    """The side effects of one edit of EA-SE's end status (old -> new), as the switches ask."""
+    now = side_effects(engine)
+    added = {name: now[name][len(before[name]):] for name in now}
+    assert {name: now[name][:len(before[name])] for name in now} == before
+    if switches["change_auditing"]:
+        [audit] = added["audit_log"]
+        assert (audit["user_name"], audit["table_name"], audit["action"]) == (
+            user, "enrollments", "update")
+        assert json.loads(audit["row_key"]) == ["EA-SE"]
+        before_row, after_row = audit["before"], audit["after"]
+        if isinstance(before_row, str):
+            before_row, after_row = json.loads(before_row), json.loads(after_row)
+        assert before_row["end_status"] == old and after_row["end_status"] == new
+        assert {k for k in after_row if after_row[k] != before_row[k]} == {"end_status"}
+    else:
+        assert added["audit_log"] == []
+    channels = sorted(e["channel"] for e in added["outbox_events"])
+    expected = (["feed"] if switches["outbound_publishing"] else []) + \
+        (["partner"] if switches["partner_sync"] else [])
+    assert channels == expected
+    for event in added["outbox_events"]:
+        assert (event["table_name"], event["action"]) == ("enrollments", "update")
+        assert json.loads(event["row_key"]) == ["EA-SE"]
+    if switches["notifications"]:
+        [note] = added["notifications"]
+        assert (note["user_name"], note["student_id"]) == (user, "SA")
+        assert "EA-SE" in note["message"]
+    else:
+        assert added["notifications"] == []
+
+
+# -- YE-2, YE-3, YE-16: prepare and finish --------------------------------------------------------
+SWITCHES = {
+    "all on": dict.fromkeys(QUIETED, True),
+    "mixed": {"change_auditing": True, "outbound_publishing": False, "notifications": False,
+              "partner_sync": True},
+}
+
+
+@pytest.mark.parametrize("which", list(SWITCHES))
+def test_ye3_ye16_prepare_quiets_and_locks_and_finish_puts_every_setting_back(
+        engine, db_url, loaded, tmp_path, which):
+    add_users(engine, clerk=CLERK, keeper=KEEPER)
+    switches = SWITCHES[which]
+    earlier = set_up(engine, switches)
+    assert earlier["settings"] == {"lock_out_users": False, "disable_scheduled_tasks": False,
+                                   **switches}
+
+    # YE-3: a user's edit has its side effects while the settings are on.
+    before = side_effects(engine)
+    ok(edit_special_ed(db_url, "clerk", "W1"))
+    assert_edit_side_effects(engine, before, switches, "clerk", None, "W1")
+
+    # Prepare: locked, tasks disabled, side effects off, a whole-database backup taken.
+    backups = tmp_path / "backups"
+    status = as_json(rollover(db_url, "process", "prepare", "--backup-dir", str(backups),
+                              "--json", user=ADMIN))
+    assert status["state"] == "prepared"
+    steps = {s["step"]: s for s in status["steps"]}
+    assert [steps[s]["state"] for s in ("lock", "quiet", "backup")] == ["done"] * 3
+    backup_id = status["backup_id"]
+    assert backup_id and steps["backup"]["detail"] == backup_id
+    assert (backups / f"{backup_id}.json").is_file()
+    files = [p for p in backups.iterdir() if p.name.startswith(backup_id)
+             and not p.name.endswith(".json")]
+    assert len(files) == 1 and files[0].stat().st_size > 0
+    manifest = json.loads((backups / f"{backup_id}.json").read_text())
+    assert manifest["row_counts"]["enrollments"] == 3
+    now = settings(engine)
+    assert now["settings"] == {"lock_out_users": True, "disable_scheduled_tasks": True,
+                               **dict.fromkeys(QUIETED, False)}
+    assert now["tasks"] == {t.task_id: False for t in TASKS}
+    lock = as_json(rollover(db_url, "lock", "status", "--json"))
+    assert lock["locked"] and lock["users_who_can_work"] == [ADMIN, "keeper"]
+
+    # YE-2: a plain user is locked out; system_all and maintenance_lock users can work.
+    everything = every_row(engine)
+    refused(edit_special_ed(db_url, "clerk", "W2"), LOCKED)
+    refused(rollover(db_url, "process", "run", "calendar", user="clerk"), LOCKED)
+    refused(rollover(db_url, "process", "run", "calendar", "--test", user="clerk"), LOCKED)
+    assert every_row(engine) == everything
+    quiet = side_effects(engine)
+    ok(rollover(db_url, "process", "run", "calendar", user=ADMIN))
+    registration = as_json(rollover(db_url, "process", "run", "registration", "--json",
+                                    "-o", "service_types=primary,special_ed", user="keeper"))
+    assert registration["totals"]["rows_inserted"] == 3
+    ok(rollover(db_url, "process", "run", "attendance_codes", user="keeper"))
+    everything = every_row(engine)
+    refused(rollover(db_url, "process", "restore", "registration", registration["run_id"],
+                     user="clerk"), LOCKED)
+    assert every_row(engine) == everything
+    ok(edit_special_ed(db_url, ADMIN, "W3"))
+    # YE-3: while prepared nothing is audited, published or notified.
+    assert side_effects(engine) == quiet
+
+    # Finish: next year current, every setting and task back as it was, unlocked.
+    status = as_json(rollover(db_url, "process", "finish", "--json", user=ADMIN))
+    assert status["state"] == "finished"
+    switch = next(s for s in status["steps"] if s["step"] == "switch")
+    assert switch["state"] == "done" and "2028" in switch["detail"]
+    assert current_year(engine) == YEAR + 1
+    assert settings(engine) == earlier
+    lock = as_json(rollover(db_url, "lock", "status", "--json"))
+    assert not lock["locked"]
+    assert {t["task_id"]: t["enabled"] for t in lock["scheduled_tasks"]} == \
+        {t.task_id: t.enabled for t in TASKS}
+
+    # The clerk works again, and the edit has its side effects again.
+    before = side_effects(engine)
+    ok(edit_special_ed(db_url, "clerk", "W4"))
+    assert_edit_side_effects(engine, before, switches, "clerk", "W3", "W4")
+
+
+def test_ye16_a_finished_year_cannot_be_prepared_or_run_again(engine, db_url, loaded, tmp_path):
+    backups = str(tmp_path / "backups")
+    line = refused(rollover(db_url, "process", "finish"))
+    assert "not prepared" in line, line
+    ok(rollover(db_url, "process", "prepare", "--backup-dir", backups))
+    ok(rollover(db_url, "process", "run", "calendar"))
+    ok(rollover(db_url, "process", "finish"))
+    assert current_year(engine) == YEAR + 1
+    everything = every_row(engine)
+    for args in (("process", "prepare", "--year", str(YEAR), "--backup-dir", backups),
+                 ("process", "run", "registration", "--year", str(YEAR)),
+                 ("process", "finish", "--year", str(YEAR))):
+        line = refused(rollover(db_url, *args))
+        assert str(YEAR) in line, line
+    assert every_row(engine) == everything
+    # The new current year's process has not started.
+    status = as_json(rollover(db_url, "process", "status", "--json"))
+    assert (status["school_year"], status["state"]) == (YEAR + 1, "not started")
+    status = as_json(rollover(db_url, "process", "status", "--year", str(YEAR), "--json"))
+    assert status["state"] == "finished"
+
+
+def test_ye3_a_restore_after_finish_is_refused_or_has_the_side_effects_of_any_change(
+        engine, db_url, loaded, tmp_path):
+    """After `finish` the side effects are back on and users are let in again.  A restore of a
+    run of the finished year is then either refused (writing nothing), or its changes are
+    audited, published and notified like every other change of enrollments (YE-3)."""
+    set_up(engine, SWITCHES["all on"])
+    ok(rollover(db_url, "process", "prepare", "--backup-dir", str(tmp_path / "backups")))
+    ok(rollover(db_url, "process", "run", "calendar"))
+    registration = as_json(rollover(db_url, "process", "run", "registration", "--json"))
+    assert registration["totals"]["rows_inserted"] == 2
+    ok(rollover(db_url, "process", "finish"))
+    everything = every_row(engine)
+    before = side_effects(engine)
+    result = rollover(db_url, "process", "restore", "registration", registration["run_id"],
+                      "--json")
+    if result.exit_code != 0:
+        refused(result)
+        assert every_row(engine) == everything
+        return
+    restored = json.loads(result.stdout)
+    assert restored["rows"] == {"enrollments": 2}
+    now = side_effects(engine)
+    audited = [a for a in now["audit_log"][len(before["audit_log"]):]
+               if a["table_name"] == "enrollments"]
+    assert len(audited) == 2, "a restore after finish deleted enrollments without audit rows"
+    published = [e for e in now["outbox_events"][len(before["outbox_events"]):]
+                 if e["channel"] == "feed" and e["table_name"] == "enrollments"]
+    assert len(published) == 2, "a restore after finish deleted enrollments unpublished"
+    assert len(now["notifications"]) == len(before["notifications"]) + 2
+
+
+def test_ye2_ye17_a_prepare_refused_for_a_missing_right_changes_nothing(
+        engine, db_url, loaded, tmp_path):
+    """A user who may lock the system but not take backups cannot prepare: refused, with
+    nothing locked, quieted or recorded (all or nothing)."""
+    add_users(engine, locker=[("maintenance_lock",)], clerk=CLERK)
+    set_up(engine, SWITCHES["all on"])
+    everything = every_row(engine)
+    for user in ("clerk", "locker"):
+        result = rollover(db_url, "process", "prepare", "--backup-dir",
+                          str(tmp_path / "backups"), user=user)
+        line = refused(result)
+        assert user in line, line
+        assert every_row(engine) == everything, f"the refused prepare by {user} changed things"
+    assert not (tmp_path / "backups").exists() or not any((tmp_path / "backups").iterdir())
+
+
+def test_ye4_no_module_runs_before_the_full_backup_is_taken(engine, db_url, loaded, tmp_path):
+    """A prepare whose backup cannot be made (the backup folder is a file) is refused; until a
+    prepare has taken the backup, no module may run (the backup comes before the first
+    rollover)."""
+    not_a_folder = tmp_path / "backups"
+    not_a_folder.write_text("a file, not a folder\n")
+    line = refused(rollover(db_url, "process", "prepare", "--backup-dir", str(not_a_folder)))
+    assert "not a folder" in line, line
+    status = as_json(rollover(db_url, "process", "status", "--json"))
+    assert status["backup_id"] is None
+    everything = every_row(engine)
+    result = rollover(db_url, "process", "run", "calendar")
+    assert result.exit_code == 2, ("a module ran before the year-end backup was taken",
+                                   result.stdout)
+    assert every_row(engine) == everything
+    # Prepared again with a usable folder: the backup is taken and the modules run.
+    status = as_json(rollover(db_url, "process", "prepare", "--backup-dir",
+                              str(tmp_path / "good"), "--json"))
+    assert status["backup_id"]
+    ok(rollover(db_url, "process", "run", "calendar"))
+
+
+# -- YE-18: one step at a time; a step killed leaves nothing -------------------------------------
+# A process that registers a module of its own and runs it: the module inserts next year's
+# attendance codes and renames this year's, then (with "hang") stops after its changes are
+# applied, inside the step's transaction, and waits to be killed.
+SLOW = r"""
+import sys, time
+from sqlalchemy import select
+from rollover.domain.changes import ModulePlan, inserts, updates
+from rollover.modules import RolloverModule, register
+from rollover.services.process import run_module
+from rollover.store.database import open_engine
+from rollover.store.schema_modules import attendance_codes as codes
+
+COLUMNS = [c.name for c in codes.columns]
+
+def plan(ctx):
+    rows = [tuple(r) for r in ctx.conn.execute(
+        select(codes).where(codes.c.school_year == ctx.school_year).order_by(codes.c.code))]
+    result = ModulePlan(summary={"codes": len(rows)})
+    result.add(inserts("attendance_codes", COLUMNS, [(ctx.next_year, *r[1:]) for r in rows],
+                       lambda r: None))
+    result.add(updates("attendance_codes", COLUMNS,
+                       [(r, (*r[:2], r[2] + " (old)", r[3])) for r in rows], lambda r: None))
+    return result
+
+def hang(ctx, plan):
+    if sys.argv[2] == "hang":
+        print("applied", flush=True)
+        time.sleep(600)
+
+register(RolloverModule(name="slow_codes", title="Slow codes", tables=("attendance_codes",),
+                        requires=(), plan=plan, after_apply=hang))
+result = run_module(open_engine(sys.argv[1]), "slow_codes", user=None)
+print("finished", result.run_id, flush=True)
+"""
+
+_started: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def no_process_left():
+    """No process a test started outlives it."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def environment() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("ROLLOVER_USER",
+                                                             "ROLLOVER_DATABASE_URL")}
+    return {**env, "USER": "tester"}
+
+
+def timed(args: list[str], timeout: float = 120):
+    started = time.monotonic()
+    done = subprocess.run(args, capture_output=True, text=True, env=environment(),
+                          timeout=timeout)
+    return done, time.monotonic() - started
+
+
+def command(db_url: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "rollover", "--db", db_url, *args]
+
+
+def slow(db_url: str, mode: str) -> list[str]:
+    return [sys.executable, "-c", SLOW, db_url, mode]
+
+
+def test_ye18_a_second_step_is_refused_at_once_and_a_killed_step_leaves_nothing(
+        engine, db_url, loaded, tmp_path):
+    ok(rollover(db_url, "process", "prepare", "--backup-dir", str(tmp_path / "backups")))
+    # What starting the command costs here: a refused step may take that long, not much more.
+    baseline, startup = timed(command(db_url, "process", "status"))
+    assert baseline.returncode == 0, baseline.stderr
+    everything = every_row(engine)
+
+    holder = subprocess.Popen(slow(db_url, "hang"), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=environment())
+    _started.append(holder)
+    line = holder.stdout.readline().strip()
+    assert line == "applied", holder.stderr.read() if holder.poll() is not None else line
+    # In this process too.
+    with pytest.raises(AlreadyRunning, match=BUSY):
+        with exclusive_transaction(engine, LOCK, BUSY):
+            pass
+    for args in (("process", "run", "calendar"), ("process", "run", "calendar", "--test"),
+                 ("process", "finish"),
+                 ("process", "prepare", "--backup-dir", str(tmp_path / "backups"))):
+        done, took = timed(command(db_url, *args))
+        assert done.returncode == 3, (args, done.returncode, done.stdout, done.stderr)
+        assert BUSY in done.stderr, done.stderr
+        assert took < startup + 3.0, f"{args} refused after {took:.1f} s: it waited"
+    # The status can be read meanwhile, and shows a step running.
+    done, _ = timed(command(db_url, "process", "status", "--json"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout).get("running") is not None, done.stdout
+
+    holder.send_signal(signal.SIGKILL)
+    holder.communicate()
+    # Nothing of the killed step: no run record, no backup rows, no changed data.  (Its last
+    # progress report may stay behind: YE-20's followers ignore it once the lock is free.)
+    assert every_row(engine) == everything
+    assert as_json(rollover(db_url, "process", "status", "--json")).get("running") is None
+
+    # No stale lock: the next step runs at once, and the same module now goes through.
+    done, took = timed(command(db_url, "process", "run", "calendar"))
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert took < startup + 3.0, f"the next step took {took:.1f} s"
+    done, _ = timed(slow(db_url, "finish"))
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.split()[-1]
+    codes = stored_rows(engine, "attendance_codes")["attendance_codes"]
+    assert codes == [(2027, "A", "Absent (old)", False), (2027, "E", "Excused (old)", True),
+                     (2028, "A", "Absent", False), (2028, "E", "Excused", True)]
+    task = as_json(rollover(db_url, "tasks", run_id, "--json"))
+    assert (task["module"], task["status"]) == ("slow_codes", "completed")
+    assert task["backup_log"] == [{"table": "attendance_codes", "rows": 4}]
+
+
+# -- YE-19: the Tasks and Reports view -----------------------------------------------------------
+def test_ye19_tasks_show_who_when_options_status_duration_counts_and_logs(
+        engine, db_url, loaded, tmp_path):
+    add_users(engine, keeper=KEEPER)
+    ok(rollover(db_url, "process", "prepare", "--backup-dir", str(tmp_path / "backups"),
+                user=ADMIN))
+    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
+    tested = as_json(rollover(db_url, "process", "run", "calendar", "--test", "--json",
+                              "-o", "schools=HSA", user=ADMIN))
+    calendar = as_json(rollover(db_url, "process", "run", "calendar", "--json", user=ADMIN))
+    options = ["-o", "service_types=primary,special_ed", "-o", "start_date=2027-08-30"]
+    registration = as_json(rollover(db_url, "process", "run", "registration", "--json",
+                                    *options, user="keeper"))
+    codes = as_json(rollover(db_url, "process", "run", "attendance_codes", "--json",
+                             user="keeper"))
+    restored = as_json(rollover(db_url, "process", "restore", "attendance_codes",
+                                codes["run_id"], "--json", user=ADMIN))
+    ended = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5)
+    order = [codes, registration, calendar, tested]  # newest first
+    expected = {
+        tested["run_id"]: ("calendar", "test", "completed", ADMIN, {"schools": ["HSA"]}),
+        calendar["run_id"]: ("calendar", "run", "completed", ADMIN, {"schools": []}),
+        registration["run_id"]: ("registration", "run", "completed", "keeper",
+                                 {"service_types": ["primary", "special_ed"],
+                                  "start_date": "2027-08-30"}),
+        codes["run_id"]: ("attendance_codes", "run", "restored", "keeper", {}),
+    }
+
+    # JSON: every run, newest first, with its logs.
+    listed = as_json(rollover(db_url, "tasks", "--json"))
+    assert [t["run_id"] for t in listed] == [r["run_id"] for r in order]
+    for task in listed:
+        assert (task["module"], task["mode"], task["status"], task["user"],
+                task["options"]) == expected[task["run_id"]]
+        at = dt.datetime.fromisoformat(task["started_at"])
+        at = at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+        assert started <= at <= ended, task["started_at"]
+        assert task["duration_seconds"] is not None and 0 <= task["duration_seconds"] < 60
+        assert task["school_year"] == YEAR
+    by_id = {t["run_id"]: t for t in listed}
+    reg = by_id[registration["run_id"]]
+    assert reg["counts"]["rows_inserted"] == registration["totals"]["rows_inserted"] == 3
+    assert reg["counts"]["rolled"] == 3
+    assert reg["backup_log"] == [{"table": "enrollments", "rows": 3}]
+    assert sorted((c["school_id"], c["inserted"]) for c in reg["rollover_log"]["changes"]) == [
+        ("HSA", 1), ("HSB", 2)]
+    assert by_id[codes["run_id"]]["restored_by"] == restored["run_id"]
+    assert by_id[tested["run_id"]]["counts"] == tested["totals"]
+
+    # Text: one line per run, newest first: id, module, mode, status, user, time, duration,
+    # counts.
+    lines = ok(rollover(db_url, "tasks")).stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [r["run_id"] for r in order]
+    for line in lines:
+        words = line.split()
+        module, mode, status, user, _ = expected[words[0]]
+        assert words[1:5] == [module, mode, status, user], line
+        assert words[7].endswith("s") and float(words[7][:-1]) >= 0, line
+    reg_line = next(line for line in lines if line.startswith(registration["run_id"]))
+    assert "+3 ~0 -0" in reg_line
+
+    # CSV: a header and one row per run, options and counts as JSON.
+    rows = list(csv.reader(io.StringIO(ok(rollover(db_url, "tasks", "--csv")).stdout)))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [r[0] for r in rows[1:]] == [r["run_id"] for r in order]
+    for row in rows[1:]:
+        entry = dict(zip(CSV_COLUMNS, row))
+        module, mode, status, user, opts = expected[entry["run_id"]]
+        assert (entry["module"], entry["mode"], entry["status"], entry["user"]) == (
+            module, mode, status, user)
+        assert json.loads(entry["options"]) == opts
+        assert json.loads(entry["counts"]) == by_id[entry["run_id"]]["counts"]
+        assert float(entry["duration_seconds"]) >= 0
+        assert entry["started_at"] == by_id[entry["run_id"]]["started_at"]
+
+    # One run: text, CSV and JSON, with its backup log and rollover log.
+    one = as_json(rollover(db_url, "tasks", registration["run_id"], "--json"))
+    assert one == {k: v for k, v in by_id[registration["run_id"]].items()}
+    text = ok(rollover(db_url, "tasks", registration["run_id"])).stdout.splitlines()
+    assert text[0].startswith(f"run {registration['run_id']}: registration {YEAR} (run), "
+                              f"completed, by keeper at ")
+    assert json.loads(text[1].removeprefix("options: ")) == expected[registration["run_id"]][4]
+    assert text[2] == "backup log:"
+    assert text[3].split() == ["enrollments", "3", "rows", "saved"]
+    assert text[4] == "rollover log:"
+    assert sorted(line.split()[:4] for line in text[5:7]) == [
+        ["enrollments", "school", "HSA", "+1"], ["enrollments", "school", "HSB", "+2"]]
+    rows = list(csv.reader(io.StringIO(ok(rollover(db_url, "tasks", registration["run_id"],
+                                                   "--csv")).stdout)))
+    assert rows[0][:3] == ["log", "table", "school_id"]
+    assert ["backup", "enrollments", "", "", "", "", "3"] == rows[1][:7]
+    assert sorted(r[:6] for r in rows[2:] if r[0] == "rollover") == [
+        ["rollover", "enrollments", "HSA", "1", "0", "0"],
+        ["rollover", "enrollments", "HSB", "2", "0", "0"]]
+    # The calendar's test run: what it would have saved and changed (skipping both schools).
+    one = as_json(rollover(db_url, "tasks", tested["run_id"], "--json"))
+    assert one["mode"] == "test" and one["backup_log"] == tested["backup_log"]
+    assert one["rollover_log"]["messages"] == tested["rollover_log"]["messages"]
+    assert [m["record"] for m in one["rollover_log"]["messages"]] == ["HSA27"]
+    # An unknown run is refused.
+    assert "no-such-run" in refused(rollover(db_url, "tasks", "no-such-run"))
