@@ -17,7 +17,10 @@ the same district as a bundle, to import into SQLite or PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from rollover.bundle.format import FILES
 from rollover.bundle.writer import BundleWriter
@@ -329,6 +332,18 @@ def nothing_else(result, rolled_count: int, not_rolled: int = 0) -> None:
 
 
 # -- year-end module runs ----------------------------------------------------------------------
+def loaded_fixture(district: Callable[[], District]):
+    """A fixture `loaded`: the engine with `district()` stored (`District.load`).  In a test
+    module: `loaded = loaded_fixture(district)`."""
+
+    @pytest.fixture
+    def loaded(engine, tmp_path):
+        district().load(engine, tmp_path / "bundle")
+        return engine
+
+    return loaded
+
+
 def run_module(engine, module, school_year: int = 2027, options: dict | None = None,
                run_id: str = "t-1"):
     """Plan a module on a stored district and apply its changes as run `run_id`, in one

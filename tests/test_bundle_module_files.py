@@ -255,26 +255,37 @@ def test_grading_period_with_a_bad_date_is_refused(engine, bundle, bad):
     ]
 
 
-def test_grading_period_ending_before_it_starts_or_outside_its_calendar_is_refused(
-        engine, bundle):
-    set_cell(bundle, "grading_periods.csv", 2, "end_date", "2026-08-01")
-    set_cell(bundle, "grading_periods.csv", 4, "end_date", "2027-07-30")
-    assert refused(engine, bundle) == [
-        "grading_periods.csv:2: end_date: 2026-08-01 is before start_date 2026-08-24 (the "
-        "grading period ends before it starts)",
-        "grading_periods.csv:2: end_date: 2026-08-01 is outside calendar 'HSA27' (2026-08-24 to "
-        "2027-06-04)",
-        "grading_periods.csv:4: end_date: 2027-07-30 is outside calendar 'MSA27' (2026-08-24 to "
-        "2027-06-04)",
-    ]
-
-
-def test_schedule_ending_before_it_starts_is_refused(engine, bundle):
-    set_cell(bundle, "student_schedules.csv", 3, "end_date", "2026-08-01")
-    assert refused(engine, bundle) == [
-        "student_schedules.csv:3: end_date: 2026-08-01 is before start_date 2026-08-24 (it ends "
-        "before it starts)",
-    ]
+@pytest.mark.parametrize("cells, problems", [
+    pytest.param(
+        [("grading_periods.csv", 2, "end_date", "2026-08-01"),
+         ("grading_periods.csv", 4, "end_date", "2027-07-30")],
+        ["grading_periods.csv:2: end_date: 2026-08-01 is before start_date 2026-08-24 (the "
+         "grading period ends before it starts)",
+         "grading_periods.csv:2: end_date: 2026-08-01 is outside calendar 'HSA27' (2026-08-24 to "
+         "2027-06-04)",
+         "grading_periods.csv:4: end_date: 2027-07-30 is outside calendar 'MSA27' (2026-08-24 to "
+         "2027-06-04)"],
+        id="grading_period_ending_before_it_starts_or_outside_its_calendar"),
+    pytest.param(
+        [("student_schedules.csv", 3, "end_date", "2026-08-01")],
+        ["student_schedules.csv:3: end_date: 2026-08-01 is before start_date 2026-08-24 (it ends "
+         "before it starts)"],
+        id="schedule_ending_before_it_starts"),
+    pytest.param(
+        [("enrollment_staff.csv", 2, "enrollment_id", "E9"),
+         ("attendance_codes.csv", 3, "excused", "sometimes")],
+        ["enrollment_staff.csv:2: enrollment_id: 'E9' does not exist in "
+         "enrollments.enrollment_id",
+         "attendance_codes.csv:3: excused: 'sometimes' is not a boolean (true/false, 1/0, yes/no, "
+         "y/n)"],
+        id="staff_of_an_unknown_enrollment_and_a_bad_boolean"),
+])
+def test_bad_cells_of_module_files_are_refused(engine, bundle, cells, problems):
+    """Each case sets the cells (file, line, column, value) and is refused with exactly these
+    problems, in this order."""
+    for name, line, column, value in cells:
+        set_cell(bundle, name, line, column, value)
+    assert refused(engine, bundle) == problems
 
 
 def test_every_reference_of_a_mark_is_checked(engine, bundle):
@@ -285,17 +296,6 @@ def test_every_reference_of_a_mark_is_checked(engine, bundle):
         "student_marks.csv:5: grading_period_id: 'X-Q1' does not exist in "
         "grading_periods.grading_period_id",
         "student_marks.csv:5: mark_type_id: 'X-Q' does not exist in mark_types.mark_type_id",
-    ]
-
-
-def test_staff_of_an_unknown_enrollment_and_a_bad_boolean_are_refused(engine, bundle):
-    set_cell(bundle, "enrollment_staff.csv", 2, "enrollment_id", "E9")
-    set_cell(bundle, "attendance_codes.csv", 3, "excused", "sometimes")
-    assert refused(engine, bundle) == [
-        "enrollment_staff.csv:2: enrollment_id: 'E9' does not exist in "
-        "enrollments.enrollment_id",
-        "attendance_codes.csv:3: excused: 'sometimes' is not a boolean (true/false, 1/0, yes/no, "
-        "y/n)",
     ]
 
 

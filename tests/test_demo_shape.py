@@ -200,6 +200,14 @@ def first_primary_enrollments(tables) -> dict[str, dict]:
     return first
 
 
+def grouped(rows: list[dict], column: str) -> dict[str, list[dict]]:
+    """The rows by their value in `column`, each group in the order written."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[row[column]].append(row)
+    return groups
+
+
 def assert_rate(count: int, total: int, rate: float) -> None:
     # Within a third of the rate, or four binomial standard deviations, whichever is wider.
     tolerance = max(rate / 3, 4 * (rate * (1 - rate) / total) ** 0.5)
@@ -354,10 +362,8 @@ def test_pk_and_kg_are_never_demoted_and_ungraded_students_are_special_ed_at_hig
 
 
 def test_dropped_enrollments_have_no_next_fields_and_half_reenroll_elsewhere_later(tables):
-    by_student: dict[str, list[dict]] = defaultdict(list)
-    for e in tables["enrollments"]:
-        if e["service_type"] == "primary":
-            by_student[e["student_id"]].append(e)
+    by_student = grouped([e for e in tables["enrollments"] if e["service_type"] == "primary"],
+                         "student_id")
     dropped = reenrolled = 0
     for enrollments in by_student.values():
         first = enrollments[0]
@@ -447,9 +453,7 @@ def test_next_year_calendars_mirror_the_source_year_one_year_later(tables):
 
 def test_days_cover_every_weekday_and_terms_follow_the_level(tables):
     calendars = {c["calendar_id"]: c for c in tables["calendars"]}
-    days = defaultdict(list)
-    for d in tables["days"]:
-        days[d["calendar_id"]].append(d)
+    days = grouped(tables["days"], "calendar_id")
     for calendar_id, calendar in calendars.items():
         dates = [d["date"] for d in days[calendar_id]]
         weekdays = [calendar["start_date"] + dt.timedelta(days=n)
@@ -490,9 +494,7 @@ def level_of_calendar(calendar_id: str) -> str:
 
 def test_courses_and_sections_are_made_for_every_current_year_calendar_only(tables):
     current = {c["calendar_id"] for c in tables["calendars"] if c["school_year"] == 2027}
-    courses: dict[str, list[dict]] = defaultdict(list)
-    for course in tables["courses"]:
-        courses[course["calendar_id"]].append(course)
+    courses = grouped(tables["courses"], "calendar_id")
     assert set(courses) == current
     for calendar_id, own in courses.items():
         level = level_of_calendar(calendar_id)
@@ -510,9 +512,7 @@ def test_courses_and_sections_are_made_for_every_current_year_calendar_only(tabl
 
 def test_grading_periods_are_four_quarters_inside_the_calendar_and_mark_types_e_and_q(tables):
     calendars = {c["calendar_id"]: c for c in tables["calendars"] if c["school_year"] == 2027}
-    periods: dict[str, list[dict]] = defaultdict(list)
-    for period in tables["grading_periods"]:
-        periods[period["calendar_id"]].append(period)
+    periods = grouped(tables["grading_periods"], "calendar_id")
     assert set(periods) == set(calendars)
     for calendar_id, own in periods.items():
         calendar = calendars[calendar_id]
@@ -561,9 +561,7 @@ def test_active_students_are_scheduled_into_sections_of_their_calendars(tables):
     active = active_primary_enrollments(tables)
     partial = {e["student_id"]: e for e in tables["enrollments"]
                if e["service_type"] == "partial" and not (e["end_status"] or "").startswith("W")}
-    schedules: dict[str, list[dict]] = defaultdict(list)
-    for row in tables["student_schedules"]:
-        schedules[row["student_id"]].append(row)
+    schedules = grouped(tables["student_schedules"], "student_id")
     assert set(schedules) == set(active)
     for student_id, rows in schedules.items():
         enrollment = active[student_id]

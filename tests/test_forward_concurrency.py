@@ -28,6 +28,7 @@ from rollover.store.locks import AlreadyRunning, exclusive_transaction
 from rollover.store.schema import calendars, enrollments, run_rolled, run_warnings, runs
 
 from .conftest import emptied_postgres
+from .processes import command, no_process_left, spawn, timed  # noqa: F401 (autouse fixture)
 
 SOURCE, DESTINATION = 2027, 2028
 FREED_WITHIN = 10.0  # RF-23: a run that died leaves the tool free again within 10 seconds
@@ -77,40 +78,16 @@ def opened(store_url):
         engine.dispose()
 
 
-def command(url: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "rollover", "--db", url, *args]
-
-
 def environment() -> dict:
     return {**os.environ, "ROLLOVER_USER": "concurrency"}
 
 
-_started: list[subprocess.Popen] = []
-
-
-@pytest.fixture(autouse=True)
-def no_process_left():
-    """Whatever happens in a test, no process it started outlives it."""
-    yield
-    while _started:
-        process = _started.pop()
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
-
-
 def start(url: str, *args: str) -> subprocess.Popen:
-    process = subprocess.Popen(command(url, *args), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=environment())
-    _started.append(process)
-    return process
+    return spawn(command(url, *args), environment())
 
 
 def timed_run(url: str, *args: str, timeout: float = 300):
-    started = time.monotonic()
-    done = subprocess.run(command(url, *args), capture_output=True, text=True,
-                          env=environment(), timeout=timeout)
-    return done, time.monotonic() - started
+    return timed(command(url, *args), environment(), timeout)
 
 
 def expected_new(engine) -> int:
@@ -214,9 +191,7 @@ def test_rf23_lock_is_freed_when_its_holder_is_killed(store_url, opened):
     """The lock's holder dies (SIGKILL, no clean-up): on PostgreSQL the server ends its session
     and drops the advisory lock, on SQLite the kernel drops the flock; a new run gets it."""
     engine = opened(students=100)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, store_url], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=environment())
-    _started.append(holder)
+    holder = spawn([sys.executable, "-c", HOLDER, store_url], environment())
     try:
         assert holder.stdout.readline().strip() == "held", holder.stderr.read()
         refused, _ = timed_run(store_url, *FORWARD, "--test", timeout=60)

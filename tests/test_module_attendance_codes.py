@@ -15,14 +15,11 @@ from rollover.modules import attendance_codes as module
 from rollover.store.schema_modules import attendance_codes
 
 from .districts import District, restore_module_runs, run_module, stored_rows
+from .module_setup import assert_inserts_whole_rows, columns, inserted
 
 CODES = [AttendanceCode(2027, "U", "Unexcused", False), AttendanceCode(2027, "E", "Excused", True),
          AttendanceCode(2027, "T", "Tardy", None), AttendanceCode(2028, "T", "Tardy (new)", False),
          AttendanceCode(2026, "X", "Old", True)]
-
-
-def inserted(plan) -> list[tuple]:
-    return [after for s in plan.steps for _school, _before, after in s.rows]
 
 
 def test_ye6_attendance_codes_are_copied_into_the_next_year_skipping_codes_already_there():
@@ -34,10 +31,8 @@ def test_ye6_attendance_codes_are_copied_into_the_next_year_skipping_codes_alrea
 
 def test_ye6_attendance_codes_are_whole_rows_of_no_school():
     plan = plan_attendance_codes(CODES, 2027)
-    assert [(s.table, s.action, s.columns) for s in plan.steps] == [
-        ("attendance_codes", "insert", tuple(c.name for c in attendance_codes.columns))]
-    assert AttendanceCode._fields == tuple(c.name for c in attendance_codes.columns)
-    assert {school for s in plan.steps for school, _b, _a in s.rows} == {None}
+    assert_inserts_whole_rows(plan, [attendance_codes], {None})
+    assert AttendanceCode._fields == columns(attendance_codes)
 
 
 def test_ye6_the_attendance_codes_module_is_declared():

@@ -12,7 +12,6 @@ import datetime as dt
 
 import pytest
 
-from rollover.domain.changes import INSERT
 from rollover.domain.year_end.mark_reporting import GradingRows, plan_mark_reporting
 from rollover.domain.year_end.next_calendars import AMBIGUOUS_NEXT_CALENDAR, NO_NEXT_CALENDAR
 from rollover.domain.year_end.rows import CalendarRow, GradingPeriod, MarkType
@@ -20,7 +19,8 @@ from rollover.modules import ModuleRefused
 from rollover.modules import mark_reporting as module
 from rollover.store.schema_modules import grading_periods, mark_types
 
-from .districts import District, restore_module_runs, run_module, stored_rows
+from .districts import District, loaded_fixture, restore_module_runs, run_module, stored_rows
+from .module_setup import assert_inserts_whole_rows, columns, inserted
 
 D = dt.date.fromisoformat
 TABLES = ("grading_periods", "mark_types", "student_marks")
@@ -42,10 +42,6 @@ def grading(**changes) -> GradingRows:
                  taken_period_ids=frozenset({Q1[0], Q2[0]}),
                  taken_mark_type_ids=frozenset({LTR[0], PCT[0]}))
     return GradingRows(**{**given, **changes})
-
-
-def inserted(plan, table: str) -> list[tuple]:
-    return [after for s in plan.steps if s.table == table for _school, _before, after in s.rows]
 
 
 def test_ye13_grading_periods_are_copied_with_dates_moved_a_year_name_and_sequence_kept():
@@ -90,16 +86,12 @@ def test_ye13_rows_of_a_calendar_without_a_next_one_are_warnings():
 
 def test_ye13_whole_rows_with_their_school_and_never_a_mark():
     plan = plan_mark_reporting(grading(), 2027)
-    assert [(s.table, s.action) for s in plan.steps] == [("grading_periods", INSERT),
-                                                         ("mark_types", INSERT)]
-    assert plan.steps[0].columns == tuple(c.name for c in grading_periods.columns)
-    assert plan.steps[1].columns == tuple(c.name for c in mark_types.columns)
-    assert {school for s in plan.steps for school, _b, _a in s.rows} == {"HSA"}
+    assert_inserts_whole_rows(plan, [grading_periods, mark_types], {"HSA"})
 
 
 def test_ye8_the_domain_rows_are_whole_table_rows():
-    assert GradingPeriod._fields == tuple(c.name for c in grading_periods.columns)
-    assert MarkType._fields == tuple(c.name for c in mark_types.columns)
+    assert GradingPeriod._fields == columns(grading_periods)
+    assert MarkType._fields == columns(mark_types)
 
 
 def test_ye6_the_mark_reporting_module_is_declared():
@@ -140,10 +132,7 @@ def district() -> District:
     return d
 
 
-@pytest.fixture
-def loaded(engine, tmp_path):
-    district().load(engine, tmp_path / "bundle")
-    return engine
+loaded = loaded_fixture(district)
 
 
 def test_ye13_store_copies_grading_periods_and_mark_types(loaded):

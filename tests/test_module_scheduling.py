@@ -25,7 +25,8 @@ from rollover.modules import ModuleContext, ModuleRefused
 from rollover.modules import scheduling as module
 from rollover.store.schema_modules import course_requests, courses, sections, student_schedules
 
-from .districts import District, restore_module_runs, run_module, stored_rows
+from .districts import District, loaded_fixture, restore_module_runs, run_module, stored_rows
+from .module_setup import assert_inserts_whole_rows, columns
 
 D = dt.date.fromisoformat
 MODULE_TABLES = ("courses", "sections", "course_requests", "student_schedules",
@@ -120,11 +121,7 @@ def test_ye12_courses_and_their_sections_are_copied_under_new_ids():
 
 def test_ye12_parents_are_inserted_before_children_whole_rows_with_their_school():
     plan = plan_scheduling(master_schedule(), 2027)
-    assert [(s.table, s.action) for s in plan.steps] == [("courses", INSERT),
-                                                         ("sections", INSERT)]
-    assert step(plan, "courses", INSERT).columns == tuple(c.name for c in courses.columns)
-    assert step(plan, "sections", INSERT).columns == tuple(c.name for c in sections.columns)
-    assert {school for s in plan.steps for school, _b, _a in s.rows} == {"HSA"}
+    assert_inserts_whole_rows(plan, [courses, sections], {"HSA"})
     assert plan.changes_by_table_and_school() == [
         {"table": "courses", "school_id": "HSA", "inserted": 2, "updated": 0, "deleted": 0},
         {"table": "sections", "school_id": "HSA", "inserted": 3, "updated": 0, "deleted": 0}]
@@ -177,10 +174,8 @@ def test_ye12_requests_and_schedules_of_students_not_enrolled_in_that_calendar_a
     assert after_rows(plan, "course_requests", DELETE) == [("S2", "N-ENG"), ("S3", "N-ENG")]
     assert after_rows(plan, "student_schedules", DELETE) == [
         ("S2", "N-ENG-1", D("2027-08-23"), None)]
-    assert step(plan, "course_requests", DELETE).columns == tuple(
-        c.name for c in course_requests.columns)
-    assert step(plan, "student_schedules", DELETE).columns == tuple(
-        c.name for c in student_schedules.columns)
+    assert step(plan, "course_requests", DELETE).columns == columns(course_requests)
+    assert step(plan, "student_schedules", DELETE).columns == columns(student_schedules)
     assert {school for s in plan.steps for school, _b, _a in s.rows} == {"HSA"}
     assert (plan.summary["deleted_students"], plan.summary["requests_deleted"],
             plan.summary["schedules_deleted"]) == (2, 2, 1)
@@ -238,7 +233,7 @@ def test_ye8_the_domain_rows_are_whole_table_rows():
     for row_type, table in ((Course, courses), (Section, sections),
                             (CourseRequest, course_requests),
                             (StudentSchedule, student_schedules)):
-        assert row_type._fields == tuple(c.name for c in table.columns)
+        assert row_type._fields == columns(table)
 
 
 # -- store -----------------------------------------------------------------------------------------
@@ -287,10 +282,7 @@ def district() -> District:
     return d
 
 
-@pytest.fixture
-def loaded(engine, tmp_path):
-    district().load(engine, tmp_path / "bundle")
-    return engine
+loaded = loaded_fixture(district)
 
 
 def test_ye12_store_copies_the_master_schedule_and_removes_deleted_students(loaded):

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from rollover.domain.changes import INSERT
 from rollover.domain.year_end.rows import EnrollmentPlace, PlanGoal, SuccessPlan
 from rollover.domain.year_end.success_plan import NOT_ROLLED, PlanRows, plan_success_plans
 from rollover.modules import success_plan as module
 from rollover.store.schema_modules import plan_goals, success_plans
 
-from .districts import District, restore_module_runs, run_module, stored_rows
+from .districts import District, loaded_fixture, restore_module_runs, run_module, stored_rows
+from .module_setup import assert_inserts_whole_rows, columns, inserted
 
 D = dt.date.fromisoformat
 TABLES = ("success_plans", "plan_goals")
@@ -41,10 +39,6 @@ def plan_rows(**changes) -> PlanRows:
                                                              OLD_S1)),
                  taken_goal_ids=frozenset({"G1", "G2", "G3"}))
     return PlanRows(**{**given, **changes})
-
-
-def inserted(plan, table: str) -> list[tuple]:
-    return [after for s in plan.steps if s.table == table for _school, _before, after in s.rows]
 
 
 def test_ye14_an_open_plan_of_a_rolled_student_is_carried_with_its_goals_progress_cleared():
@@ -80,16 +74,12 @@ def test_ye14_new_ids_avoid_stored_ones():
 
 def test_ye14_whole_rows_parents_first_in_the_school_of_the_first_next_year_enrollment():
     plan = plan_success_plans(plan_rows(), 2027)
-    assert [(s.table, s.action) for s in plan.steps] == [("success_plans", INSERT),
-                                                         ("plan_goals", INSERT)]
-    assert plan.steps[0].columns == tuple(c.name for c in success_plans.columns)
-    assert plan.steps[1].columns == tuple(c.name for c in plan_goals.columns)
-    assert {school for s in plan.steps for school, _b, _a in s.rows} == {"MSA"}
+    assert_inserts_whole_rows(plan, [success_plans, plan_goals], {"MSA"})
 
 
 def test_ye8_the_domain_rows_are_whole_table_rows():
-    assert SuccessPlan._fields == tuple(c.name for c in success_plans.columns)
-    assert PlanGoal._fields == tuple(c.name for c in plan_goals.columns)
+    assert SuccessPlan._fields == columns(success_plans)
+    assert PlanGoal._fields == columns(plan_goals)
 
 
 def test_ye6_the_success_plan_module_is_declared():
@@ -121,10 +111,7 @@ def district() -> District:
     return d
 
 
-@pytest.fixture
-def loaded(engine, tmp_path):
-    district().load(engine, tmp_path / "bundle")
-    return engine
+loaded = loaded_fixture(district)
 
 
 def test_ye14_store_carries_open_plans_of_rolled_students(loaded):

@@ -17,9 +17,7 @@ import io
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import select
@@ -29,11 +27,13 @@ from rollover.services.process import BUSY, LOCK
 from rollover.store import security as security_store
 from rollover.store.database import writing
 from rollover.store.locks import AlreadyRunning, exclusive_transaction
-from rollover.store.schema import district as district_table, metadata
+from rollover.store.schema import district as district_table
 from rollover.store.schema_process import audit_log, notifications, outbox_events
 from rollover.store.security import ScheduledTask
 
-from .districts import District, stored_rows
+from .districts import District, loaded_fixture, stored_rows
+from .process_setup import as_json, every_row, ok, refused
+from .processes import command, no_process_left, spawn, timed  # noqa: F401 (autouse fixture)
 from .security_setup import ADMIN, add_users, rollover
 
 YEAR = 2027
@@ -71,40 +71,10 @@ def district() -> District:
     return d
 
 
-@pytest.fixture
-def loaded(engine, tmp_path):
-    district().load(engine, tmp_path / "bundle")
-    return engine
+loaded = loaded_fixture(district)
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def every_row(engine) -> dict[str, list[tuple]]:
-    """Every row of every table of the store (but a step's progress report, `process_activity`,
-    which YE-20's followers trust only while a step holds the process lock), sorted."""
-    with engine.connect() as conn:
-        return {t.name: sorted((tuple(r) for r in conn.execute(select(t))),
-                               key=lambda row: tuple((v is None, str(v)) for v in row))
-                for t in metadata.sorted_tables if t.name != "process_activity"}
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    return result
-
-
-def as_json(result):
-    return json.loads(ok(result).stdout)
-
-
-def refused(result, message: str | None = None) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    line = result.stderr.strip().splitlines()[-1]
-    if message is not None:
-        assert line == f"rollover: {message}", result.stderr
-    return line
-
-
 def settings(engine) -> dict:
     """Every system setting, and each scheduled task's flag."""
     with engine.connect() as conn:
@@ -379,35 +349,10 @@ result = run_module(open_engine(sys.argv[1]), "slow_codes", user=None)
 print("finished", result.run_id, flush=True)
 """
 
-_started: list[subprocess.Popen] = []
-
-
-@pytest.fixture(autouse=True)
-def no_process_left():
-    """No process a test started outlives it."""
-    yield
-    while _started:
-        process = _started.pop()
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
-
-
 def environment() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("ROLLOVER_USER",
                                                              "ROLLOVER_DATABASE_URL")}
     return {**env, "USER": "tester"}
-
-
-def timed(args: list[str], timeout: float = 120):
-    started = time.monotonic()
-    done = subprocess.run(args, capture_output=True, text=True, env=environment(),
-                          timeout=timeout)
-    return done, time.monotonic() - started
-
-
-def command(db_url: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "rollover", "--db", db_url, *args]
 
 
 def slow(db_url: str, mode: str) -> list[str]:
@@ -418,13 +363,11 @@ def test_ye18_a_second_step_is_refused_at_once_and_a_killed_step_leaves_nothing(
         engine, db_url, loaded, tmp_path):
     ok(rollover(db_url, "process", "prepare", "--backup-dir", str(tmp_path / "backups")))
     # What starting the command costs here: a refused step may take that long, not much more.
-    baseline, startup = timed(command(db_url, "process", "status"))
+    baseline, startup = timed(command(db_url, "process", "status"), environment())
     assert baseline.returncode == 0, baseline.stderr
     everything = every_row(engine)
 
-    holder = subprocess.Popen(slow(db_url, "hang"), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=environment())
-    _started.append(holder)
+    holder = spawn(slow(db_url, "hang"), environment())
     line = holder.stdout.readline().strip()
     assert line == "applied", holder.stderr.read() if holder.poll() is not None else line
     # In this process too.
@@ -434,12 +377,12 @@ def test_ye18_a_second_step_is_refused_at_once_and_a_killed_step_leaves_nothing(
     for args in (("process", "run", "calendar"), ("process", "run", "calendar", "--test"),
                  ("process", "finish"),
                  ("process", "prepare", "--backup-dir", str(tmp_path / "backups"))):
-        done, took = timed(command(db_url, *args))
+        done, took = timed(command(db_url, *args), environment())
         assert done.returncode == 3, (args, done.returncode, done.stdout, done.stderr)
         assert BUSY in done.stderr, done.stderr
         assert took < startup + 3.0, f"{args} refused after {took:.1f} s: it waited"
     # The status can be read meanwhile, and shows a step running.
-    done, _ = timed(command(db_url, "process", "status", "--json"))
+    done, _ = timed(command(db_url, "process", "status", "--json"), environment())
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout).get("running") is not None, done.stdout
 
@@ -451,10 +394,10 @@ def test_ye18_a_second_step_is_refused_at_once_and_a_killed_step_leaves_nothing(
     assert as_json(rollover(db_url, "process", "status", "--json")).get("running") is None
 
     # No stale lock: the next step runs at once, and the same module now goes through.
-    done, took = timed(command(db_url, "process", "run", "calendar"))
+    done, took = timed(command(db_url, "process", "run", "calendar"), environment())
     assert done.returncode == 0, (done.returncode, done.stderr)
     assert took < startup + 3.0, f"the next step took {took:.1f} s"
-    done, _ = timed(slow(db_url, "finish"))
+    done, _ = timed(slow(db_url, "finish"), environment())
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.split()[-1]
     codes = stored_rows(engine, "attendance_codes")["attendance_codes"]

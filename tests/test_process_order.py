@@ -18,12 +18,11 @@ from rollover import modules as registry
 from rollover.domain import security as domain_security
 from rollover.domain.changes import ModulePlan, inserts
 from rollover.modules import ModuleRefused, RolloverModule
-from rollover.store.schema import metadata
 from rollover.store.schema_modules import attendance_codes
 from rollover.store.schema_process import run_backup_rows
 
-from .districts import District, stored_rows
-from .security_setup import rollover
+from .districts import District, loaded_fixture, stored_rows
+from .process_setup import cli, every_row, last_line, ok, prepare, run
 
 D = dt.date.fromisoformat
 YEAR = 2027
@@ -67,47 +66,10 @@ def district() -> District:
     return d
 
 
-@pytest.fixture
-def loaded(engine, tmp_path):
-    district().load(engine, tmp_path / "bundle")
-    return engine
+loaded = loaded_fixture(district)
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def every_row(engine) -> dict[str, list[tuple]]:
-    """Every row of every table of the store (runs, settings, backups ... included; but a step's
-    progress report, `process_activity`, which YE-20's followers trust only while a step holds
-    the process lock), sorted."""
-    with engine.connect() as conn:
-        return {t.name: sorted((tuple(r) for r in conn.execute(select(t))),
-                               key=lambda row: tuple((v is None, str(v)) for v in row))
-                for t in metadata.sorted_tables if t.name != "process_activity"}
-
-
-def cli(db_url, *args: str, user: str | None = None):
-    return rollover(db_url, *args, user=user)
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    return result
-
-
-def last_line(result) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result.stderr.strip().splitlines()[-1]
-
-
-def prepare(db_url, tmp_path):
-    return ok(cli(db_url, "process", "prepare", "--backup-dir", str(tmp_path / "backups")))
-
-
-def run(db_url, module: str, *args: str) -> dict:
-    """A module run with --json: the run as printed."""
-    return json.loads(ok(cli(db_url, "process", "run", module, "--json", *args)).stdout)
-
-
 def refused_run(engine, db_url, module: str, *args: str) -> str:
     """Run the module, expect a refusal that wrote nothing; the refusal's message line."""
     before = every_row(engine)

@@ -16,7 +16,6 @@ in-process (tests/security_setup.py).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 
 import pytest
@@ -33,7 +32,7 @@ from rollover.store.schema_modules import (
 from rollover.store.schema_process import run_backup_rows
 
 from .districts import stored_rows
-from .security_setup import rollover
+from .process_setup import as_json, cli, every_row, last_line, ok, prepare, run
 
 D = dt.date.fromisoformat
 YEAR, NEXT = 2027, 2028
@@ -207,42 +206,6 @@ def demo(engine, tmp_path):
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def every_row(engine) -> dict[str, list[tuple]]:
-    """Every row of every table of the store (but a step's progress report, `process_activity`,
-    which YE-20's followers trust only while a step holds the process lock), sorted."""
-    with engine.connect() as conn:
-        return {t.name: sorted((tuple(r) for r in conn.execute(select(t))),
-                               key=lambda row: tuple((v is None, str(v)) for v in row))
-                for t in metadata.sorted_tables if t.name != "process_activity"}
-
-
-def cli(db_url, *args: str):
-    return rollover(db_url, *args)
-
-
-def ok(result):
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    return result
-
-
-def as_json(result):
-    return json.loads(ok(result).stdout)
-
-
-def last_line(result) -> str:
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    return result.stderr.strip().splitlines()[-1]
-
-
-def prepare(db_url, tmp_path) -> None:
-    ok(cli(db_url, "process", "prepare", "--backup-dir", str(tmp_path / "backups")))
-
-
-def run(db_url, module: str, *args: str) -> dict:
-    return as_json(cli(db_url, "process", "run", module, "--json", *args))
-
-
 def restore(db_url, module: str, run_id: str, *args: str) -> dict:
     return as_json(cli(db_url, "process", "restore", module, run_id, "--json", *args))
 

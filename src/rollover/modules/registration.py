@@ -128,13 +128,18 @@ def plan(ctx: ModuleContext) -> ModulePlan:
 
 
 def _enrollment_row(r: NewEnrollment) -> tuple:
-    # YE-11: no end action (retain/demote are not carried), no next-year fields yet.
-    values = {"enrollment_id": r.enrollment_id, "student_id": r.student_id,
-              "calendar_id": r.calendar_id, "structure_id": r.structure_id, "grade": r.grade,
-              "service_type": r.service_type, "start_date": r.start_date,
-              "local_start_status": r.local_start_status,
-              "graduation_cohort": r.graduation_cohort, "rolled_from": r.source_enrollment_id}
-    return tuple(values.get(name) for name in ENROLLMENT_COLUMNS)
+    """A whole enrollments row (ENROLLMENT_COLUMNS' order).  YE-11: no end date, status or
+    action (retain/demote are not carried), no next-year fields yet."""
+    return (r.enrollment_id, r.student_id, r.calendar_id, r.structure_id, r.grade,
+            r.service_type, r.start_date, None, None, None, None, None, None,
+            r.local_start_status, r.graduation_cohort, r.source_enrollment_id)
+
+
+# The row above lists the columns in this order; a new column must be placed there too.
+assert ENROLLMENT_COLUMNS == (
+    "enrollment_id", "student_id", "calendar_id", "structure_id", "grade", "service_type",
+    "start_date", "end_date", "end_status", "end_action", "next_calendar_id", "next_structure_id",
+    "next_grade", "local_start_status", "graduation_cohort", "rolled_from")
 
 
 def _next_staff(ctx: ModuleContext) -> dict[str, tuple[str | None, str | None]]:

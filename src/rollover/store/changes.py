@@ -1,64 +1,35 @@
 """Applying a module run's changes with their backup, and undoing them (YE-8, YE-9).
 
 `apply_changes` saves every row a step will insert, update or delete (as it was before and as it
-will be after) in `run_backup_rows`, then makes the change, in bulk, on the caller's transaction.
+will be after, see `run_backup.py`), then makes the change, in bulk, on the caller's transaction.
 `restore_runs` undoes runs from those rows alone, newest run first and each run's steps in
 reverse, so the tables end exactly as they were before the oldest of them.  `later_edits` finds
-rows that changed after the runs (by a user, or anything but the runs themselves): a restore
-would lose those edits.
+rows that are no longer as the runs left them (a user's edit): a restore would lose them.
+
+Rows with a one-column text key (enrollments, courses, plans ...) are undone and compared with
+set-based statements that join the backup to the table, so a run of a million rows costs a few
+statements, not a million round trips.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import groupby, islice
+from itertools import islice
 
 from sqlalchemy import Connection, Table, and_, bindparam, select, tuple_
 
 from ..domain.changes import DELETE, INSERT, UPDATE, ChangeStep
 from ..progress import Progress, no_progress
 from .bulk import insert_rows
-from .schema import metadata
+from .run_backup import (
+    SavedRow, SavedStep, decoder, has_text_key, key_columns, row_encoder, save_step,
+    saved_steps, step_rows, table_named, typed_key,
+)
 from .schema_process import run_backup_rows
 
-BACKUP_COLUMNS = [c.name for c in run_backup_rows.columns]
-STREAM = {"stream_results": True, "yield_per": 10_000}
 CHUNK = 2_000
-
-
-def table_named(name: str) -> Table:
-    return metadata.tables[name]
-
-
-def key_columns(table: Table) -> list[str]:
-    return [c.name for c in table.primary_key.columns]
-
-
-# -- rows as JSON text (dates as ISO), and back with the table's types ------------------------------
-
-def encode(columns: Sequence[str], row: tuple | None) -> str | None:
-    if row is None:
-        return None
-    return json.dumps({c: (v.isoformat() if isinstance(v, dt.date) else v)
-                       for c, v in zip(columns, row)}, separators=(",", ":"))
-
-
-def decode(table: Table, text: str | None) -> dict | None:
-    if text is None:
-        return None
-    values = json.loads(text)
-    for name, value in values.items():
-        if value is None:
-            continue
-        kind = table.c[name].type.python_type
-        if kind is dt.datetime:
-            values[name] = dt.datetime.fromisoformat(value)
-        elif kind is dt.date:
-            values[name] = dt.date.fromisoformat(value)
-    return values
+STREAM = {"stream_results": True, "yield_per": 10_000}
 
 
 # -- apply -----------------------------------------------------------------------------------------
@@ -66,36 +37,19 @@ def decode(table: Table, text: str | None) -> dict | None:
 def apply_changes(conn: Connection, run_id: str, steps: list[ChangeStep],
                   progress: Progress = no_progress) -> None:
     """Save the backup of every step, then apply it; all on the caller's transaction."""
-    seq = 0
     total = sum(len(step.rows) for step in steps)
-    done = 0
-    for step in steps:
+    last_seq = done = 0
+    for number, step in enumerate(steps, start=1):
         table = table_named(step.table)
         missing = set(table.c.keys()) - set(step.columns)
-        if missing and step.action != INSERT:
-            # A partial row could not be restored exactly.
+        if missing:  # a partial row could not be put back exactly
             raise ValueError(f"{step.table}: a {step.action} step must carry every column; "
                              f"missing {sorted(missing)}")
-        keys = key_columns(table)
-        positions = [step.columns.index(k) for k in keys]
-
-        def backup_rows(start: int):
-            for offset, (school_id, before, after) in enumerate(step.rows):
-                row = after if after is not None else before
-                yield (run_id, start + offset, step.table, step.action, school_id,
-                       json.dumps([_plain(row[p]) for p in positions]),
-                       encode(step.columns, before), encode(step.columns, after))
-
-        insert_rows(conn, run_backup_rows, BACKUP_COLUMNS, backup_rows(seq + 1))
-        seq += len(step.rows)
+        last_seq = save_step(conn, run_id, number, last_seq + 1, step)
         _apply(conn, table, step.action, step.columns,
                [(before, after) for _school, before, after in step.rows])
         done += len(step.rows)
         progress("writing", done, total)
-
-
-def _plain(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _apply(conn: Connection, table: Table, action: str, columns: Sequence[str],
@@ -139,39 +93,11 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-# -- read back -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SavedRow:
-    run_id: str
-    seq: int
-    table: str
-    action: str
-    school_id: str | None
-    key: tuple
-    before: dict | None
-    after: dict | None
-
-
-def saved_rows(conn: Connection, run_id: str, *, newest_first: bool = False) -> Iterator[SavedRow]:
-    """A run's backup rows in the order they were applied (or the reverse)."""
+def _saved_keys(step: SavedStep):
+    """The keys a saved step holds, as a subquery to join or match the table's key against."""
     b = run_backup_rows.c
-    order = b.seq.desc() if newest_first else b.seq
-    for row in conn.execute(select(run_backup_rows).where(b.run_id == run_id).order_by(order),
-                            execution_options=STREAM):
-        table = table_named(row.table_name)
-        yield SavedRow(row.run_id, row.seq, row.table_name, row.action, row.school_id,
-                       _typed_key(table, json.loads(row.row_key)),
-                       decode(table, row.before), decode(table, row.after))
-
-
-def _typed_key(table: Table, values: list) -> tuple:
-    typed = []
-    for name, value in zip(key_columns(table), values):
-        if value is not None and table.c[name].type.python_type is dt.date:
-            value = dt.date.fromisoformat(value)
-        typed.append(value)
-    return tuple(typed)
+    return select(b.row_key).where(b.run_id == step.run_id,
+                                   b.seq.between(step.first_seq, step.last_seq))
 
 
 # -- restore ---------------------------------------------------------------------------------------
@@ -179,27 +105,34 @@ def _typed_key(table: Table, values: list) -> tuple:
 def restore_runs(conn: Connection, run_ids_newest_first: Sequence[str],
                  progress: Progress = no_progress,
                  on_change: Callable[[ChangeStep], None] | None = None) -> dict[str, int]:
-    """Undo each run from its backup rows, newest run first, each run's rows in reverse order;
-    `on_change` hears each undo as a step of its own.  Returns the rows put back per table."""
+    """Undo each run from its backup, newest run first, each run's steps and rows in reverse
+    order; `on_change` hears each undo as a step of its own.  Returns rows put back per table."""
     restored: dict[str, int] = {}
     for done, run_id in enumerate(run_ids_newest_first, start=1):
-        for (table_name, action), group in groupby(saved_rows(conn, run_id, newest_first=True),
-                                                   key=lambda r: (r.table, r.action)):
-            table = table_named(table_name)
-            rows = list(group)
-            if action == INSERT:
-                _delete(conn, table, [dict(zip(key_columns(table), r.key)) for r in rows])
-            elif action == UPDATE:
-                _update(conn, table, [r.before for r in rows])
-            else:
-                columns = list(rows[0].before)
-                insert_rows(conn, table, columns, (tuple(r.before[c] for c in columns)
-                                                    for r in rows))
-            restored[table_name] = restored.get(table_name, 0) + len(rows)
-            if on_change is not None:
-                on_change(_undo_step(table, action, rows))
+        for step in reversed(saved_steps(conn, run_id)):
+            restored[step.table] = restored.get(step.table, 0) + _undo(conn, step, on_change)
         progress("restoring", done, len(run_ids_newest_first))
     return restored
+
+
+def _undo(conn: Connection, step: SavedStep, on_change) -> int:
+    table = table_named(step.table)
+    count = step.last_seq - step.first_seq + 1
+    if step.action == INSERT and on_change is None and has_text_key(table):
+        # The common, large case (a run's new rows): one statement.
+        conn.execute(table.delete().where(table.c[key_columns(table)[0]].in_(_saved_keys(step))))
+        return count
+    rows = list(step_rows(conn, step, newest_first=True))
+    if step.action == INSERT:
+        _delete(conn, table, [dict(zip(key_columns(table), r.key)) for r in rows])
+    elif step.action == UPDATE:
+        _update(conn, table, [r.before for r in rows])
+    else:
+        insert_rows(conn, table, list(step.columns),
+                    (tuple(r.before[c] for c in step.columns) for r in rows))
+    if on_change is not None:
+        on_change(_undo_step(table, step.action, rows))
+    return count
 
 
 def _undo_step(table: Table, action: str, rows: list[SavedRow]) -> ChangeStep:
@@ -213,6 +146,8 @@ def _undo_step(table: Table, action: str, rows: list[SavedRow]) -> ChangeStep:
     return ChangeStep(table.name, undo, columns,
                       [(r.school_id, whole(r.after), whole(r.before)) for r in rows])
 
+
+# -- rows changed after the runs -------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class LaterEdit:
@@ -235,29 +170,54 @@ class LaterEdit:
 
 def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str]) -> list[LaterEdit]:
     """Rows the runs wrote (or deleted) that are not as the newest of those runs left them."""
-    expected: dict[tuple[str, tuple], dict | None] = {}
-    for run_id in run_ids_oldest_first:
-        for row in saved_rows(conn, run_id):
-            expected[(row.table, row.key)] = row.after
     edits: list[LaterEdit] = []
-    by_table: dict[str, list[tuple]] = {}
-    for table_name, key in expected:
-        by_table.setdefault(table_name, []).append(key)
-    for table_name in sorted(by_table):
-        table = table_named(table_name)
-        current = current_rows(conn, table, by_table[table_name])
-        for key in sorted(by_table[table_name], key=_sortable):
-            want, now = expected[(table_name, key)], current.get(key)
-            if want != now:
-                edits.append(LaterEdit(table_name, key, want, now))
-    return edits
+    judged: set[tuple[str, str]] = set()  # (table, key) already compared with a newer run
+    several = len(run_ids_oldest_first) > 1
+    for run_id in reversed(run_ids_oldest_first):
+        for step in reversed(saved_steps(conn, run_id)):
+            table = table_named(step.table)
+            compare = _compare_joined if has_text_key(table) else _compare_by_keys
+            for key_text, expected, now in compare(conn, table, step):
+                if several:
+                    if (step.table, key_text) in judged:
+                        continue
+                    judged.add((step.table, key_text))
+                if expected != now:
+                    decode = decoder(table, step.columns)
+                    edits.append(LaterEdit(step.table, typed_key(table, key_text),
+                                           decode(expected), decode(now)))
+    return sorted(edits, key=lambda e: (e.table, tuple(map(str, e.key))))
 
 
-def _sortable(key: tuple) -> tuple:
-    return tuple("" if v is None else str(v) for v in key)
+def _compare_joined(conn: Connection, table: Table, step: SavedStep):
+    """(key, the row as the run left it, the row as it is now), both encoded alike, for every
+    row of a step, read with one join of the backup to the table."""
+    b = run_backup_rows.c
+    key = table.c[key_columns(table)[0]]
+    encode = row_encoder(table, step.columns)
+    current = [table.c[c] for c in step.columns]
+    query = (select(b.row_key, b.after, key, *current)
+             .select_from(run_backup_rows.outerjoin(table, key == b.row_key))
+             .where(b.run_id == step.run_id, b.seq.between(step.first_seq, step.last_seq)))
+    for row in conn.execute(query, execution_options=STREAM):
+        yield row[0], row[1], (None if row[2] is None else encode(tuple(row[3:])))
+
+
+def _compare_by_keys(conn: Connection, table: Table, step: SavedStep):
+    """The same for tables with composite or non-text keys: their rows, fetched by key."""
+    encode = row_encoder(table, step.columns)
+    b = run_backup_rows.c
+    saved = conn.execute(select(b.row_key, b.after).where(
+        b.run_id == step.run_id, b.seq.between(step.first_seq, step.last_seq))).all()
+    current = current_rows(conn, table, [typed_key(table, k) for k, _after in saved])
+    for key_text, after in saved:
+        now = current.get(typed_key(table, key_text))
+        yield key_text, after, (None if now is None else
+                                encode(tuple(now[c] for c in step.columns)))
 
 
 def current_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tuple, dict]:
+    """The rows of `table` with the given keys, by key."""
     names = key_columns(table)
     key_expr = tuple_(*(table.c[n] for n in names)) if len(names) > 1 else table.c[names[0]]
     found: dict[tuple, dict] = {}

@@ -109,7 +109,20 @@ module_runs = Table(
     Index(None, "school_year", "module"),
 )
 
-# YE-8: every row a run inserted, updated or deleted, as it was before and after.
+# YE-8: each step of a run's backup: one table, one action, the columns its rows are listed in.
+run_backup_steps = Table(
+    "run_backup_steps", metadata,
+    Column("run_id", Key, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("step", Integer, primary_key=True, autoincrement=False),
+    Column("table_name", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("columns", JSON, nullable=False),
+    Column("first_seq", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False),
+)
+
+# YE-8: every row a run inserted, updated or deleted, as it was before and after (JSON arrays in
+# its step's column order; the key as text for a one-column key, else a JSON array).
 run_backup_rows = Table(
     "run_backup_rows", metadata,
     Column("run_id", Key, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),

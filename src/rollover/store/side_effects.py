@@ -21,7 +21,8 @@ from sqlalchemy import Connection
 
 from ..domain.changes import ChangeStep
 from .bulk import insert_rows
-from .changes import current_rows, key_columns, table_named
+from .changes import current_rows
+from .run_backup import key_columns, table_named
 from .schema_process import audit_log, notifications, outbox_events
 from .security import read_settings
 

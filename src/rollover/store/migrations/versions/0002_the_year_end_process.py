@@ -106,6 +106,17 @@ def upgrade() -> None:
     with op.batch_alter_table('module_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_module_runs_school_year_module'), ['school_year', 'module'], unique=False)
 
+    op.create_table('run_backup_steps',
+    sa.Column('run_id', Key, nullable=False),
+    sa.Column('step', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('table_name', sa.Text(), nullable=False),
+    sa.Column('action', sa.Text(), nullable=False),
+    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('first_seq', sa.Integer(), nullable=False),
+    sa.Column('last_seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['runs.run_id'], name=op.f('fk_run_backup_steps_run_id_runs'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('run_id', 'step', name=op.f('pk_run_backup_steps'))
+    )
     op.create_table('run_backup_rows',
     sa.Column('run_id', Key, nullable=False),
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
@@ -284,6 +295,7 @@ def downgrade() -> None:
     op.drop_table('success_plans')
     op.drop_table('run_messages')
     op.drop_table('run_backup_rows')
+    op.drop_table('run_backup_steps')
     with op.batch_alter_table('module_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_module_runs_school_year_module'))
 

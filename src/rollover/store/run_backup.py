@@ -1,0 +1,166 @@
+"""How a module run's backup is stored (YE-8): a step per table and action with its column list
+(`run_backup_steps`), and a row per changed row (`run_backup_rows`) holding the row before and after
+as compact JSON arrays in that order, and its key as text.  Written in bulk; read back as typed
+values, a step at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Table, insert, select
+
+from ..domain.changes import ChangeStep
+from .bulk import insert_rows
+from .schema import metadata
+from .schema_process import run_backup_rows, run_backup_steps
+
+ROW_COLUMNS = [c.name for c in run_backup_rows.columns]
+STREAM = {"stream_results": True, "yield_per": 10_000}
+COMPACT = (",", ":")
+
+
+def table_named(name: str) -> Table:
+    return metadata.tables[name]
+
+
+def key_columns(table: Table) -> list[str]:
+    return [c.name for c in table.primary_key.columns]
+
+
+def has_text_key(table: Table) -> bool:
+    """One key column holding text: its backup key can be joined to it directly in SQL."""
+    keys = key_columns(table)
+    return len(keys) == 1 and table.c[keys[0]].type.python_type is str
+
+
+# -- encoding --------------------------------------------------------------------------------------
+
+def row_encoder(table: Table, columns: Sequence[str]) -> Callable[[tuple | None], str | None]:
+    """Whole rows (in `columns` order) to compact JSON arrays, dates as ISO text; made once per
+    step, since it runs for every row."""
+    dated = [i for i, c in enumerate(columns) if table.c[c].type.python_type in (dt.date,
+                                                                                   dt.datetime)]
+    dumps = json.JSONEncoder(separators=COMPACT).encode
+
+    def encode(row: tuple | None) -> str | None:
+        if row is None:
+            return None
+        if dated:
+            row = list(row)
+            for i in dated:
+                if row[i] is not None:
+                    row[i] = row[i].isoformat()
+        return dumps(row if isinstance(row, list) else list(row))
+
+    return encode
+
+
+def key_encoder(table: Table, columns: Sequence[str]) -> Callable[[tuple], str]:
+    """A row's key as text: the value itself for a one-column key, else a JSON array."""
+    positions = [list(columns).index(k) for k in key_columns(table)]
+    if len(positions) == 1:
+        (p,) = positions
+        return lambda row: row[p].isoformat() if isinstance(row[p], dt.date) else str(row[p])
+    return lambda row: json.dumps([v.isoformat() if isinstance(v, dt.date) else v
+                                   for v in (row[p] for p in positions)], separators=COMPACT)
+
+
+def decoder(table: Table, columns: Sequence[str]) -> Callable[[str | None], dict | None]:
+    """A stored JSON array back to a row as a dict of typed values."""
+    kinds = [table.c[c].type.python_type for c in columns]
+
+    def decode(text: str | None) -> dict | None:
+        if text is None:
+            return None
+        values = {}
+        for name, kind, value in zip(columns, kinds, json.loads(text)):
+            if value is not None and kind is dt.datetime:
+                value = dt.datetime.fromisoformat(value)
+            elif value is not None and kind is dt.date:
+                value = dt.date.fromisoformat(value)
+            values[name] = value
+        return values
+
+    return decode
+
+
+def typed_key(table: Table, text: str) -> tuple:
+    names = key_columns(table)
+    values = [text] if len(names) == 1 else json.loads(text)
+    typed = []
+    for name, value in zip(names, values):
+        kind = table.c[name].type.python_type
+        if value is not None and kind is dt.date:
+            value = dt.date.fromisoformat(value)
+        elif value is not None and kind is int:
+            value = int(value)
+        typed.append(value)
+    return tuple(typed)
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+def save_step(conn: Connection, run_id: str, number: int, first_seq: int,
+              step: ChangeStep) -> int:
+    """Save one step's rows before it is applied; returns the last sequence number used."""
+    table = table_named(step.table)
+    encode, key_of = row_encoder(table, step.columns), key_encoder(table, step.columns)
+    last_seq = first_seq + len(step.rows) - 1
+    conn.execute(insert(run_backup_steps).values(
+        run_id=run_id, step=number, table_name=step.table, action=step.action,
+        columns=list(step.columns), first_seq=first_seq, last_seq=last_seq))
+    insert_rows(conn, run_backup_rows, ROW_COLUMNS, (
+        (run_id, seq, step.table, step.action, school_id,
+         key_of(after if after is not None else before), encode(before), encode(after))
+        for seq, (school_id, before, after) in enumerate(step.rows, start=first_seq)))
+    return last_seq
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SavedStep:
+    run_id: str
+    number: int
+    table: str
+    action: str
+    columns: tuple[str, ...]
+    first_seq: int
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class SavedRow:
+    run_id: str
+    seq: int
+    table: str
+    action: str
+    school_id: str | None
+    key: tuple
+    before: dict | None
+    after: dict | None
+
+
+def saved_steps(conn: Connection, run_id: str) -> list[SavedStep]:
+    s = run_backup_steps.c
+    return [SavedStep(r.run_id, r.step, r.table_name, r.action, tuple(r.columns), r.first_seq,
+                      r.last_seq)
+            for r in conn.execute(select(run_backup_steps).where(s.run_id == run_id)
+                                  .order_by(s.step))]
+
+
+def step_rows(conn: Connection, step: SavedStep, *, newest_first: bool = False
+              ) -> Iterator[SavedRow]:
+    """A saved step's rows, typed, in the order they were applied (or the reverse)."""
+    b = run_backup_rows.c
+    table = table_named(step.table)
+    decode = decoder(table, step.columns)
+    query = (select(b.seq, b.school_id, b.row_key, b.before, b.after)
+             .where(b.run_id == step.run_id, b.seq.between(step.first_seq, step.last_seq))
+             .order_by(b.seq.desc() if newest_first else b.seq))
+    for seq, school_id, key, before, after in conn.execute(query, execution_options=STREAM):
+        yield SavedRow(step.run_id, seq, step.table, step.action, school_id,
+                       typed_key(table, key), decode(before), decode(after))
