@@ -24,7 +24,9 @@ from ..store.activity import ActivityBoard, read_activity
 from ..store.changes import LaterEdit, apply_changes, later_edits, restore_runs
 from ..store.locks import AlreadyRunning, exclusive_transaction
 from ..store.runs import new_run_id, record_run
-from ..store.schema import runs
+from ..store.bulk import refresh_statistics
+from ..store.schema import metadata, runs
+from ..store.schema_process import run_backup_rows
 from ..store.side_effects import record_changes, side_effect_settings
 from .security import require
 
@@ -256,6 +258,10 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
         for other in sorted({r.module for r in later} - {name}):
             require(conn, user, other)  # undoing another module's runs needs its right too
         oldest_first = [r.run_id for r in later]
+        # The backup rows were bulk-loaded moments ago: without statistics PostgreSQL plans the
+        # joins below as if the tables were empty.
+        refresh_statistics(conn, [run_backup_rows, *(metadata.tables[t] for t in sorted(
+            {t for m in all_modules() if m.name in affected for t in m.tables}))])
         edits = later_edits(conn, oldest_first)
         newest_first = list(reversed(oldest_first))
         if test:
