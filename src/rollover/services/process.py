@@ -86,7 +86,7 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
         process = store.get_process(conn, year)
         if process is not None and process.state == "finished":
             raise ProcessRefused(f"the year-end process of {year} is already finished")
-        current = store.read_settings(conn)
+        current = store.settings_to_save(conn)
         plan = _prepare_plan(year, current, process)
         if test:
             return plan
@@ -287,7 +287,7 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
 
 
 def _restorable(conn, name: str, run_id: str):
-    rows = [r for r in store.module_run_rows(conn, modules=[name]) if r.run_id == run_id]
+    rows = store.module_run_rows(conn, modules=[name], run_id=run_id)
     if not rows:
         raise ProcessRefused(f"no run {run_id!r} of module {name}")
     run = rows[0]
@@ -349,7 +349,7 @@ def status(engine: Engine, *, year: int | None = None) -> dict:
     with engine.connect() as conn:
         year = _year(conn, year)
         process = store.get_process(conn, year)
-        settings = store.read_settings(conn)["settings"]
+        settings = store.settings_to_save(conn)["settings"]
         rows = store.module_run_rows(conn, year=year)
     prepared = process is not None
     finished = prepared and process.state == "finished"
@@ -403,7 +403,7 @@ def tasks(engine: Engine, *, with_logs: bool = False) -> list[dict]:
 def task(engine: Engine, run_id: str) -> dict:
     """One module run with its backup log and rollover log."""
     with engine.connect() as conn:
-        rows = [r for r in store.module_run_rows(conn) if r.run_id == run_id]
+        rows = store.module_run_rows(conn, run_id=run_id)
         if not rows:
             raise ProcessRefused(f"no module run {run_id!r}")
         return {**_run_summary(rows[0]), **_logs(conn, rows[0])}

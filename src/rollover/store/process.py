@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..domain.changes import LogMessage
+from ..domain.changes import DONE, LogMessage
 from . import security
 from .bulk import insert_rows
 from .schema import district, runs
@@ -23,7 +23,7 @@ MESSAGE_COLUMNS = ["run_id", "seq", "level", "code", "record", "school_id", "mes
 
 # -- settings --------------------------------------------------------------------------------------
 
-def read_settings(conn: Connection) -> dict:
+def settings_to_save(conn: Connection) -> dict:
     """Every system setting and every scheduled task's enabled flag: what `prepare` saves."""
     return {"settings": security.read_settings(conn),
             "scheduled_tasks": {t.task_id: t.enabled
@@ -104,7 +104,7 @@ def write_messages(conn: Connection, run_id: str, messages: Iterable[LogMessage]
 
 
 def module_run_rows(conn: Connection, *, year: int | None = None,
-                    modules: Iterable[str] | None = None):
+                    modules: Iterable[str] | None = None, run_id: str | None = None):
     """Module runs joined with their run records, in the order they ran."""
     m, r = module_runs.c, runs.c
     query = (select(r.run_id, m.sequence, m.module, m.school_year, r.mode, r.user_name,
@@ -115,6 +115,8 @@ def module_run_rows(conn: Connection, *, year: int | None = None,
         query = query.where(m.school_year == year)
     if modules is not None:
         query = query.where(m.module.in_(list(modules)))
+    if run_id is not None:
+        query = query.where(m.run_id == run_id)
     return conn.execute(query).all()
 
 
@@ -149,5 +151,5 @@ def changed_counts(conn: Connection, run_id: str) -> list[dict]:
             .group_by(b.table_name, b.school_id, b.action)):
         entry = counts.setdefault((table, school or ""), {
             "table": table, "school_id": school, "inserted": 0, "updated": 0, "deleted": 0})
-        entry[{"insert": "inserted", "update": "updated", "delete": "deleted"}[action]] = n
+        entry[DONE[action]] = n
     return [counts[k] for k in sorted(counts)]
