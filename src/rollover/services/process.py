@@ -27,6 +27,7 @@ from ..store.runs import new_run_id, record_run
 from ..store.bulk import refresh_statistics
 from ..store.schema import metadata, runs
 from ..store.schema_process import run_backup_rows
+from ..store.security import read_settings
 from ..store.side_effects import record_changes, side_effect_settings
 from .security import require
 
@@ -349,7 +350,7 @@ def status(engine: Engine, *, year: int | None = None) -> dict:
     with engine.connect() as conn:
         year = _year(conn, year)
         process = store.get_process(conn, year)
-        settings = store.settings_to_save(conn)["settings"]
+        settings = read_settings(conn)
         rows = store.module_run_rows(conn, year=year)
     prepared = process is not None
     finished = prepared and process.state == "finished"
