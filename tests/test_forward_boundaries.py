@@ -347,7 +347,7 @@ def test_rf16b_only_the_resides_school_of_a_cluster_is_the_destination(forward, 
 def test_rf16b_without_validation_every_school_of_the_cluster_gets_an_enrollment(forward):
     result = forward(cluster("HS2", student_assignment_validation=False))
     assert rolled(result) == [("S1", "HS1_28", "09"), ("S1", "HS2_28", "09")]
-    assert all(r.warnings == ["MULTIPLE_DESTINATIONS"] for r in result.rolled)
+    assert all(r.warnings == ("MULTIPLE_DESTINATIONS",) for r in result.rolled)
 
 
 # -- RF-16c: a destination requiring student assignment may not be chosen -------------------------

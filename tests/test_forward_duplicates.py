@@ -185,7 +185,7 @@ def test_rf22_the_several_rf10_destinations_of_one_run_are_all_created(forward):
     assert sorted(rolled(result)) == [("S1", "HS1_28", "09"), ("S1", "HS2_28A", "09"),
                                       ("S1", "HS2_28B", "09")]
     assert all(r.service_type == "primary" for r in result.rolled)
-    assert all(r.warnings == ["MULTIPLE_DESTINATIONS"] for r in result.rolled)
+    assert all(r.warnings == ("MULTIPLE_DESTINATIONS",) for r in result.rolled)
     assert {code for _, code in warned(result)} == {"MULTIPLE_DESTINATIONS"}
 
 

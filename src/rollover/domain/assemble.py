@@ -53,27 +53,48 @@ def build_catalog(*, district: tuple | None, schools: Iterable[tuple],
     return catalog
 
 
+class SharedValues(dict):
+    """One object for each distinct value (calendar ids, grades, dates, a student's id across
+    tables): a million enrollments hold a few thousand distinct values, and sharing them keeps
+    the snapshot a fraction of its size."""
+
+    def one(self, value):
+        return self.setdefault(value, value)
+
+    def each(self, values):
+        return map(self.setdefault, values, values)
+
+
 def build_people(*, students: Iterable[tuple], primary_addresses: Iterable[tuple],
                  participations: Iterable[tuple], overrides: Iterable[tuple],
-                 destination_enrollments: Iterable[tuple]) -> People:
-    """Rows of students.csv; (student_id, number, street, city, zip) of primary households;
-    (student_id, program_id, start, end) of continuous-program participations;
-    (student_id, school_id, program_id) of destination-year overrides; (student_id,
-    calendar_id, service_type) of enrollments already in the destination year."""
+                 destination_enrollments: Iterable[tuple],
+                 shared: SharedValues | None = None) -> People:
+    """Rows of students.csv; (student_id, number, street, city, zip) of primary households, in
+    student and household order; (student_id, program_id, start, end) of continuous-program
+    participations; (student_id, school_id, program_id) of destination-year overrides;
+    (student_id, calendar_id, service_type) of enrollments already in the destination year."""
+    shared = SharedValues() if shared is None else shared
+    one = shared.one
     people = People()
-    for row in students:
-        people.students[row[0]] = Student(*row)
-    for student_id, number, street, city, zip_code in primary_addresses:
-        people.primary_addresses.setdefault(student_id, []).append(
-            Address.of(number, street, city, zip_code))
+    for student_id, number, last_name, first_name, birth_date in students:
+        people.students[one(student_id)] = Student(
+            one(student_id), number, one(last_name), one(first_name), one(birth_date))
+    addresses: dict[tuple, Address] = {}  # a household's address, shared by its members
+    by_student = people.primary_addresses
+    for student_id, *place in primary_addresses:
+        key = tuple(place)
+        address = addresses.get(key)
+        if address is None:
+            address = addresses[key] = Address.of(*place)
+        by_student[one(student_id)] = (*by_student.get(student_id, ()), address)
     for student_id, program_id, start, end in participations:
         people.participations.setdefault(student_id, []).append(
             Participation(program_id, start, end))
     for student_id, school_id, program_id in overrides:
         people.overrides.setdefault((student_id, school_id), set()).add(program_id)
     for student_id, calendar_id, service_type in destination_enrollments:
-        people.destination_enrollments.setdefault(student_id, []).append(
-            (calendar_id, service_type))
+        people.destination_enrollments.setdefault(one(student_id), []).append(
+            (one(calendar_id), service_type))
     return people
 
 
@@ -85,6 +106,8 @@ def build_boundaries(rows: Iterable[tuple]) -> Boundaries:
         for school_id, program_id, street, city, zip_code, low, high, side, resides in rows)
 
 
-def build_enrollments(rows: Iterable[tuple]) -> list[Enrollment]:
-    """Rows of enrollments.csv."""
-    return [Enrollment(*row) for row in rows]
+def build_enrollments(rows: Iterable[tuple],
+                      shared: SharedValues | None = None) -> list[Enrollment]:
+    """Rows of enrollments.csv; every value but the (unique) enrollment id shared."""
+    each = (SharedValues() if shared is None else shared).each
+    return [Enrollment(row[0], *each(row[1:])) for row in rows]

@@ -63,7 +63,7 @@ class People:
     the enrollments they already have in the destination year."""
 
     students: dict[str, Student] = field(default_factory=dict)
-    primary_addresses: dict[str, list[Address]] = field(default_factory=dict)
+    primary_addresses: dict[str, tuple[Address, ...]] = field(default_factory=dict)
     participations: dict[str, list[Participation]] = field(default_factory=dict)
     # (student_id, school_id) -> program ids of the overrides for the destination year
     # (None stands for an override for the school itself).

@@ -26,6 +26,7 @@ from ..store.runs import (
 )
 from ..store.side_effects import record_changes, side_effect_settings
 from ..store.snapshot import load_catalog, load_snapshot
+from .bulk_work import cycle_collection_paused
 from .security import require
 
 BUSY = "Enrollment roll forward is already in process"
@@ -59,7 +60,8 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
     """Run (or, with options.test, test) one roll forward; the report of what it decided."""
     student_filter = compile_filter(options.filter)
     started = dt.datetime.now(dt.timezone.utc)
-    with exclusive_transaction(engine, "forward", BUSY, write=not options.test) as conn:  # RF-23
+    with cycle_collection_paused(), \
+            exclusive_transaction(engine, "forward", BUSY, write=not options.test) as conn:  # RF-23
         # YE-2, YE-11: the registration roll is district-wide; a test run writes its run record,
         # so it is a write too (refused while the system is locked).
         require(conn, user, "registration")

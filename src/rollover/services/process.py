@@ -29,6 +29,7 @@ from ..store.schema import metadata, runs
 from ..store.schema_process import run_backup_rows
 from ..store.security import read_settings
 from ..store.side_effects import record_changes, side_effect_settings
+from .bulk_work import cycle_collection_paused
 from .security import require
 
 LOCK = "process"
@@ -156,7 +157,8 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
     busy = [(lock, BUSY) for lock in module.locks]
     seen_year = None
     try:
-        with exclusive_transaction(engine, LOCK, BUSY, also=busy) as conn, \
+        with cycle_collection_paused(), \
+                exclusive_transaction(engine, LOCK, BUSY, also=busy) as conn, \
                 ActivityBoard(engine, name) as board:
             progress = _both(progress, board.publish)  # YE-20: the terminal and other sessions
             require(conn, user, module.name)
@@ -248,7 +250,8 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
     locks = sorted({lock for m in all_modules() if m.name in affected for lock in m.locks})
     started = _now()
     also = [(lock, BUSY) for lock in locks]
-    with exclusive_transaction(engine, LOCK, BUSY, also=also) as conn, \
+    with cycle_collection_paused(), \
+            exclusive_transaction(engine, LOCK, BUSY, also=also) as conn, \
             ActivityBoard(engine, f"restore {name}") as board:
         progress = _both(progress, board.publish)
         require(conn, user, module.name)

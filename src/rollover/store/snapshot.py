@@ -6,17 +6,17 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, func, select
 
 from ..bundle.format import FILES_BY_TABLE
-from ..domain.assemble import build_boundaries, build_catalog, build_enrollments, build_people
+from ..domain.assemble import (
+    SharedValues, build_boundaries, build_catalog, build_enrollments, build_people,
+)
 from ..domain.snapshot import Catalog, Snapshot
 from ..progress import Progress, no_progress
+from .plain_rows import plain_rows
 from .schema import (
     assignment_overrides, boundaries, calendars, days, district, enrollments, grade_levels,
     household_members, households, local_start_statuses, program_participations, programs,
     schools, structures, students, terms,
 )
-
-STREAM = {"stream_results": True, "yield_per": 10_000}
-
 
 def _bundle_columns(table):
     """The table's columns in its bundle file's order."""
@@ -49,37 +49,50 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     e = enrollments.c
     in_sources = and_(e.calendar_id.in_(list(source_calendar_ids)),
                       e.service_type.in_(list(service_types)))
-    their_students = select(e.student_id).where(in_sources).scalar_subquery()
-
-    def stream(query):
-        return conn.execute(query, execution_options=STREAM)
-
     progress("loading", 0, 3)
-    candidates = build_enrollments(stream(select(*_bundle_columns(enrollments)).where(in_sources)))
+    shared = SharedValues()
+    candidates = build_enrollments(
+        plain_rows(conn, select(*_bundle_columns(enrollments)).where(in_sources)), shared)
     progress("loading", 1, 3)
+    of_candidates = _students_filter(conn, candidates, in_sources)
     s, m, h = students.c, household_members.c, households.c
     p, o, c = program_participations.c, assignment_overrides.c, calendars.c
     people = build_people(
-        students=stream(select(*_bundle_columns(students)).where(
-            s.student_id.in_(their_students))),
-        primary_addresses=stream(
+        students=of_candidates(select(*_bundle_columns(students)), s.student_id),
+        primary_addresses=of_candidates(
             select(m.student_id, h.number, h.street, h.city, h.zip)
             .join_from(household_members, households, m.household_id == h.household_id)
-            .where(m.primary.is_(True), m.student_id.in_(their_students))
-            .order_by(m.student_id, m.household_id)),
-        participations=stream(
+            .where(m.primary.is_(True))
+            .order_by(m.student_id, m.household_id), m.student_id),
+        participations=of_candidates(
             select(p.student_id, p.program_id, p.start_date, p.end_date)
-            .where(p.program_id.in_(list(catalog.continuous_programs)),
-                   p.student_id.in_(their_students))),
-        overrides=conn.execute(
+            .where(p.program_id.in_(list(catalog.continuous_programs))), p.student_id),
+        overrides=of_candidates(
             select(o.student_id, o.school_id, o.program_id)
-            .where(o.school_year == destination_year, o.student_id.in_(their_students))),
-        destination_enrollments=stream(
+            .where(o.school_year == destination_year), o.student_id),
+        destination_enrollments=of_candidates(
             select(e.student_id, e.calendar_id, e.service_type)
             .join_from(enrollments, calendars, e.calendar_id == c.calendar_id)
-            .where(c.school_year == destination_year, e.student_id.in_(their_students))))
+            .where(c.school_year == destination_year), e.student_id),
+        shared=shared)
     progress("loading", 2, 3)
     rows = build_boundaries(conn.execute(select(*_bundle_columns(boundaries))
                                          .order_by(boundaries.c.boundary_key)))
     progress("loading", 3, 3)
     return Snapshot(catalog, people, rows, candidates)
+
+
+def _students_filter(conn: Connection, candidates, in_sources):
+    """How to read only the candidates' students' rows: when they are most of the district (a
+    district-wide run), the whole table, kept by a set lookup; else the database picks them
+    with a subquery.  Either way the rows and their order are the same."""
+    wanted = {e.student_id for e in candidates}
+    stored = conn.execute(select(func.count()).select_from(students)).scalar_one()
+    their_students = select(enrollments.c.student_id).where(in_sources).scalar_subquery()
+
+    def of_candidates(query, student_column):
+        if len(wanted) * 2 >= stored:
+            return (row for row in plain_rows(conn, query) if row[0] in wanted)
+        return plain_rows(conn, query.where(student_column.in_(their_students)))
+
+    return of_candidates

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..people import Enrollment
 from .options import RunSettings
@@ -28,7 +28,7 @@ class NewEnrollment:
     graduation_cohort: int | None
     last_day_ender: bool
     rule: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()  # codes; most new enrollments have none
     enrollment_id: str | None = None  # given when a real run writes it
 
 

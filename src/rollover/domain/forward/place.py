@@ -49,8 +49,55 @@ class PlacementContext:
         self.destinations_by_school = self.catalog.calendars_by_school(year)
         self.highest_sequence = self.catalog.highest_sequence(year)
 
-    def addresses(self, student_id: str) -> list[Address]:
-        return self.people.primary_addresses.get(student_id, [])
+        # Answers that depend on the catalog alone, remembered: a million students ask a few
+        # hundred distinct questions.
+        self._same_school: dict[tuple[str, str, int], list[tuple[Calendar, Structure]]] = {}
+        self._school_offers: dict[tuple[str, int], bool] = {}
+        self._offering: dict[tuple[tuple[str, ...], int], list[Calendar]] = {}
+        self._structure_for: dict[tuple[str, str, int], Structure | None] = {}
+
+    def addresses(self, student_id: str) -> tuple[Address, ...]:
+        return self.people.primary_addresses.get(student_id, ())
+
+    def same_school(self, school_id: str, structure_name: str,
+                    target: int) -> list[tuple[Calendar, Structure]]:
+        """RF-8: the school's destination calendars' structures of this name offering the
+        target sequence."""
+        key = (school_id, structure_name, target)
+        found = self._same_school.get(key)
+        if found is None:
+            found = self._same_school[key] = [
+                (c, s) for c in self.destinations_by_school.get(school_id, [])
+                for s in c.structures_named(structure_name) if s.offers(target)]
+        return found
+
+    def school_offers(self, school_id: str, target: int) -> bool:
+        """A destination-year calendar of the school offers the target sequence."""
+        key = (school_id, target)
+        offers = self._school_offers.get(key)
+        if offers is None:
+            offers = self._school_offers[key] = any(
+                c.offers(target) for c in self.destinations_by_school.get(school_id, []))
+        return offers
+
+    def offering(self, schools, target: int) -> list[Calendar]:
+        """Each destination-year calendar of these schools that offers the target sequence."""
+        key = (tuple(schools), target)
+        found = self._offering.get(key)
+        if found is None:
+            seen: dict[str, Calendar] = {}
+            for school in key[0]:
+                for calendar in self.destinations_by_school.get(school, []):
+                    if calendar.offers(target):
+                        seen.setdefault(calendar.calendar_id, calendar)
+            found = self._offering[key] = list(seen.values())
+        return found
+
+    def structure_for(self, calendar: Calendar, name: str, target: int) -> Structure | None:
+        key = (calendar.calendar_id, name, target)
+        if key not in self._structure_for:
+            self._structure_for[key] = _structure_for(calendar, name, target)
+        return self._structure_for[key]
 
 
 def target_sequence(level: GradeLevel, end_action: str | None) -> int:
@@ -158,9 +205,8 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
     dropped_same_school = False
 
     # RF-8: the same school, a structure of the same name offering the target sequence.
-    same_school = [(c, s) for c in ctx.destinations_by_school.get(source.school_id, [])
-                   for s in c.structures_named(structure.name) if s.offers(target)]
-    calendars = {c.calendar_id for c, _ in same_school}
+    same_school = ctx.same_school(source.school_id, structure.name, target)
+    calendars = {c.calendar_id for c, _ in same_school} if len(same_school) > 1 else ()
     if len(calendars) > 1:
         return _only(AMBIGUOUS_CALENDAR, f"school {source.school_id!r} has "
                                          f"{len(calendars)} calendars offering sequence {target}: "
@@ -181,8 +227,7 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
 
     # RF-9: a continuous program places by its own boundaries, when the school does not offer
     # the target sequence next year (or its own destination was just dropped, RF-15/RF-16a).
-    school_offers = any(c.offers(target)
-                        for c in ctx.destinations_by_school.get(source.school_id, []))
+    school_offers = ctx.school_offers(source.school_id, target)
     programs = [] if school_offers and not dropped_same_school else _continuous_programs(
         student_id, source, ctx)
     if programs:
@@ -220,19 +265,14 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
 
 def _offering(schools, target: int, ctx: PlacementContext) -> list[Calendar]:
     """Each destination-year calendar of these schools that offers the target sequence."""
-    seen: dict[str, Calendar] = {}
-    for school in schools:
-        for calendar in ctx.destinations_by_school.get(school, []):
-            if calendar.offers(target):
-                seen.setdefault(calendar.calendar_id, calendar)
-    return list(seen.values())
+    return ctx.offering(schools, target)
 
 
 def _place_each(decision: Decision, calendars: list[Calendar], source_structure: Structure,
                 target: int, rule: str, ctx: PlacementContext) -> Decision:
     """RF-10: one enrollment in each calendar; RF-13 chooses the structure of each."""
     for calendar in calendars:
-        structure = _structure_for(calendar, source_structure.name, target)
+        structure = ctx.structure_for(calendar, source_structure.name, target)
         if structure is None:
             decision.notices.append(Notice(AMBIGUOUS_STRUCTURE, f"calendar "
                                                                 f"{calendar.calendar_id!r} has "
@@ -261,7 +301,7 @@ def _continuous_programs(student_id: str, source: Calendar, ctx: PlacementContex
                    and p.active_on(source.end_date)})
 
 
-def _boundary_schools(addresses: list[Address], target: int, ctx: PlacementContext,
+def _boundary_schools(addresses: tuple[Address, ...], target: int, ctx: PlacementContext,
                       program_id: str | None) -> list[str]:
     """Schools whose boundary (a program's, or the schools') holds one of the addresses and
     which offer the target sequence next year.  RF-16b: with validation on, where one
@@ -270,7 +310,7 @@ def _boundary_schools(addresses: list[Address], target: int, ctx: PlacementConte
     for address in addresses:
         rows = ctx.boundaries.rows_containing(address, program_id)
         offering = [school for school in dict.fromkeys(r.school_id for r in rows)
-                    if any(c.offers(target) for c in ctx.destinations_by_school.get(school, []))]
+                    if ctx.school_offers(school, target)]
         if ctx.district.student_assignment_validation and len(offering) > 1:
             resides = [s for s in offering
                        if any(r.resides and r.school_id == s for r in rows)]

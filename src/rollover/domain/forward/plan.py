@@ -111,7 +111,7 @@ def _flag_multiple_destinations(plan: ForwardPlan, new: list[NewEnrollment]) -> 
         return
     calendars = ", ".join(n.calendar_id for n in new)
     for entry in new:
-        entry.warnings.append(MULTIPLE_DESTINATIONS)
+        entry.warnings += (MULTIPLE_DESTINATIONS,)
     for source in dict.fromkeys(n.source_enrollment_id for n in new):
         plan.warnings.append(ForwardWarning(
             new[0].student_id, source, MULTIPLE_DESTINATIONS,
