@@ -8,13 +8,14 @@ so the checks themselves never touch a database.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
 from ..progress import Progress, no_progress
-from .format import FILES, FILES_BY_NAME, BundleFile, BundleProblem
+from .format import FILES, FILES_BY_NAME, ID, TEXT, BundleFile, BundleProblem
 from .reader import BundleFileReader
 from .values import format_cell
 
@@ -59,6 +60,31 @@ def key_positions(spec: BundleFile) -> tuple[int, ...]:
     return column_positions(spec, spec.key)
 
 
+def key_reader(spec: BundleFile) -> Callable[[tuple], str | None] | None:
+    """A function from a row to its key as `row_key` gives it, or None when a required key cell
+    is missing; None for a file without a key."""
+    positions = key_positions(spec)
+    if not positions:
+        return None
+    required = [i for i in positions if spec.columns[i].required]
+    if len(positions) == 1 and required:
+        return itemgetter(positions[0])
+    if len(required) == len(positions) and all(spec.columns[i].kind in (ID, TEXT)
+                                               for i in positions):
+        cells = itemgetter(*positions)  # every cell text and set: joined as they are
+
+        def text_key(row: tuple) -> str | None:
+            values = cells(row)
+            return None if None in values else KEY_SEPARATOR.join(values)
+        return text_key
+
+    def key(row: tuple) -> str | None:
+        if None in [row[i] for i in required]:
+            return None
+        return row_key(spec, row, positions)
+    return key
+
+
 def column_positions(spec: BundleFile, columns: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(spec.column_names.index(name) for name in columns)
 
@@ -83,16 +109,18 @@ class UniqueColumns:
     def name(self) -> str:
         return " + ".join(self.columns)
 
-    def add(self, line: int, row: tuple, key: str) -> None:
+    def add(self, line: int, row: tuple, key: str) -> bool:
+        """Remember the row's value; False when an earlier row holds it already."""
         values = [row[i] for i in self.positions]
         if None in values:
-            return  # a missing value is reported as such; it cannot clash
+            return True  # a missing value is reported as such; it cannot clash
         value = joined(values)
         self.rows[key] = (line, value)
         if value in self.holders:
             self.duplicates.append((line, value))
-        else:
-            self.holders[value] = key
+            return False
+        self.holders[value] = key
+        return True
 
 
 @dataclass
@@ -109,17 +137,32 @@ class BundleCheck:
         return not self.problems
 
 
+class RowSink(Protocol):
+    """Where an import sends each file's rows as they pass the checks, so a file is read once."""
+
+    def load(self, spec: BundleFile, rows: Iterable[tuple], *, empty_table: bool) -> bool:
+        """Write the rows (`empty_table`: into a table that held none before); False when the
+        store refused them (the import is refused then, by the checks' problems or else by the
+        store's own error)."""
+
+    def refuses_repeated_key(self, spec: BundleFile) -> bool:
+        """Whether the store refuses a second row with the key of an earlier one by itself."""
+
+
 class BundleChecker:
+    """Checks a bundle file by file; given a `sink`, also hands it the rows as long as no problem
+    has been found (the caller writes them in the transaction it rolls back on a refusal)."""
+
     def __init__(self, folder: Path, store: StoreFacts, *, replace: bool,
-                 progress: Progress = no_progress):
+                 progress: Progress = no_progress, sink: RowSink | None = None):
         self.folder = folder
         self.store = store
         self.replace = replace
         self.progress = progress
+        self.sink = sink
         self.result = BundleCheck(folder)
         self.keys: dict[str, set[str]] = {}  # file name -> keys of the rows read
         self.unresolved: dict[tuple[str, str], dict[str, list]] = defaultdict(dict)
-        self.pending_self: dict[str, list] = {}  # references to rows further down the same file
         self.structure_calendar = store.structure_calendars()
         self.offered = store.grade_levels()
         self.calendar_dates = store.calendar_dates()
@@ -128,10 +171,11 @@ class BundleChecker:
     def run(self, present: list[BundleFile]) -> BundleCheck:
         self.result.files = present
         total = sum((self.folder / f.name).stat().st_size for f in present)
+        label = "checking" if self.sink is None else "importing"
         done = 0
         for spec in present:
             reader = BundleFileReader(self.folder / spec.name, spec)
-            self._check_file(reader, lambda n, d=done: self.progress("checking", d + n, total))
+            self._check_file(reader, lambda n, d=done: self.progress(label, d + n, total))
             done += reader.size
             self.result.problems.extend(reader.problems)
             if spec.name not in REFERENCED:
@@ -142,31 +186,72 @@ class BundleChecker:
 
     def _check_file(self, reader: BundleFileReader, progress) -> None:
         spec = reader.spec
-        positions = key_positions(spec)
-        required_key = [i for i in positions if spec.columns[i].required]
+        had_rows = self.store.has_rows(spec.table)  # asked before any row of the file is written
+        loading = self.sink is not None and not self.result.problems
+        one_pass = loading and not had_rows
+        # A file's keys take much memory; while the store refuses a repeated key itself, they are
+        # only kept when other files need them (then they are needed anyway).
+        keep_keys = not one_pass or not self._store_finds_repeats(spec)
+        checked = self._checked_rows(reader, had_rows, progress, keep_keys)
+        if one_pass:
+            # Into an empty table the rows go as they are read, up to the first problem (the
+            # import is refused then, and rolled back, so the rest of the file is only checked).
+            loading = self.sink.load(spec, _until_problem(checked, reader), empty_table=True)
+        for _row in checked:
+            pass
+        if not keep_keys and (reader.problems or not loading):
+            self._refuse_repeated_keys(reader)  # rows the store did not take: tell every repeat
+        if loading and had_rows and not reader.problems:
+            # What rows of the file may replace or clash with in a table that holds rows is
+            # known only once the whole file is read: such a file is loaded in a second read.
+            again = BundleFileReader(reader.path, spec)
+            loading = self.sink.load(spec, _reported(
+                again, lambda n: self.progress("loading " + spec.name, n, again.size)),
+                empty_table=False)
+        if not loading:
+            self.sink = None
+
+    def _store_finds_repeats(self, spec: BundleFile) -> bool:
+        return (spec.name not in REFERENCED and not spec.unique
+                and self.sink.refuses_repeated_key(spec))
+
+    def _checked_rows(self, reader: BundleFileReader, had_rows: bool, progress, keep_keys: bool
+                      ) -> Iterator[tuple[tuple, bool]]:
+        """(row, ok) for every row of the file, checking it; `ok` is False for a row with a
+        problem.  The checks that need the whole file are made after its last row.  Without
+        `keep_keys`, repeated keys are left to the store."""
+        spec = reader.spec
+        key_of = key_reader(spec) if keep_keys else None
         keys: set[str] = set()
         duplicates: list[tuple[int, str]] = []
-        refs = [(i, c) for i, c in enumerate(spec.columns) if c.references]
+        outside_refs, own_refs = self._reference_columns(spec)
+        pending_own: list[tuple[int, str, str]] = []  # references to rows further down
         rules = ROW_RULES.get(spec.name, ())
         remember = LAYOUT_FACTS.get(spec.name)
         uniques = [UniqueColumns(columns, column_positions(spec, columns))
                    for columns in spec.unique]
         count = 0
-        for line, row, valid in reader.checked_rows():
+        for line, row, ok in reader.checked_rows():
             count += 1
-            if positions and None not in [row[i] for i in required_key]:
-                key = row_key(spec, row, positions)
+            key = key_of(row) if key_of else None
+            if key is not None:
                 if key in keys:
                     duplicates.append((line, key))
+                    ok = False
                 else:
                     keys.add(key)
                 for unique in uniques:
-                    unique.add(line, row, key)
-            for i, column in refs:
+                    ok = unique.add(line, row, key) and ok
+            for i, column_name, target_keys, unresolved in outside_refs:
                 value = row[i]
-                if value is not None:
-                    self._reference(spec, line, column, value, keys)
-            if valid:
+                if value is not None and value not in target_keys:
+                    unresolved.setdefault(value, []).append((spec.name, line, column_name))
+            for i, column_name in own_refs:
+                value = row[i]
+                # A file may name a row further down; settled once the whole file is read.
+                if value is not None and value not in keys:
+                    pending_own.append((line, column_name, value))
+            if ok:
                 for rule in rules:
                     for column_name, message in rule(self, row):
                         reader.problem(line, column_name, message)
@@ -174,38 +259,58 @@ class BundleChecker:
                 remember(self, row)
             if count % 20_000 == 0:
                 progress(reader.bytes_read)
+            yield row, ok and not (spec.single_row and count > 1)
         progress(reader.bytes_read)
         self.result.rows[spec.name] = count
         if spec.single_row and count > 1:
             reader.problem(None, None, f"holds {count} rows; it must hold one")
         key_name = " + ".join(spec.key)
         for line, key in duplicates:
-            reader.problem(line, key_name, f"duplicate {_shown(key)}: the same "
-                                           f"{key_name} appears on an earlier line")
+            _refuse_duplicate(reader, line, key_name, key)
         for unique in uniques:
-            self._refuse_repeated_unique(reader, unique, keys)
-        self._check_self_references(spec, keys)
+            self._refuse_repeated_unique(reader, unique, keys, had_rows)
+        self._check_own_references(spec, keys, pending_own)
         self.keys[spec.name] = keys
-        if keys and not self.replace and self.store.has_rows(spec.table):
-            self._refuse_existing(reader, keys, positions)
+        if keys and not self.replace and had_rows:
+            self._refuse_existing(reader, keys, key_positions(spec))
+
+    def _refuse_repeated_keys(self, reader: BundleFileReader) -> None:
+        """Read the file again for its keys alone, reporting every one repeated."""
+        spec = reader.spec
+        key_of = key_reader(spec)
+        key_name = " + ".join(spec.key)
+        keys: set[str] = set()
+        for line, row, _valid in BundleFileReader(reader.path, spec).checked_rows():
+            key = key_of(row)
+            if key is None:
+                continue
+            if key in keys:
+                _refuse_duplicate(reader, line, key_name, key)
+            else:
+                keys.add(key)
 
     # -- references -------------------------------------------------------------------------
-    def _reference(self, spec, line, column, value, own_keys) -> None:
-        target_file, target_column = column.references.split(".")
-        target_name = target_file + ".csv"
-        if target_name == spec.name:
-            # A file may name a row further down; settled once the whole file is read.
-            if value not in own_keys:
-                self.pending_self.setdefault(spec.name, []).append((line, column.name, value))
-            return
-        target_keys = self.keys.get(target_name)
-        if target_keys is None or value not in target_keys:
-            where = self.unresolved[(FILES_BY_NAME[target_name].table, target_column)]
-            where.setdefault(value, []).append((spec.name, line, column.name))
+    def _reference_columns(self, spec: BundleFile):
+        """The file's columns naming rows of other files, each with the keys read from that file
+        (files come after those they refer to) and where its values not among them are noted;
+        and the columns naming rows of the same file."""
+        outside, own = [], []
+        for i, column in enumerate(spec.columns):
+            if not column.references:
+                continue
+            target_file, target_column = column.references.split(".")
+            target_name = target_file + ".csv"
+            if target_name == spec.name:
+                own.append((i, column.name))
+            else:
+                unresolved = self.unresolved[(FILES_BY_NAME[target_name].table, target_column)]
+                outside.append((i, column.name, self.keys.get(target_name, frozenset()),
+                                unresolved))
+        return outside, own
 
-    def _check_self_references(self, spec, keys) -> None:
+    def _check_own_references(self, spec, keys, pending) -> None:
         column_of = {c.name: c for c in spec.columns}
-        for line, column_name, value in self.pending_self.pop(spec.name, []):
+        for line, column_name, value in pending:
             if value not in keys:
                 target_column = column_of[column_name].references.split(".")[1]
                 where = self.unresolved[(spec.table, target_column)]
@@ -222,12 +327,12 @@ class BundleChecker:
 
     # -- columns the store keeps unique besides the key -------------------------------------
     def _refuse_repeated_unique(self, reader: BundleFileReader, unique: UniqueColumns,
-                                keys: set[str]) -> None:
+                                keys: set[str], had_rows: bool) -> None:
         spec = reader.spec
         for line, value in unique.duplicates:
             reader.problem(line, unique.name, f"duplicate {_shown(value)}: the same "
                                               f"{unique.name} appears on an earlier line")
-        if not unique.holders or not self.store.has_rows(spec.table):
+        if not unique.holders or not had_rows:
             return
         key_name = " + ".join(spec.key)
         for value, owner in self.store.unique_owners(spec, unique.columns):
@@ -262,6 +367,29 @@ class BundleChecker:
                 reader.problem(line, key_name, f"{_shown(row_key(spec, row, positions))} "
                                                "already exists in the database "
                                                "(import with --replace to replace it)")
+
+
+def _refuse_duplicate(reader: BundleFileReader, line: int, key_name: str, key: str) -> None:
+    reader.problem(line, key_name, f"duplicate {_shown(key)}: the same "
+                                   f"{key_name} appears on an earlier line")
+
+
+def _until_problem(checked: Iterator[tuple[tuple, bool]], reader: BundleFileReader
+                   ) -> Iterator[tuple]:
+    """The checked rows up to the first problem of the file."""
+    for row, ok in checked:
+        if not ok or reader.problems:
+            return
+        yield row
+
+
+def _reported(reader: BundleFileReader, progress) -> Iterator[tuple]:
+    """A checked file's rows, read again, reporting the bytes read as it goes."""
+    for count, row in enumerate(reader.rows(), start=1):
+        if count % 20_000 == 0:
+            progress(reader.bytes_read)
+        yield row
+    progress(reader.bytes_read)
 
 
 def _shown(key: str) -> str:

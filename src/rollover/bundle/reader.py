@@ -1,6 +1,6 @@
 """Streaming a bundle file: bytes to UTF-8 lines to CSV records to typed rows.
 
-A file is read one line at a time, so a bundle of any size is read in bounded memory.  Bytes that
+A file is read a block of lines at a time, so a bundle of any size is read in bounded memory.  Bytes that
 are not UTF-8 are reported with their line instead of stopping the whole read.
 """
 
@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from .format import FILES_BY_NAME, BundleFile, BundleProblem
-from .values import CellError, cell_parser
+from .values import CellError, cell_parser, row_converter
 
 csv.field_size_limit(1 << 24)
 
@@ -32,7 +33,12 @@ class Header:
 
 
 class _Lines:
-    """A file's lines decoded as UTF-8, remembering undecodable ones and the bytes read."""
+    """A file's lines decoded as UTF-8, remembering undecodable ones and the bytes read.
+
+    Read a block of lines at a time: a Python step per line is a large part of reading a big file.
+    """
+
+    BLOCK_BYTES = 1 << 20
 
     def __init__(self, path: Path, on_bad_line: Callable[[int, str], None]):
         self._path = path
@@ -41,19 +47,30 @@ class _Lines:
         self.line_number = 0
 
     def __iter__(self) -> Iterator[str]:
+        return chain.from_iterable(self._blocks())
+
+    def _blocks(self) -> Iterator[list[str]]:
         with self._path.open("rb") as raw:
-            for data in raw:
-                self.line_number += 1
-                self.bytes_read += len(data)
-                if self.line_number == 1 and data.startswith(b"\xef\xbb\xbf"):
-                    data = data[3:]  # a spreadsheet's byte-order mark is not part of the header
+            while block := raw.readlines(self.BLOCK_BYTES):
+                if self.line_number == 0 and block[0].startswith(b"\xef\xbb\xbf"):
+                    block[0] = block[0][3:]  # a spreadsheet's byte-order mark is not the header's
+                    self.bytes_read += 3
+                first_line = self.line_number + 1
+                self.line_number += len(block)
+                self.bytes_read += sum(map(len, block))
                 try:
-                    yield data.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    bad = data[exc.start:exc.start + 1].hex()
-                    self._on_bad_line(self.line_number,
-                                      f"not UTF-8 text (byte 0x{bad} at position {exc.start + 1})")
-                    yield data.decode("utf-8", errors="replace")
+                    yield [data.decode("utf-8") for data in block]
+                except UnicodeDecodeError:
+                    yield [self._decoded(first_line + i, data) for i, data in enumerate(block)]
+
+    def _decoded(self, line_number: int, data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = data[exc.start:exc.start + 1].hex()
+            self._on_bad_line(line_number,
+                              f"not UTF-8 text (byte 0x{bad} at position {exc.start + 1})")
+            return data.decode("utf-8", errors="replace")
 
 
 class BundleFileReader:
@@ -125,19 +142,19 @@ class BundleFileReader:
             if header is None:
                 header = self.read_header(record)
                 self.problems.extend(header.problems)
-                # The usual case, every column present: one comprehension per row.
+                width = len(header.names)
                 cells = list(enumerate(zip(parsers, header.positions)))
-                complete = header.usable and None not in header.positions
-                parsers_at = list(zip(parsers, header.positions))
+                # The usual case, a usable header: one compiled expression per row.
+                converted = row_converter(columns, header.positions) if header.usable else None
                 continue
             if not record:
                 continue  # a blank line
-            if len(record) != len(header.names):
-                self.problem(line, None, f"expected {len(header.names)} cells, found {len(record)}")
+            if len(record) != width:
+                self.problem(line, None, f"expected {width} cells, found {len(record)}")
                 continue
-            if complete:
+            if converted is not None:
                 try:
-                    yield line, tuple([parse(record[at]) for parse, at in parsers_at]), True
+                    yield line, converted(record), True
                     continue
                 except CellError:
                     pass  # read the row again cell by cell, to report every bad cell

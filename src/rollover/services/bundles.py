@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, and_, delete, text
+from sqlalchemy.exc import DBAPIError
 
 from ..bundle.checks import BundleChecker, joined, problem_order
 from ..bundle.folder import BundleRefused, bundle_files
 from ..bundle.format import FILES, FILES_BY_TABLE, BundleFile
-from ..bundle.reader import BundleFileReader
 from ..bundle.writer import BundleWriter
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
-from ..store.bulk import insert_rows, read_rows, refresh_statistics
+from ..store.bulk import insert_first_rows, insert_rows, read_rows, refresh_statistics
 from ..store.database import writing
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
@@ -28,7 +28,7 @@ class ImportResult:
 
 def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
                   progress: Progress = no_progress, user: str | None = None) -> ImportResult:
-    """Check the whole bundle, then load it in one transaction; refuse it whole on any problem.
+    """Check the whole bundle and load it in one transaction; refuse it whole on any problem.
 
     Without `replace`, a row whose id is already in the store is a problem; with it, the
     bundle's row replaces the stored one (rows the bundle does not name are kept).
@@ -37,24 +37,48 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
     present, problems = bundle_files(folder)
     with writing(engine) as conn:
         require(conn, user, "import")  # YE-2: the right, and the maintenance lock
-        # Checked and loaded in one transaction, so what was checked is what is written to.
+        # Checked and loaded in one transaction, so what was checked is what is written to; and
+        # in one read of each file, its rows written as they pass (a refusal rolls them back).
+        _allow_rows_naming_later_rows(conn)
+        loader = _Loader(conn, replace) if not problems else None
         checker = BundleChecker(folder, BundleStoreFacts(conn), replace=replace,
-                                progress=progress)
+                                progress=progress, sink=loader)
         check = checker.run(present)
         problems = sorted(problems + check.problems, key=problem_order)
         if problems:
             raise BundleRefused(problems)
-        total = sum((folder / f.name).stat().st_size for f in present)
-        loaded = 0
-        _allow_rows_naming_later_rows(conn)
-        for spec in present:
-            reader = BundleFileReader(folder / spec.name, spec)
-            rows = _rows_with_progress(reader, lambda n, d=loaded: progress("loading", d + n,
-                                                                           total))
-            load_rows(conn, spec, rows, replace=replace)
-            loaded += reader.size
+        if loader.refusal is not None:
+            raise loader.refusal  # the store refused what the checks let through
         refresh_statistics(conn, [metadata.tables[spec.table] for spec in present])
     return ImportResult(rows=check.rows)
+
+
+class _Loader:
+    """The checker's row sink: each file's rows written into its table, in a savepoint, so that
+    rows the store refuses (the checks name the problem a little later) leave the transaction
+    usable for the rest of the checks."""
+
+    def __init__(self, conn, replace: bool):
+        self.conn = conn
+        self.replace = replace
+        self.refusal: Exception | None = None
+        # The bulk writes use the driver's connection, so its own errors come through too.
+        self.store_errors = (DBAPIError, conn.dialect.loaded_dbapi.Error)
+
+    def refuses_repeated_key(self, spec: BundleFile) -> bool:
+        primary_key = {c.name for c in metadata.tables[spec.table].primary_key.columns}
+        return bool(spec.key) and primary_key == set(spec.key)
+
+    def load(self, spec: BundleFile, rows, *, empty_table: bool) -> bool:
+        savepoint = self.conn.begin_nested()
+        try:
+            load_rows(self.conn, spec, rows, replace=self.replace, empty_table=empty_table)
+        except self.store_errors as exc:
+            savepoint.rollback()
+            self.refusal = exc
+            return False
+        savepoint.commit()
+        return True
 
 
 def _allow_rows_naming_later_rows(conn) -> None:
@@ -81,18 +105,14 @@ class BundleStoreFacts(StoreFacts):
             yield joined(row[:width]), key[0] if len(key) == 1 else joined(key)
 
 
-def _rows_with_progress(reader: BundleFileReader, progress):
-    for count, row in enumerate(reader.rows(), start=1):
-        if count % 20_000 == 0:
-            progress(reader.bytes_read)
-        yield row
-    progress(reader.bytes_read)
-
-
-def load_rows(conn, spec: BundleFile, rows, *, replace: bool = False) -> None:
+def load_rows(conn, spec: BundleFile, rows, *, replace: bool = False,
+              empty_table: bool = False) -> None:
     """Write one bundle file's typed rows into its table (in the caller's transaction)."""
     table = metadata.tables[spec.table]
     columns = list(spec.column_names)
+    if empty_table and not spec.single_row:
+        insert_first_rows(conn, table, columns, rows)  # nothing to replace or keep apart
+        return
     if spec.single_row:
         # The district's settings: one row under a fixed key, replaced by a newer bundle.
         conn.execute(delete(table))

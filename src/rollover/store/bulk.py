@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, text
 
 BATCH_ROWS = 5_000
 
@@ -21,6 +21,38 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: It
     if conn.dialect.name == "postgresql":
         return _copy_postgresql(conn, table, columns, rows, upsert)
     return _executemany_sqlite(conn, table, columns, rows, upsert)
+
+
+def insert_first_rows(conn: Connection, table: Table, columns: Sequence[str],
+                      rows: Iterable[tuple]) -> int:
+    """Insert rows into a table that holds none yet, as `insert_rows` does.
+
+    PostgreSQL checks a foreign key row by row, which is most of the time of a large load; its
+    table's foreign keys are dropped for the load and added back after it, checking all the rows
+    in one query (in the caller's transaction, so nobody sees the table without them).
+    """
+    if conn.dialect.name != "postgresql":
+        return insert_rows(conn, table, columns, rows)
+    target = conn.dialect.identifier_preparer.quote(table.name)
+    foreign_keys = _foreign_keys(conn, table)
+    with conn.connection.driver_connection.cursor() as cursor:
+        if foreign_keys:
+            cursor.execute(f"ALTER TABLE {target} " + ", ".join(
+                f"DROP CONSTRAINT {_quoted(conn, [name])}" for name, _ in foreign_keys))
+        count = _copy_postgresql(conn, table, columns, rows, upsert=False)
+        if foreign_keys:
+            cursor.execute(f"ALTER TABLE {target} " + ", ".join(
+                f"ADD CONSTRAINT {_quoted(conn, [name])} {definition}"
+                for name, definition in foreign_keys))
+    return count
+
+
+def _foreign_keys(conn: Connection, table: Table) -> list[tuple[str, str]]:
+    """(name, definition) of each foreign key of a PostgreSQL table, as the server states them."""
+    query = text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                 "WHERE conrelid = to_regclass(:table) AND contype = 'f' ORDER BY conname")
+    quoted = conn.dialect.identifier_preparer.format_table(table)
+    return [tuple(row) for row in conn.execute(query, {"table": quoted})]
 
 
 def refresh_statistics(conn: Connection, tables: Iterable[Table]) -> None:
