@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
 from ..progress import Progress, no_progress
 from .format import FILES, FILES_BY_NAME, ID, TEXT, BundleFile, BundleProblem
-from .reader import BundleFileReader
+from .reader import BundleFileReader, RowBlock
 from .values import format_cell
 
 KEY_SEPARATOR = "\x1f"
@@ -192,7 +193,7 @@ class BundleChecker:
         # A file's keys take much memory; while the store refuses a repeated key itself, they are
         # only kept when other files need them (then they are needed anyway).
         keep_keys = not one_pass or not self._store_finds_repeats(spec)
-        checked = self._checked_rows(reader, had_rows, progress, keep_keys)
+        checked = self._checked_blocks(reader, had_rows, progress, keep_keys)
         if one_pass:
             # Into an empty table the rows go as they are read, up to the first problem (the
             # import is refused then, and rolled back, so the rest of the file is only checked).
@@ -215,51 +216,35 @@ class BundleChecker:
         return (spec.name not in REFERENCED and not spec.unique
                 and self.sink.refuses_repeated_key(spec))
 
-    def _checked_rows(self, reader: BundleFileReader, had_rows: bool, progress, keep_keys: bool
-                      ) -> Iterator[tuple[tuple, bool]]:
-        """(row, ok) for every row of the file, checking it; `ok` is False for a row with a
-        problem.  The checks that need the whole file are made after its last row.  Without
-        `keep_keys`, repeated keys are left to the store."""
+    def _checked_blocks(self, reader: BundleFileReader, had_rows: bool, progress,
+                        keep_keys: bool) -> Iterator[tuple[list[tuple], bool]]:
+        """(rows, ok) for every block of the file's rows, checking them; `ok` is False for a block
+        with a problem.  The checks that need the whole file are made after its last row.
+        Without `keep_keys`, repeated keys are left to the store."""
         spec = reader.spec
         key_of = key_reader(spec) if keep_keys else None
         keys: set[str] = set()
         duplicates: list[tuple[int, str]] = []
         outside_refs, own_refs = self._reference_columns(spec)
         pending_own: list[tuple[int, str, str]] = []  # references to rows further down
-        rules = ROW_RULES.get(spec.name, ())
-        remember = LAYOUT_FACTS.get(spec.name)
         uniques = [UniqueColumns(columns, column_positions(spec, columns))
                    for columns in spec.unique]
         count = 0
-        for line, row, ok in reader.checked_rows():
-            count += 1
-            key = key_of(row) if key_of else None
-            if key is not None:
-                if key in keys:
-                    duplicates.append((line, key))
-                    ok = False
-                else:
-                    keys.add(key)
-                for unique in uniques:
-                    ok = unique.add(line, row, key) and ok
+        for block in reader.checked_blocks():
+            ok = not block.invalid
+            if key_of:
+                ok = self._add_keys(block, key_of, keys, duplicates, uniques) and ok
             for i, column_name, target_keys, unresolved in outside_refs:
-                value = row[i]
-                if value is not None and value not in target_keys:
+                for line, value in _not_among(block, i, target_keys):
                     unresolved.setdefault(value, []).append((spec.name, line, column_name))
             for i, column_name in own_refs:
-                value = row[i]
                 # A file may name a row further down; settled once the whole file is read.
-                if value is not None and value not in keys:
+                for line, value in _not_among(block, i, keys):
                     pending_own.append((line, column_name, value))
-            if ok:
-                for rule in rules:
-                    for column_name, message in rule(self, row):
-                        reader.problem(line, column_name, message)
-            if remember:
-                remember(self, row)
-            if count % 20_000 == 0:
-                progress(reader.bytes_read)
-            yield row, ok and not (spec.single_row and count > 1)
+            self._apply_row_rules(reader, block)
+            count += len(block.rows)
+            progress(reader.bytes_read)
+            yield block.rows, ok and not (spec.single_row and count > 1)
         progress(reader.bytes_read)
         self.result.rows[spec.name] = count
         if spec.single_row and count > 1:
@@ -273,6 +258,44 @@ class BundleChecker:
         self.keys[spec.name] = keys
         if keys and not self.replace and had_rows:
             self._refuse_existing(reader, keys, key_positions(spec))
+
+    @staticmethod
+    def _add_keys(block: RowBlock, key_of, keys: set[str], duplicates: list,
+                  uniques: list[UniqueColumns]) -> bool:
+        """Add the block's keys to the file's; False when one repeats or a unique value does."""
+        block_keys = list(map(key_of, block.rows))
+        fresh = set(block_keys)
+        if not uniques and None not in fresh and len(fresh) == len(block_keys) and \
+                keys.isdisjoint(fresh):
+            keys |= fresh  # the usual case, settled for the whole block at once
+            return True
+        ok = True
+        for line, row, key in zip(block.lines, block.rows, block_keys):
+            if key is None:
+                continue
+            if key in keys:
+                duplicates.append((line, key))
+                ok = False
+            else:
+                keys.add(key)
+            for unique in uniques:
+                ok = unique.add(line, row, key) and ok
+        return ok
+
+    def _apply_row_rules(self, reader: BundleFileReader, block: RowBlock) -> None:
+        spec = reader.spec
+        rules = ROW_RULES.get(spec.name, ())
+        remember = LAYOUT_FACTS.get(spec.name)
+        if not rules and not remember:
+            return
+        invalid = block.invalid
+        for at, (line, row) in enumerate(zip(block.lines, block.rows)):
+            if at not in invalid:
+                for rule in rules:
+                    for column_name, message in rule(self, row):
+                        reader.problem(line, column_name, message)
+            if remember:
+                remember(self, row)
 
     def _refuse_repeated_keys(self, reader: BundleFileReader) -> None:
         """Read the file again for its keys alone, reporting every one repeated."""
@@ -374,13 +397,27 @@ def _refuse_duplicate(reader: BundleFileReader, line: int, key_name: str, key: s
                                    f"{key_name} appears on an earlier line")
 
 
-def _until_problem(checked: Iterator[tuple[tuple, bool]], reader: BundleFileReader
+def _until_problem(checked: Iterator[tuple[list[tuple], bool]], reader: BundleFileReader
                    ) -> Iterator[tuple]:
-    """The checked rows up to the first problem of the file."""
-    for row, ok in checked:
+    """The checked rows up to the first block with a problem of the file."""
+    return chain.from_iterable(_blocks_until_problem(checked, reader))
+
+
+def _blocks_until_problem(checked, reader: BundleFileReader) -> Iterator[list[tuple]]:
+    for rows, ok in checked:
         if not ok or reader.problems:
             return
-        yield row
+        yield rows
+
+
+def _not_among(block: RowBlock, at: int, values: set[str]) -> list[tuple[int, str]]:
+    """(line, value) of the block's rows whose cell `at` is set and not one of `values`."""
+    found = set(map(itemgetter(at), block.rows))
+    found.discard(None)
+    if found <= values:
+        return []  # the usual case, settled for the whole block at once
+    return [(line, row[at]) for line, row in zip(block.lines, block.rows)
+            if row[at] is not None and row[at] not in values]
 
 
 def _reported(reader: BundleFileReader, progress) -> Iterator[tuple]:

@@ -73,6 +73,63 @@ class _Lines:
             return data.decode("utf-8", errors="replace")
 
 
+BLOCK_ROWS = 5_000
+
+
+@dataclass
+class RowBlock:
+    """Consecutive rows of a file, each with the line it starts on; `invalid` holds the positions
+    of rows with a problem of their own."""
+
+    lines: list[int] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    invalid: set[int] = field(default_factory=set)
+
+    def add(self, line: int, record: list[str], reading: _RowReading) -> None:
+        row, valid = reading.row(line, record)
+        if row is None:
+            return
+        if not valid:
+            self.invalid.add(len(self.rows))
+        self.lines.append(line)
+        self.rows.append(row)
+
+
+class _RowReading:
+    """Records of a file to typed rows, as its header lays them out."""
+
+    def __init__(self, reader: BundleFileReader, header: Header):
+        columns = reader.spec.columns
+        self.reader = reader
+        self.header = header
+        self.width = len(header.names)
+        self.cells = [(c.name, cell_parser(c), at) for c, at in zip(columns, header.positions)]
+        # The usual case, a usable header: one compiled expression per row.
+        self.converted = row_converter(columns, header.positions) if header.usable else None
+
+    def row(self, line: int, record: list[str]) -> tuple[tuple | None, bool]:
+        """(row, valid), reading the record cell by cell; no row for a blank line or a record of
+        the wrong width."""
+        if not record:
+            return None, False  # a blank line
+        if len(record) != self.width:
+            self.reader.problem(line, None, f"expected {self.width} cells, found {len(record)}")
+            return None, False
+        values = []
+        valid = self.header.usable
+        for name, parse, position in self.cells:
+            if position is None:
+                values.append(None)
+                continue
+            try:
+                values.append(parse(record[position]))
+            except CellError as exc:
+                values.append(None)
+                valid = False
+                self.reader.problem(line, name, str(exc))
+        return tuple(values), valid
+
+
 class BundleFileReader:
     """Reads one file of a bundle; `problems` collects what is wrong with its text and header."""
 
@@ -92,17 +149,6 @@ class BundleFileReader:
 
     def problem(self, line: int | None, column: str | None, message: str) -> None:
         self.problems.append(BundleProblem(self.spec.name, line, column, message))
-
-    def records(self) -> Iterator[tuple[int, Header | list[str]]]:
-        """The header (line 1) and then each record with the line it starts on."""
-        reader = csv.reader(self._lines, strict=True)
-        try:
-            start = 1
-            for record in reader:
-                yield start, record
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            self.problem(reader.line_num, None, f"not valid CSV: {exc}")
 
     def read_header(self, names: list[str]) -> Header:
         header = Header(names=names)
@@ -127,52 +173,54 @@ class BundleFileReader:
         header.positions = [names.index(c) if c in seen else None for c in spec.column_names]
         return header
 
-    def checked_rows(self) -> Iterator[tuple[int, tuple, bool]]:
-        """(line, row, valid) for each record, values typed, in the file's column order.
+    def checked_blocks(self, block_rows: int = BLOCK_ROWS) -> Iterator[RowBlock]:
+        """The file's records as typed rows, in the file's column order, a block at a time.
 
         Every problem is reported.  A cell that does not parse, or a column the header lacks,
-        reads as None and makes the row not `valid`; its other cells (its id above all) are still
+        reads as None and makes the row invalid; its other cells (its id above all) are still
         given, so that other files' references to it are not reported as missing too.
         """
-        spec = self.spec
-        header: Header | None = None
-        columns = spec.columns
-        parsers = [cell_parser(c) for c in columns]
-        for line, record in self.records():
-            if header is None:
-                header = self.read_header(record)
-                self.problems.extend(header.problems)
-                width = len(header.names)
-                cells = list(enumerate(zip(parsers, header.positions)))
-                # The usual case, a usable header: one compiled expression per row.
-                converted = row_converter(columns, header.positions) if header.usable else None
-                continue
-            if not record:
-                continue  # a blank line
-            if len(record) != width:
-                self.problem(line, None, f"expected {width} cells, found {len(record)}")
-                continue
-            if converted is not None:
-                try:
-                    yield line, converted(record), True
-                    continue
-                except CellError:
-                    pass  # read the row again cell by cell, to report every bad cell
-            values = []
-            valid = header.usable
-            for i, (parse, position) in cells:
-                if position is None:
-                    values.append(None)
-                    continue
-                try:
-                    values.append(parse(record[position]))
-                except CellError as exc:
-                    values.append(None)
-                    valid = False
-                    self.problem(line, columns[i].name, str(exc))
-            yield line, tuple(values), valid
-        if header is None:
+        records = csv.reader(self._lines, strict=True)
+        try:
+            reading = self._header(next(records, None))
+            if reading is None:
+                return
+            convert, width = reading.converted, reading.width
+            block = RowBlock()
+            line = records.line_num + 1  # where the next record starts
+            for record in records:
+                # The usual case inline, a row costing as few Python steps as it can.
+                if len(record) == width and convert is not None:
+                    try:
+                        block.rows.append(convert(record))
+                        block.lines.append(line)
+                    except CellError:
+                        block.add(line, record, reading)  # to report every bad cell
+                else:
+                    block.add(line, record, reading)
+                line = records.line_num + 1
+                if len(block.rows) == block_rows:
+                    yield block
+                    block = RowBlock()
+            if block.rows:
+                yield block
+        except csv.Error as exc:
+            self.problem(records.line_num, None, f"not valid CSV: {exc}")
+
+    def _header(self, names: list[str] | None) -> _RowReading | None:
+        if names is None:
             self.problem(1, None, "the file is empty (a header row is required)")
+            return None
+        header = self.read_header(names)
+        self.problems.extend(header.problems)
+        return _RowReading(self, header)
+
+    def checked_rows(self) -> Iterator[tuple[int, tuple, bool]]:
+        """(line, row, valid) for each record: `checked_blocks` a row at a time."""
+        for block in self.checked_blocks():
+            invalid = block.invalid
+            for at, (line, row) in enumerate(zip(block.lines, block.rows)):
+                yield line, row, at not in invalid
 
     def rows(self) -> Iterator[tuple]:
         """The typed rows of a file already checked without problems."""
