@@ -87,9 +87,6 @@ def _allow_rows_naming_later_rows(conn) -> None:
     foreign key after every row, so there it is put off until commit (reset by the commit)."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-        import os
-        if os.environ.get("XCACHE"):
-            conn.exec_driver_sql(f"PRAGMA cache_size = -{os.environ['XCACHE']}")
 
 
 class BundleStoreFacts(StoreFacts):
