@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from .boundaries import Boundaries, BoundaryRow
 from .calendars import Calendar, GradeLevel, School, Structure
-from .people import Address, Enrollment, Participation, Student
+from .people import Address, Enrollment, Participation, Student, normalise
 from .snapshot import Catalog, DistrictSettings, People, StartStatus
 
 
@@ -79,13 +79,17 @@ def build_people(*, students: Iterable[tuple], primary_addresses: Iterable[tuple
     for student_id, number, last_name, first_name, birth_date in students:
         people.students[one(student_id)] = Student(
             one(student_id), number, one(last_name), one(first_name), one(birth_date))
-    addresses: dict[tuple, Address] = {}  # a household's address, shared by its members
+    normal: dict[str | None, str] = {}  # RF-14's normal form of each distinct street, city, zip
+
+    def normal_form(text: str | None) -> str:
+        found = normal.get(text)
+        if found is None:
+            found = normal[text] = normalise(text)
+        return found
+
     by_student = people.primary_addresses
-    for student_id, *place in primary_addresses:
-        key = tuple(place)
-        address = addresses.get(key)
-        if address is None:
-            address = addresses[key] = Address.of(*place)
+    for student_id, number, street, city, zip_code in primary_addresses:
+        address = Address(number, normal_form(street), normal_form(city), normal_form(zip_code))
         by_student[one(student_id)] = (*by_student.get(student_id, ()), address)
     for student_id, program_id, start, end in participations:
         people.participations.setdefault(student_id, []).append(

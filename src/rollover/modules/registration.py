@@ -12,13 +12,14 @@ import datetime as dt
 from sqlalchemy import select
 
 from ..bundle.format import FILES_BY_TABLE
-from ..domain.changes import LogMessage, ModulePlan, inserts
+from ..domain.changes import INSERT, ChangeStep, LogMessage, ModulePlan
 from ..domain.forward.enroll import NewEnrollment
 from ..domain.forward.options import SERVICE_TYPES, ForwardOptions, OptionError, resolve
 from ..domain.forward.plan import plan_forward
 from ..domain.readiness import ERROR
 from ..services.forward import compile_filter
 from ..services.readiness import find_problems
+from ..store.plain_rows import plain_rows
 from ..store.schema import calendars, enrollments
 from ..store.schema_modules import enrollment_staff
 from ..store.snapshot import load_catalog, load_snapshot
@@ -101,30 +102,43 @@ def plan(ctx: ModuleContext) -> ModulePlan:
         settings = resolve(options, catalog, compile_filter(options.filter))
     except OptionError as exc:
         raise ModuleRefused(str(exc)) from None
+    # The log names students by id, so their own rows are read only for an ad hoc filter.
     snapshot = load_snapshot(ctx.conn, catalog, sources, settings.destination_year,
-                             settings.service_types, ctx.progress)
+                             settings.service_types, ctx.progress,
+                             with_students=settings.student_filter is not None)
     forward = plan_forward(snapshot, settings, ctx.progress)
-    for seq, entry in enumerate(forward.rolled, start=1):
-        entry.enrollment_id = f"{ctx.run_id}-{seq:07d}"
-
     result = ModulePlan(summary={"rolled": forward.totals["rolled"],
                                  "not_rolled": forward.totals["not_rolled"]})
-    schools = {r.enrollment_id: r.school_id for r in forward.rolled}
-    result.add(inserts("enrollments", ENROLLMENT_COLUMNS,
-                       (_enrollment_row(r) for r in forward.rolled),
-                       school_of=lambda row: schools[row[0]]))
+    result.messages.extend(_warnings(forward, snapshot))
+    del snapshot  # the district's enrollments and households: not needed for the rows below
+    for seq, entry in enumerate(forward.rolled, start=1):
+        entry.enrollment_id = f"{ctx.run_id}-{seq:07d}"
     staff = _next_staff(ctx)
-    result.add(inserts("enrollment_staff", STAFF_COLUMNS,
-                       (_staff_row(r, staff[r.source_enrollment_id]) for r in forward.rolled
-                        if r.source_enrollment_id in staff),
-                       school_of=lambda row: schools[row[0]]))
-    school_of_source = {e.enrollment_id: catalog.calendars[e.calendar_id].school_id
-                        for e in snapshot.candidates}
-    result.messages.extend(
-        LogMessage("warning", w.code, w.student_id, school_of_source.get(w.source_enrollment_id),
-                   f"enrollment {w.source_enrollment_id}: {w.message}")
-        for w in forward.warnings)
+    new_enrollments, new_staff = [], []
+    # Each planned enrollment becomes its rows and is let go at once, so that a million of
+    # them are never held twice.
+    rolled = forward.rolled
+    rolled.reverse()
+    while rolled:
+        r = rolled.pop()
+        new_enrollments.append((r.school_id, None, _enrollment_row(r)))
+        if r.source_enrollment_id in staff:
+            new_staff.append((r.school_id, None, _staff_row(r, staff[r.source_enrollment_id])))
+    result.add(ChangeStep("enrollments", INSERT, ENROLLMENT_COLUMNS, new_enrollments))
+    result.add(ChangeStep("enrollment_staff", INSERT, STAFF_COLUMNS, new_staff))
     return result
+
+
+def _warnings(forward, snapshot) -> list[LogMessage]:
+    """The roll forward's warnings for the rollover log, each with its source's school."""
+    warned = {w.source_enrollment_id for w in forward.warnings}
+    calendars = snapshot.catalog.calendars
+    school_of_source = {e.enrollment_id: calendars[e.calendar_id].school_id
+                        for e in snapshot.candidates if e.enrollment_id in warned}
+    return [LogMessage("warning", w.code, w.student_id,
+                       school_of_source.get(w.source_enrollment_id),
+                       f"enrollment {w.source_enrollment_id}: {w.message}")
+            for w in forward.warnings]
 
 
 def _enrollment_row(r: NewEnrollment) -> tuple:
@@ -150,7 +164,9 @@ def _next_staff(ctx: ModuleContext) -> dict[str, tuple[str | None, str | None]]:
              .join(calendars, c.calendar_id == e.calendar_id)
              .where(c.school_year == ctx.school_year)
              .where((s.next_homeroom.is_not(None)) | (s.next_counselor.is_not(None))))
-    return {row[0]: (row[1], row[2]) for row in ctx.conn.execute(query)}
+    staff: dict[tuple, tuple] = {}  # a district has a few hundred homerooms and counselors
+    return {enrollment_id: staff.setdefault((homeroom, counselor), (homeroom, counselor))
+            for enrollment_id, homeroom, counselor in plain_rows(ctx.conn, query)}
 
 
 def _staff_row(r: NewEnrollment, next_staff: tuple[str | None, str | None]) -> tuple:

@@ -43,9 +43,11 @@ def load_catalog(conn: Connection) -> Catalog:
 
 
 def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, destination_year: int,
-                  service_types, progress: Progress = no_progress) -> Snapshot:
+                  service_types, progress: Progress = no_progress, *,
+                  with_students: bool = True) -> Snapshot:
     """The source calendars' enrollments of the chosen service types, and everything about
-    their students that the rules read."""
+    their students that the rules read.  Without `with_students` the students' own rows (names,
+    numbers, birth dates) are left out: only the ad hoc filter and reports read them."""
     e = enrollments.c
     in_sources = and_(e.calendar_id.in_(list(source_calendar_ids)),
                       e.service_type.in_(list(service_types)))
@@ -58,7 +60,8 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     s, m, h = students.c, household_members.c, households.c
     p, o, c = program_participations.c, assignment_overrides.c, calendars.c
     people = build_people(
-        students=of_candidates(select(*_bundle_columns(students)), s.student_id),
+        students=(of_candidates(select(*_bundle_columns(students)), s.student_id)
+                  if with_students else ()),
         primary_addresses=of_candidates(
             select(m.student_id, h.number, h.street, h.city, h.zip)
             .join_from(household_members, households, m.household_id == h.household_id)

@@ -7,19 +7,26 @@ from .warnings import ALREADY_ENROLLED, DUPLICATE_PRIMARY, Notice
 
 class DestinationLedger:
     """The destination-year enrollments each student has: those stored before the run, then
-    those this run creates, so that no student gets two enrollments in one calendar."""
+    those this run creates, so that no student gets two enrollments in one calendar.
+
+    A run decides its candidates student by student (`plan_forward` groups them), so of this
+    run's enrollments only the current student's are remembered: a million students' would
+    take more memory than the rest of the run."""
 
     def __init__(self, before_run: dict[str, list[tuple[str, str]]], allow_duplicate_primary: bool):
         self._before = before_run
         self._allow_duplicate_primary = allow_duplicate_primary
-        # student -> [(calendar_id, service_type, source_enrollment_id)] created in this run
-        self._this_run: dict[str, list[tuple[str, str, str]]] = {}
+        self._student: str | None = None
+        # (calendar_id, service_type, source_enrollment_id) created in this run for _student
+        self._this_run: list[tuple[str, str, str]] = []
 
     def admit(self, student_id: str, calendar_id: str, service_type: str,
               source_enrollment_id: str) -> Notice | None:
         """None when the new enrollment may be created (and records it), else the warning."""
+        if student_id != self._student:
+            self._student, self._this_run = student_id, []
         before = self._before.get(student_id, ())
-        this_run = self._this_run.get(student_id, ())
+        this_run = self._this_run
         # RF-21: never a second enrollment in one calendar, whoever made the first; this wins
         # over DUPLICATE_PRIMARY.
         if any(c == calendar_id for c, _ in before) or any(c == calendar_id for c, *_ in this_run):
@@ -36,6 +43,5 @@ class DestinationLedger:
             if primary is not None:
                 return Notice(DUPLICATE_PRIMARY, f"already has a primary enrollment in "
                                                  f"{primary!r} in the destination year")
-        self._this_run.setdefault(student_id, []).append(
-            (calendar_id, service_type, source_enrollment_id))
+        this_run.append((calendar_id, service_type, source_enrollment_id))
         return None

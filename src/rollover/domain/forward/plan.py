@@ -60,7 +60,8 @@ def plan_forward(snapshot: Snapshot, settings: RunSettings,
     last_term_ends = {c.calendar_id: c.last_term_ends() for c in settings.source_calendars}
     students = snapshot.people.students
     calendars = snapshot.catalog.calendars
-    # A fixed order, so a test run and a real run decide alike: by student, primary first.
+    # A fixed order, so a test run and a real run decide alike: by student, primary first (the
+    # ledger relies on seeing each student's candidates together).
     candidates = sorted(snapshot.candidates, key=lambda e: (
         e.student_id, SERVICE_ORDER.get(e.service_type, 9), e.start_date, e.enrollment_id))
     total = len(candidates)
