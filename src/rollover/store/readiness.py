@@ -9,10 +9,8 @@ from collections.abc import Iterator
 from sqlalchemy import Connection, func, select
 
 from ..domain.readiness import CheckBoundary, CheckEnrollment
+from .plain_rows import plain_rows
 from .schema import boundaries, calendars, enrollments
-
-STREAM = {"stream_results": True, "yield_per": 10_000}
-
 
 def _of_year(query, year: int):
     e, c = enrollments.c, calendars.c
@@ -30,7 +28,7 @@ def year_enrollments(conn: Connection, year: int) -> Iterator[tuple]:
     student (the order of student ids is the database's; only their grouping matters)."""
     e = enrollments.c
     query = _of_year(select(*(e[name] for name in CheckEnrollment._fields)), year)
-    return iter(conn.execute(query.order_by(e.student_id), execution_options=STREAM))
+    return plain_rows(conn, query.order_by(e.student_id))
 
 
 def school_boundaries(conn: Connection) -> list[tuple]:
