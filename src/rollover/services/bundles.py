@@ -18,6 +18,7 @@ from ..store.bulk import insert_first_rows, insert_rows, read_rows, refresh_stat
 from ..store.database import writing
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
+from .bulk_work import cycle_collection_paused
 from .security import require
 
 
@@ -35,7 +36,7 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
     """
     folder = Path(folder)
     present, problems = bundle_files(folder)
-    with writing(engine) as conn:
+    with cycle_collection_paused(), writing(engine) as conn:
         require(conn, user, "import")  # YE-2: the right, and the maintenance lock
         # Checked and loaded in one transaction, so what was checked is what is written to; and
         # in one read of each file, its rows written as they pass (a refusal rolls them back).
