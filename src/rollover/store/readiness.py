@@ -12,6 +12,7 @@ from ..domain.readiness import CheckBoundary, CheckEnrollment
 from .plain_rows import plain_rows
 from .schema import boundaries, calendars, enrollments
 
+
 def _of_year(query, year: int):
     e, c = enrollments.c, calendars.c
     return (query.join_from(enrollments, calendars, e.calendar_id == c.calendar_id)

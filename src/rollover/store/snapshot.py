@@ -18,6 +18,7 @@ from .schema import (
     schools, structures, students, terms,
 )
 
+
 def _bundle_columns(table):
     """The table's columns in its bundle file's order."""
     return [table.c[name] for name in FILES_BY_TABLE[table.name].column_names]
