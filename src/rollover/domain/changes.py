@@ -74,8 +74,9 @@ class ModulePlan:
         per school, in a stable order."""
         counts: Counter = Counter()
         for step in self.steps:
-            for school_id, _before, _after in step.rows:
-                counts[(step.table, school_id or "", step.action)] += 1
+            by_school = Counter(school_id for school_id, _before, _after in step.rows)
+            for school_id, count in by_school.items():
+                counts[(step.table, school_id or "", step.action)] += count
         tables = sorted({(t, s) for t, s, _ in counts})
         return [{"table": t, "school_id": s or None,
                  **{DONE[a]: counts[(t, s, a)] for a in ACTIONS}}

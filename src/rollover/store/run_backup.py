@@ -9,10 +9,11 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy import Connection, Table, insert, select
 
-from ..domain.changes import ChangeStep
+from ..domain.changes import INSERT, ChangeStep
 from .bulk import insert_rows
 from .schema import metadata
 from .schema_process import run_backup_rows, run_backup_steps
@@ -60,6 +61,8 @@ def key_encoder(table: Table, columns: Sequence[str]) -> Callable[[tuple], str]:
     positions = [list(columns).index(k) for k in key_columns(table)]
     if len(positions) == 1:
         (p,) = positions
+        if table.c[key_columns(table)[0]].type.python_type is str:
+            return itemgetter(p)  # the common case, for every row of a large run
         return lambda row: row[p].isoformat() if isinstance(row[p], dt.date) else str(row[p])
     return lambda row: json.dumps([v.isoformat() if isinstance(v, dt.date) else v
                                    for v in (row[p] for p in positions)], separators=COMPACT)
@@ -109,10 +112,14 @@ def save_step(conn: Connection, run_id: str, number: int, first_seq: int,
     conn.execute(insert(run_backup_steps).values(
         run_id=run_id, step=number, table_name=step.table, action=step.action,
         columns=list(step.columns), first_seq=first_seq, last_seq=last_seq))
-    insert_rows(conn, run_backup_rows, ROW_COLUMNS, (
-        (run_id, seq, step.table, step.action, school_id,
-         key_of(after if after is not None else before), encode(before), encode(after))
-        for seq, (school_id, before, after) in enumerate(step.rows, start=first_seq)))
+    if step.action == INSERT:  # nothing before: the large case (a run's new rows), kept lean
+        rows = ((run_id, seq, step.table, INSERT, school_id, key_of(after), None, encode(after))
+                for seq, (school_id, _before, after) in enumerate(step.rows, start=first_seq))
+    else:
+        rows = ((run_id, seq, step.table, step.action, school_id,
+                 key_of(after if after is not None else before), encode(before), encode(after))
+                for seq, (school_id, before, after) in enumerate(step.rows, start=first_seq))
+    insert_rows(conn, run_backup_rows, ROW_COLUMNS, rows)
     return last_seq
 
 
