@@ -3,7 +3,8 @@
 For each size and database it builds the demo district (not timed in the ratios), then measures,
 in the same run and the same database:
 
-- import: `rollover import` of the demo bundle into an empty database;
+- import: `rollover import` of the demo bundle into an empty database, and of its district files
+  alone (without the year-end modules' files) into another;
 - the floor: one `INSERT INTO scratch SELECT ... FROM <table> WHERE <active>` per table the run
   writes, copying as many rows as the run creates (the least a database can do to write them);
 - the table floor: the same rows written into the run's own tables under new keys, through their
@@ -36,6 +37,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from rollover.bundle.format import FILES
+from rollover.store.schema_modules import MODULE_TABLES
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.md"
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -60,13 +64,13 @@ def measured(args: list[str], env: dict) -> tuple[float, float, str]:
 
 # -- databases -------------------------------------------------------------------------------------
 
-def fresh_database(kind: str, students: int, folder: Path) -> str:
+def fresh_database(kind: str, students: int, folder: Path, label: str = "") -> str:
     if kind == "sqlite":
-        path = folder / f"bench-{students}.db"
+        path = folder / f"bench-{students}{label}.db"
         for leftover in folder.glob(f"{path.name}*"):
             leftover.unlink()
         return f"sqlite:///{path}"
-    name = f"rollover_bench_{students}"
+    name = f"rollover_bench_{students}{label}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -167,11 +171,38 @@ TABLE_FLOOR = {
 
 # -- one size on one database ----------------------------------------------------------------------
 
-def bench_one(kind: str, students: int, bundle: Path, folder: Path) -> dict:
+def core_bundle(bundle: Path) -> Path:
+    """The district files of a bundle without the year-end modules' files (courses, marks,
+    plans ...): one student, household and enrollment file each, as the import goal counts."""
+    core = bundle.with_name(bundle.name + "-core")
+    core.mkdir()
+    modules = {table.name for table in MODULE_TABLES}
+    for spec in FILES:
+        if spec.table not in modules and (bundle / spec.name).exists():
+            os.link(bundle / spec.name, core / spec.name)
+    return core
+
+
+def measured_import(kind: str, students: int, bundle: Path, folder: Path,
+                    label: str) -> dict:
+    """Import a bundle into a fresh database of its own, dropped after."""
+    url = fresh_database(kind, students, folder, label)
+    env = {**os.environ, "ROLLOVER_DATABASE_URL": url, "ROLLOVER_USER": "bench"}
+    try:
+        seconds, peak, out = measured(["import", str(bundle)], env)
+    finally:
+        drop_database(kind, url)
+    imported = int(out.split()[1].replace(",", ""))  # "imported 4,512,345 rows from ..."
+    print(f"  import{label:<7}{seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
+    return {"seconds": seconds, "peak_mib": peak, "rows": imported}
+
+
+def bench_one(kind: str, students: int, bundle: Path, core: Path, folder: Path) -> dict:
+    import_core = measured_import(kind, students, core, folder, "-core")
     url = fresh_database(kind, students, folder)
     env = {**os.environ, "ROLLOVER_DATABASE_URL": url, "ROLLOVER_USER": "bench",
            "ROLLOVER_BACKUP_DIR": str(folder / f"backups-{kind}-{students}")}
-    steps: dict[str, dict] = {}
+    steps: dict[str, dict] = {"import_core": import_core}
     try:
         seconds, peak, out = measured(["import", str(bundle)], env)
         imported = int(out.split()[1].replace(",", ""))  # "imported 4,512,345 rows from ..."
@@ -239,7 +270,7 @@ def report(results: list[dict]) -> list[str]:
                      f"{r['table_floor']:.1f} | {r['table_floor'] / r['floor']:.1f} | "
                      f"{r['rows'] / r['table_floor']:,.0f} | |")
         for step, label in (("run_test", "Run Test"), ("run", "Run"), ("restore", "restore"),
-                            ("import", "import")):
+                            ("import", "import"), ("import_core", "import, core files")):
             s = r["steps"][step]
             rows = s.get("rows", r["rows"])
             lines.append(f"| {r['version']} | {r['students']:,} | {rows:,} | {label} | "
@@ -249,7 +280,8 @@ def report(results: list[dict]) -> list[str]:
     if growth:
         lines += ["", "Growth, time(largest) / time(smallest):", ""]
         lines += [f"- {line}" for line in growth]
-    lines += ["", "Rows: what the step writes (import: every row of the bundle; the others: the "
+    lines += ["", "Rows: what the step writes (import: every row of the bundle; import, core "
+              "files: the same bundle without the year-end modules' files; the others: the "
               "rows the run creates, which the floor copies with one INSERT ... SELECT per "
               "table into a bare scratch table). The table floor writes the same rows into the "
               "run's own tables (indexes, checks, foreign keys), rolled back after. Seconds "
@@ -264,7 +296,7 @@ def _growth(results: list[dict]) -> list[str]:
         if len(mine) < 2:
             continue
         small, large = mine[0], mine[-1]
-        for step in ("run_test", "run", "restore", "import"):
+        for step in ("run_test", "run", "restore", "import", "import_core"):
             ratio = large["steps"][step]["seconds"] / small["steps"][step]["seconds"]
             lines.append(f"{small['version']}: {step} {ratio:.1f} for "
                          f"{large['students'] // small['students']}× the students")
@@ -286,10 +318,12 @@ def main() -> None:
             print(f"demo bundle of {students:,} students (not timed)", flush=True)
             run_step_untimed(["demo", "--students", str(students), "--bundle", str(bundle)],
                              dict(os.environ))
+            core = core_bundle(bundle)
             for kind in args.db:
                 print(f"{kind}, {students:,} students", flush=True)
-                results.append(bench_one(kind, students, bundle, folder))
+                results.append(bench_one(kind, students, bundle, core, folder))
             shutil.rmtree(bundle)
+            shutil.rmtree(core)
     lines = report(results)
     print("\n".join(lines))
     if not args.no_save:
