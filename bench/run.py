@@ -2,8 +2,7 @@
 
 For each size and database it builds the demo district (not timed in the ratios; on PostgreSQL
 followed by an untimed VACUUM ANALYZE, so autovacuum does not run during the measured steps), then
-measures,
-in the same run and the same database:
+measures, in the same run and the same database:
 
 - import: `rollover import` of the demo bundle into an empty database, and of its district files
   alone (without the year-end modules' files) into another;
