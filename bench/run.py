@@ -190,9 +190,13 @@ def measured_import(kind: str, students: int, bundle: Path, folder: Path,
     url = fresh_database(kind, students, folder, label)
     env = {**os.environ, "ROLLOVER_DATABASE_URL": url, "ROLLOVER_USER": "bench"}
     try:
-        seconds, peak, out = measured(["import", str(bundle)], env)
+        return timed_import(bundle, env, label)
     finally:
         drop_database(kind, url)
+
+
+def timed_import(bundle: Path, env: dict, label: str = "") -> dict:
+    seconds, peak, out = measured(["import", str(bundle)], env)
     imported = int(out.split()[1].replace(",", ""))  # "imported 4,512,345 rows from ..."
     print(f"  import{label:<7}{seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
     return {"seconds": seconds, "peak_mib": peak, "rows": imported}
@@ -205,10 +209,7 @@ def bench_one(kind: str, students: int, bundle: Path, core: Path, folder: Path) 
            "ROLLOVER_BACKUP_DIR": str(folder / f"backups-{kind}-{students}")}
     steps: dict[str, dict] = {"import_core": import_core}
     try:
-        seconds, peak, out = measured(["import", str(bundle)], env)
-        imported = int(out.split()[1].replace(",", ""))  # "imported 4,512,345 rows from ..."
-        steps["import"] = {"seconds": seconds, "peak_mib": peak, "rows": imported}
-        print(f"  import       {seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
+        steps["import"] = timed_import(bundle, env)
         settle(kind, url)
         run_step_untimed(["process", "prepare"], env)
         run_step_untimed(["process", "run", "calendar"], env)

@@ -23,7 +23,7 @@ from ..domain.changes import DELETE, INSERT, UPDATE, ChangeStep
 from ..progress import Progress, no_progress
 from .bulk import insert_rows
 from .run_backup import (
-    SavedRow, SavedStep, decoder, has_text_key, key_columns, row_encoder, save_step,
+    SavedRow, SavedStep, decoder, encode_row, has_text_key, key_columns, save_step,
     saved_steps, step_rows, table_named, typed_key,
 )
 from .schema_process import run_backup_rows
@@ -194,18 +194,16 @@ def _compare_joined(conn: Connection, table: Table, step: SavedStep):
     row of a step, read with one join of the backup to the table."""
     b = run_backup_rows.c
     key = table.c[key_columns(table)[0]]
-    encode = row_encoder(table, step.columns)
     current = [table.c[c] for c in step.columns]
     query = (select(b.row_key, b.after, key, *current)
              .select_from(run_backup_rows.outerjoin(table, key == b.row_key))
              .where(b.run_id == step.run_id, b.seq.between(step.first_seq, step.last_seq)))
     for row in conn.execute(query, execution_options=STREAM):
-        yield row[0], row[1], (None if row[2] is None else encode(tuple(row[3:])))
+        yield row[0], row[1], (None if row[2] is None else encode_row(tuple(row[3:])))
 
 
 def _compare_by_keys(conn: Connection, table: Table, step: SavedStep):
     """The same for tables with composite or non-text keys: their rows, fetched by key."""
-    encode = row_encoder(table, step.columns)
     b = run_backup_rows.c
     saved = conn.execute(select(b.row_key, b.after).where(
         b.run_id == step.run_id, b.seq.between(step.first_seq, step.last_seq))).all()
@@ -213,7 +211,7 @@ def _compare_by_keys(conn: Connection, table: Table, step: SavedStep):
     for key_text, after in saved:
         now = current.get(typed_key(table, key_text))
         yield key_text, after, (None if now is None else
-                                encode(tuple(now[c] for c in step.columns)))
+                                encode_row(tuple(now[c] for c in step.columns)))
 
 
 def current_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tuple, dict]:

@@ -39,21 +39,19 @@ def has_text_key(table: Table) -> bool:
 
 # -- encoding --------------------------------------------------------------------------------------
 
-def row_encoder(table: Table, columns: Sequence[str]) -> Callable[[tuple | None], str | None]:
-    """Whole rows (in `columns` order) to compact JSON arrays, dates as ISO text.  One call of
-    the C encoder per row (it asks `_iso` only for dates): it runs for every row of a run."""
-    dumps = json.JSONEncoder(separators=COMPACT, default=_iso).encode
-
-    def encode(row: tuple | None) -> str | None:
-        return None if row is None else dumps(row)
-
-    return encode
+def encode_row(row: tuple | None) -> str | None:
+    """A whole row (in its step's column order) as a compact JSON array, dates as ISO text: one
+    call of the C encoder (it asks `_iso` only for dates), as it runs for every row of a run."""
+    return None if row is None else _dumps(row)
 
 
 def _iso(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     raise TypeError(f"a backup row cannot hold {type(value).__name__} {value!r}")
+
+
+_dumps = json.JSONEncoder(separators=COMPACT, default=_iso).encode
 
 
 def key_encoder(table: Table, columns: Sequence[str]) -> Callable[[tuple], str]:
@@ -107,17 +105,17 @@ def save_step(conn: Connection, run_id: str, number: int, first_seq: int,
               step: ChangeStep) -> int:
     """Save one step's rows before it is applied; returns the last sequence number used."""
     table = table_named(step.table)
-    encode, key_of = row_encoder(table, step.columns), key_encoder(table, step.columns)
+    key_of = key_encoder(table, step.columns)
     last_seq = first_seq + len(step.rows) - 1
     conn.execute(insert(run_backup_steps).values(
         run_id=run_id, step=number, table_name=step.table, action=step.action,
         columns=list(step.columns), first_seq=first_seq, last_seq=last_seq))
     if step.action == INSERT:  # nothing before: the large case (a run's new rows), kept lean
-        rows = ((run_id, seq, step.table, INSERT, school_id, key_of(after), None, encode(after))
+        rows = ((run_id, seq, step.table, INSERT, school_id, key_of(after), None, encode_row(after))
                 for seq, (school_id, _before, after) in enumerate(step.rows, start=first_seq))
     else:
         rows = ((run_id, seq, step.table, step.action, school_id,
-                 key_of(after if after is not None else before), encode(before), encode(after))
+                 key_of(after if after is not None else before), encode_row(before), encode_row(after))
                 for seq, (school_id, before, after) in enumerate(step.rows, start=first_seq))
     insert_rows(conn, run_backup_rows, ROW_COLUMNS, rows)
     return last_seq

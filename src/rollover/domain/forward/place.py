@@ -234,18 +234,18 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
         schools = [school for program in programs
                    for school in _boundary_schools(addresses, target, ctx, program)]
         if schools:
-            return _place_each(decision, _offering(schools, target, ctx), structure, target,
+            return _place_each(decision, ctx.offering(schools, target), structure, target,
                                "RF-9", ctx)
 
     # RF-10: the school boundaries of the student's primary households.
     schools = _boundary_schools(addresses, target, ctx, None)
     if schools:
-        return _place_each(decision, _offering(schools, target, ctx), structure, target,
+        return _place_each(decision, ctx.offering(schools, target), structure, target,
                            "RF-10", ctx)
 
     # RF-11 (Decision): the school's feeder school stands for the one boundary school.
     next_school = ctx.catalog.schools[source.school_id].next_school_id
-    calendars = _offering([next_school], target, ctx) if next_school else []
+    calendars = ctx.offering([next_school], target) if next_school else []
     if calendars:
         if ctx.district.restrict_to_boundaries and not _admitted(student_id, next_school,
                                                                   addresses, ctx):
@@ -261,11 +261,6 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
                                                    "student (no same-school calendar, boundary "
                                                    "or feeder school)"))
     return decision
-
-
-def _offering(schools, target: int, ctx: PlacementContext) -> list[Calendar]:
-    """Each destination-year calendar of these schools that offers the target sequence."""
-    return ctx.offering(schools, target)
 
 
 def _place_each(decision: Decision, calendars: list[Calendar], source_structure: Structure,
