@@ -48,3 +48,22 @@ def timed(args: list[str], env: dict, timeout: float = 120):
     started = time.monotonic()
     done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout)
     return done, time.monotonic() - started
+
+
+def spawn_paused(args: list[str], env: dict, point: str, folder, timeout: float = 300):
+    """Start a process that stops at the named pause point (rollover.pause_points) and wait until
+    it is there; `resume()` on the result lets it go on.  Fails if it ends before the point."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    process = spawn(args, {**env, "ROLLOVER_PAUSE_AT": point, "ROLLOVER_PAUSE_DIR": str(folder)})
+    started = time.monotonic()
+    while not (folder / f"{point}.reached").exists():
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"the process ended before {point!r}: {out}{err}")
+        assert time.monotonic() - started < timeout, f"{point!r} not reached in {timeout} s"
+        time.sleep(0.02)
+    process.resume = lambda: (folder / f"{point}.go").touch()
+    return process

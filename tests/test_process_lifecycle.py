@@ -244,6 +244,31 @@ def test_ye16_a_finished_year_cannot_be_prepared_or_run_again(engine, db_url, lo
     assert status["state"] == "finished"
 
 
+def test_ye18_a_second_year_end_process_is_refused_while_one_is_open(engine, db_url, loaded,
+                                                                     tmp_path):
+    """With the 2026-27 process prepared, preparing another year is refused, naming the open
+    one, and writes nothing: no second lock, no second backup, and the settings saved before the
+    first prepare are the ones finish puts back (auditing on again)."""
+    earlier = set_up(engine, SWITCHES["all on"])
+    backups = tmp_path / "backups"
+    ok(rollover(db_url, "process", "prepare", "--backup-dir", str(backups)))
+    taken = sorted(backups.iterdir())
+    everything = every_row(engine)
+    for year in (YEAR + 1, YEAR - 1):
+        line = refused(rollover(db_url, "process", "prepare", "--year", str(year),
+                                "--backup-dir", str(backups)))
+        assert f"the year-end process of {YEAR} is open" in line, line
+        refused(rollover(db_url, "process", "prepare", "--year", str(year), "--test"))
+    assert every_row(engine) == everything
+    assert sorted(backups.iterdir()) == taken
+    # Preparing the open year again only resumes it.
+    ok(rollover(db_url, "process", "prepare", "--backup-dir", str(backups)))
+    assert sorted(backups.iterdir()) == taken
+    ok(rollover(db_url, "process", "finish"))
+    assert settings(engine) == earlier
+    assert settings(engine)["settings"]["change_auditing"] is True
+
+
 def test_ye3_a_restore_after_finish_is_refused_or_has_the_side_effects_of_any_change(
         engine, db_url, loaded, tmp_path):
     """After `finish` the side effects are back on and users are let in again.  A restore of a

@@ -13,9 +13,10 @@ from ..bundle.folder import BundleRefused, bundle_files
 from ..bundle.format import FILES, FILES_BY_TABLE, BundleFile
 from ..bundle.writer import BundleWriter
 from ..errors import RolloverError
+from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store.bulk import insert_first_rows, insert_rows, read_rows, refresh_statistics
-from ..store.database import writing
+from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
 from .bulk_work import cycle_collection_paused
@@ -36,7 +37,8 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
     """
     folder = Path(folder)
     present, problems = bundle_files(folder)
-    with cycle_collection_paused(), writing(engine) as conn:
+    with cycle_collection_paused(), \
+            exclusive_transaction(engine, *DISTRICT_WRITE, holder=Holder("import", user)) as conn:
         require(conn, user, "import")  # YE-2: the right, and the maintenance lock
         # Checked and loaded in one transaction, so what was checked is what is written to; and
         # in one read of each file, its rows written as they pass (a refusal rolls them back).
@@ -51,6 +53,7 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
         if loader.refusal is not None:
             raise loader.refusal  # the store refused what the checks let through
         refresh_statistics(conn, [metadata.tables[spec.table] for spec in present])
+        pause_point("import:loaded")
     return ImportResult(rows=check.rows)
 
 

@@ -22,7 +22,7 @@ from ..progress import Progress, no_progress
 from ..store.calendar_roll import (
     load_calendar_rows, load_schools_and_calendars, load_taken_ids, write_calendar_copies,
 )
-from ..store.locks import exclusive_transaction
+from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
 from ..store.runs import record_run
 from .security import require
 
@@ -57,7 +57,9 @@ def roll_calendars(engine: Engine, options: CalendarRollOptions, *, user: str | 
     with `options.test`, work out and report the copies and write only the run record)."""
     started = dt.datetime.now(dt.timezone.utc)
     mode = "test" if options.test else "run"
-    with exclusive_transaction(engine, KIND, BUSY, write=not options.test) as conn:
+    holder = Holder("calendar roll Run Test" if options.test else "calendar roll Run", user)
+    with exclusive_transaction(engine, KIND, BUSY, write=not options.test, holder=holder,
+                               also=() if options.test else (DISTRICT_WRITE,)) as conn:
         progress("loading", 0, 3)
         school_ids, calendar_rows = load_schools_and_calendars(conn)
         sources = choose_calendars(options, school_ids, calendar_rows)  # refusals: before work

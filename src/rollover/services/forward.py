@@ -16,9 +16,10 @@ from sqlalchemy import Engine
 from ..domain.filter import parse_filter, student_id_list_filter
 from ..domain.forward.options import ForwardOptions, OptionError, resolve
 from ..domain.forward.plan import plan_forward
+from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..reports.forward import ForwardReport
-from ..store.locks import exclusive_transaction
+from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
 from ..domain.runs import RunRecord
 from ..domain.changes import inserts
 from ..store.runs import (
@@ -60,8 +61,11 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
     """Run (or, with options.test, test) one roll forward; the report of what it decided."""
     student_filter = compile_filter(options.filter)
     started = dt.datetime.now(dt.timezone.utc)
+    what = "roll forward Run Test" if options.test else "roll forward Run"
     with cycle_collection_paused(), \
-            exclusive_transaction(engine, "forward", BUSY, write=not options.test) as conn:  # RF-23
+            exclusive_transaction(engine, "forward", BUSY, write=not options.test,  # RF-23
+                                  also=() if options.test else (DISTRICT_WRITE,),
+                                  holder=Holder(what, user)) as conn:
         # YE-2, YE-11: the registration roll is district-wide; a test run writes its run record,
         # so it is a write too (refused while the system is locked).
         require(conn, user, "registration")
@@ -70,6 +74,7 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
         snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],
                                  settings.destination_year, settings.service_types, progress)
         plan = plan_forward(snapshot, settings, progress)
+        pause_point("forward:planned")
         mode = "test" if options.test else "run"
         run_id = new_run_id("forward", started)
         if not options.test:

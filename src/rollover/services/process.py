@@ -22,7 +22,7 @@ from ..progress import Progress, no_progress
 from ..store import process as store
 from ..store.activity import ActivityBoard, read_activity
 from ..store.changes import LaterEdit, apply_changes, later_edits, restore_runs
-from ..store.locks import AlreadyRunning, exclusive_transaction
+from ..store.locks import DISTRICT_WRITE, AlreadyRunning, Holder, exclusive_transaction
 from ..store.runs import new_run_id, record_run
 from ..store.bulk import refresh_statistics
 from ..store.schema import metadata, runs
@@ -81,13 +81,20 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
     interrupted prepare left undone.  With `test`, say what it would do and write nothing."""
     from .backup import create_backup
 
-    with exclusive_transaction(engine, LOCK, BUSY, write=not test) as conn:
+    holder = Holder("year-end prepare" + (" (test)" if test else ""), user)
+    with exclusive_transaction(engine, LOCK, BUSY, write=not test, holder=holder) as conn:
         require(conn, user, "maintenance_lock")
         require(conn, user, "backup")  # YE-4: prepare takes the full backup
         year = _year(conn, year)
         process = store.get_process(conn, year)
         if process is not None and process.state == "finished":
             raise ProcessRefused(f"the year-end process of {year} is already finished")
+        other = store.open_process_other_than(conn, year)
+        if other is not None:  # YE-18: its saved settings are the ones finish must put back
+            raise ProcessRefused(
+                f"the year-end process of {other.school_year} is open (prepared "
+                f"{other.prepared_at:%Y-%m-%d %H:%M} by {other.prepared_by or 'an unnamed user'}):"
+                f" finish it before preparing {year}; nothing was written")
         current = store.settings_to_save(conn)
         plan = _prepare_plan(year, current, process)
         if test:
@@ -103,11 +110,11 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
                                      folder=backup_folder, user=user, use_pg_dump=use_pg_dump)
         except BaseException:
             if created:  # all or nothing: no lock, no quieting, no process without its backup
-                with exclusive_transaction(engine, LOCK, BUSY) as conn:
+                with exclusive_transaction(engine, LOCK, BUSY, holder=holder) as conn:
                     store.put_back(conn, current)
                     store.delete_process(conn, year)
             raise
-        with exclusive_transaction(engine, LOCK, BUSY) as conn:
+        with exclusive_transaction(engine, LOCK, BUSY, holder=holder) as conn:
             store.set_backup(conn, year, manifest.id)
     return status(engine, year=year)
 
@@ -154,11 +161,12 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
     started = _now()
     run_id = new_run_id(name, started)
     mode = "test" if test else "run"
-    busy = [(lock, BUSY) for lock in module.locks]
+    busy = [(lock, BUSY) for lock in module.locks] + ([] if test else [DISTRICT_WRITE])
+    holder = Holder(f"year-end step {name} {'Run Test' if test else 'Run'}", user)
     seen_year = None
     try:
         with cycle_collection_paused(), \
-                exclusive_transaction(engine, LOCK, BUSY, also=busy) as conn, \
+                exclusive_transaction(engine, LOCK, BUSY, also=busy, holder=holder) as conn, \
                 ActivityBoard(engine, name) as board:
             progress = _both(progress, board.publish)  # YE-20: the terminal and other sessions
             require(conn, user, module.name)
@@ -212,7 +220,9 @@ def _record_failure(engine: Engine, run_id: str, name: str, mode: str, user: str
                     started: dt.datetime, options: dict, year: int, exc: Exception) -> None:
     """A run that failed changed nothing; record that it was tried and why."""
     try:
-        with exclusive_transaction(engine, LOCK, BUSY) as conn:
+        with exclusive_transaction(engine, LOCK, BUSY,
+                                   holder=Holder(f"year-end step {name} (recording its failure)",
+                                                 user)) as conn:
             conn.execute(runs.insert().values(
                 run_id=run_id, kind=name, mode=mode, user_name=user, started_at=started,
                 finished_at=_now(), status="failed", options=options, counts={},
@@ -249,9 +259,10 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
     affected = {name} | dependents(name)
     locks = sorted({lock for m in all_modules() if m.name in affected for lock in m.locks})
     started = _now()
-    also = [(lock, BUSY) for lock in locks]
+    also = [(lock, BUSY) for lock in locks] + ([] if test else [DISTRICT_WRITE])
+    holder = Holder(f"year-end restore of {name}" + (" (test)" if test else ""), user)
     with cycle_collection_paused(), \
-            exclusive_transaction(engine, LOCK, BUSY, also=also) as conn, \
+            exclusive_transaction(engine, LOCK, BUSY, also=also, holder=holder) as conn, \
             ActivityBoard(engine, f"restore {name}") as board:
         progress = _both(progress, board.publish)
         require(conn, user, module.name)
@@ -324,7 +335,8 @@ def finish(engine: Engine, *, year: int | None = None, user: str | None = None,
            test: bool = False) -> dict:
     """Make the next year current, put every quieted setting and task flag back, unlock.
     With `test`, say what it would do and write nothing."""
-    with exclusive_transaction(engine, LOCK, BUSY, write=not test) as conn:
+    holder = Holder("year-end finish" + (" (test)" if test else ""), user)
+    with exclusive_transaction(engine, LOCK, BUSY, write=not test, holder=holder) as conn:
         require(conn, user, "maintenance_lock")
         year = _year(conn, year)
         process = store.get_process(conn, year)

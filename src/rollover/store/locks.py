@@ -11,16 +11,24 @@
   released after it ends; the kernel releases it when the process holding it dies, and SQLite's
   journal undoes an unfinished transaction.
 
-Neither ever waits: a second caller is refused at once.
+Neither ever waits: a second caller is refused at once, told what holds the lock: what is
+running, who started it and when (the `holder` the first caller gave).  On PostgreSQL the holder
+is the transaction's `application_name` (reset by the server when the transaction ends), read
+from `pg_stat_activity` by the refused caller; on SQLite it is written into the lock file, which
+the next holder empties.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
+import json
+import os
 import threading
 from collections.abc import Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
@@ -29,6 +37,14 @@ from ..errors import RolloverError
 from .database import writing
 
 _MEMORY_LOCKS: dict[str, threading.Lock] = {}
+_MEMORY_HOLDERS: dict[str, "Holder"] = {}
+_APPLICATION = "rollover"
+_NAME_BYTES = 63  # PostgreSQL keeps this much of an application_name
+
+
+# Every operation that writes much of the district at once holds this lock besides its own, so
+# that two of them never interleave (two imports on PostgreSQL would deadlock).
+DISTRICT_WRITE = ("district", "Another operation is writing this district's records")
 
 
 class AlreadyRunning(RolloverError):
@@ -37,25 +53,50 @@ class AlreadyRunning(RolloverError):
     exit_status = 3
 
 
+@dataclass(frozen=True)
+class Holder:
+    """What holds a lock: the operation (e.g. "rollover forward"), who started it, and when."""
+
+    what: str
+    user: str | None = None
+    since: dt.datetime | None = None
+
+    def describe(self) -> str:
+        when = f" at {self.since:%Y-%m-%d %H:%M:%S} UTC" if self.since else ""
+        return f"{self.what}, started by {self.user or 'an unnamed user'}{when}"
+
+
 @contextmanager
 def exclusive_transaction(engine: Engine, name: str, busy_message: str, *, write: bool = True,
-                          also: Sequence[tuple[str, str]] = ()):
+                          also: Sequence[tuple[str, str]] = (), holder: Holder | None = None):
     """A transaction (taking SQLite's write lock at once when `write`) that holds the named
     lock, and the `also` locks (name, busy message) after it; raise AlreadyRunning with the
-    busy message of the first lock another caller holds, at once."""
+    busy message of the first lock another caller holds, and what holds it, at once.
+
+    `holder` says what the caller is doing, for the message another caller gets meanwhile; a
+    caller that gives none (a status probe) is described as holding it for nothing named."""
     transaction = writing(engine) if write else engine.begin()
     locks = [(name, busy_message), *also]
+    if holder is not None and holder.since is None:
+        holder = Holder(holder.what, holder.user, dt.datetime.now(dt.timezone.utc))
     if engine.dialect.name == "postgresql":
         with transaction as conn:
+            _name_holder(conn, holder)
             for lock_name, message in locks:
                 _advisory_lock(conn, lock_name, message)
             yield conn
     else:
         with ExitStack() as stack:
             for lock_name, message in locks:
-                stack.enter_context(_file_lock(engine, lock_name, message))
+                stack.enter_context(_file_lock(engine, lock_name, message, holder))
             conn = stack.enter_context(transaction)
             yield conn
+
+
+def _busy(message: str, holder: Holder | None) -> AlreadyRunning:
+    if holder is None:
+        return AlreadyRunning(message)
+    return AlreadyRunning(f"{message} ({holder.describe()})")
 
 
 def _lock_key(name: str) -> int:
@@ -72,18 +113,56 @@ def _advisory_lock(conn: Connection, name: str, busy_message: str) -> None:
                       "SET tcp_keepalives_count = 3"))
     if conn.dialect.server_version_info >= (14,):
         conn.execute(text("SET client_connection_check_interval = 1000"))
-    if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
-                        {"key": _lock_key(name)}).scalar():
-        raise AlreadyRunning(busy_message)
+    key = _lock_key(name)
+    if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar():
+        raise _busy(busy_message, _advisory_holder(conn, key))
+
+
+def _name_holder(conn: Connection, holder: Holder | None) -> None:
+    """Name the transaction after its holder (SET LOCAL: the server puts the name back when the
+    transaction ends, so a dead holder's name goes with its lock)."""
+    label = _APPLICATION if holder is None else _encode(holder)
+    conn.execute(text("SELECT set_config('application_name', :label, true)"), {"label": label})
+
+
+def _encode(holder: Holder) -> str:
+    # application_name keeps printable ASCII only, 63 bytes: "rollover|when|what|user".
+    since = holder.since.strftime("%Y%m%dT%H%M%S") if holder.since else ""
+    label = f"{_APPLICATION}|{since}|{holder.what}|{holder.user or ''}"
+    return "".join(c if " " <= c <= "~" else "?" for c in label)[:_NAME_BYTES]
+
+
+def _decode(label: str | None) -> Holder | None:
+    parts = (label or "").split("|", 3)
+    if len(parts) != 4 or parts[0] != _APPLICATION:
+        return None
+    try:
+        since = dt.datetime.strptime(parts[1], "%Y%m%dT%H%M%S")
+    except ValueError:
+        since = None
+    return Holder(parts[2], parts[3] or None, since)
+
+
+def _advisory_holder(conn: Connection, key: int) -> Holder | None:
+    """Who holds the advisory lock `key`, as its transaction named itself."""
+    high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF  # pg_locks splits the key in two
+    label = conn.execute(text(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low "
+        "AND l.objsubid = 1 LIMIT 1"), {"high": high, "low": low}).scalar()
+    return _decode(label)
 
 
 @contextmanager
-def _file_lock(engine: Engine, name: str, busy_message: str):
+def _file_lock(engine: Engine, name: str, busy_message: str, holder: Holder | None):
     database = engine.url.database
     if not database or database == ":memory:":
         lock = _MEMORY_LOCKS.setdefault(name, threading.Lock())
         if not lock.acquire(blocking=False):
-            raise AlreadyRunning(busy_message)
+            raise _busy(busy_message, _MEMORY_HOLDERS.get(name))
+        _MEMORY_HOLDERS.pop(name, None)
+        if holder is not None:
+            _MEMORY_HOLDERS[name] = holder
         try:
             yield
         finally:
@@ -93,8 +172,30 @@ def _file_lock(engine: Engine, name: str, busy_message: str):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise AlreadyRunning(busy_message) from None
+            raise _busy(busy_message, _file_holder(handle)) from None
         try:
+            _write_holder(handle, holder)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_holder(handle, holder: Holder | None) -> None:
+    handle.seek(0)
+    handle.truncate()
+    if holder is not None:
+        handle.write(json.dumps({"what": holder.what, "user": holder.user,
+                                 "since": holder.since.isoformat() if holder.since else None,
+                                 "pid": os.getpid()}))
+    handle.flush()
+
+
+def _file_holder(handle) -> Holder | None:
+    """What the lock file says of its holder (nothing when it is being rewritten just now)."""
+    try:
+        handle.seek(0)
+        entry = json.loads(handle.read() or "null")
+        since = dt.datetime.fromisoformat(entry["since"]) if entry.get("since") else None
+        return Holder(str(entry["what"]), entry.get("user"), since)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None

@@ -56,6 +56,13 @@ def get_process(conn: Connection, year: int):
                         .where(year_end_processes.c.school_year == year)).first()
 
 
+def open_process_other_than(conn: Connection, year: int):
+    """YE-18: the prepared (not yet finished) process of another school year, if any."""
+    return conn.execute(select(year_end_processes).where(
+        year_end_processes.c.state == "prepared", year_end_processes.c.school_year != year)
+        .order_by(year_end_processes.c.school_year)).first()
+
+
 def create_process(conn: Connection, year: int, user: str | None, saved: dict) -> None:
     conn.execute(insert(year_end_processes).values(
         school_year=year, state="prepared", prepared_at=dt.datetime.now(dt.timezone.utc),
