@@ -269,6 +269,28 @@ def test_ye18_a_second_year_end_process_is_refused_while_one_is_open(engine, db_
     assert settings(engine)["settings"]["change_auditing"] is True
 
 
+def test_ye20_a_killed_step_s_last_progress_is_cleared_when_the_next_step_starts(
+        engine, db_url, loaded, tmp_path):
+    """A step killed with SIGKILL cannot remove the progress it published (on PostgreSQL a
+    `process_activity` row written outside its transaction); the next step starts by clearing
+    it, so followers never see the dead step's progress as the new one's."""
+    from rollover.pause_points import hold_at
+    from rollover.services.process import run_module
+    from rollover.store.activity import ActivityBoard, read_activity
+
+    ok(rollover(db_url, "process", "prepare", "--backup-dir", str(tmp_path / "backups")))
+    dead = ActivityBoard(engine, "registration").__enter__()  # as a killed step left it
+    dead.publish("writing", 7, 10)
+    if dead.conn is not None:
+        dead.conn.close()  # the dead process's connection is gone; its row stays
+    assert read_activity(engine)["step"] == "registration"
+    seen = []
+    with hold_at("process:step-started", lambda: seen.append(read_activity(engine))):
+        run_module(engine, "calendar", user=ADMIN)
+    assert seen == [None]
+    assert read_activity(engine) is None
+
+
 def test_ye3_a_restore_after_finish_is_refused_or_has_the_side_effects_of_any_change(
         engine, db_url, loaded, tmp_path):
     """After `finish` the side effects are back on and users are let in again.  A restore of a

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from ..domain.changes import ModulePlan
 from ..errors import RolloverError
 from ..modules import ModuleContext, all_modules, dependents, get_module
+from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store import process as store
 from ..store.activity import ActivityBoard, read_activity
@@ -169,6 +170,7 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
                 exclusive_transaction(engine, LOCK, BUSY, also=busy, holder=holder) as conn, \
                 ActivityBoard(engine, name) as board:
             progress = _both(progress, board.publish)  # YE-20: the terminal and other sessions
+            pause_point("process:step-started")
             require(conn, user, module.name)
             year = _year(conn, year)
             seen_year = year

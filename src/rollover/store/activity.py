@@ -41,13 +41,19 @@ class ActivityBoard:
     def __enter__(self) -> "ActivityBoard":
         if self.engine.dialect.name == "postgresql":
             self.conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        # Entered under the process lock, so what is there is a killed step's last words.
+        self._clear()
         return self
 
     def __exit__(self, *exc) -> None:
+        self._clear()
+        if self.conn is not None:
+            self.conn.close()
+
+    def _clear(self) -> None:
         try:
             if self.conn is not None:
                 self.conn.execute(delete(process_activity))
-                self.conn.close()
             elif (path := _file(self.engine)) is not None:
                 path.unlink(missing_ok=True)
         except Exception:  # progress is a courtesy: never fail a step over it
