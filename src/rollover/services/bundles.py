@@ -17,6 +17,7 @@ from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store.bulk import insert_first_rows, insert_rows, read_rows, refresh_statistics
 from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
+from ..store.database import reading
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
 from .bulk_work import cycle_collection_paused
@@ -151,7 +152,7 @@ def export_bundle(engine: Engine, folder: Path | str, *,
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise RolloverError(f"export folder {str(folder)!r} exists and is not empty")
     folder.mkdir(parents=True, exist_ok=True)
-    with engine.connect() as conn, BundleWriter(folder) as writer:
+    with reading(engine) as conn, BundleWriter(folder) as writer:  # one moment, all files
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {_quote(conn, t)}")).scalar()
                   for t in (f.table for f in FILES)}
         total = sum(counts.values())
@@ -164,6 +165,7 @@ def export_bundle(engine: Engine, folder: Path | str, *,
             writer.write(spec.table, _counted(rows, lambda n, d=done: progress("exporting",
                                                                               d + n, total)))
             done += counts[spec.table]
+            pause_point(f"export:wrote {spec.name}")
         progress("exporting", total, total)
         return {FILES_BY_TABLE[t].name: n for t, n in writer.rows.items()}
 

@@ -22,6 +22,7 @@ from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store import process as store
 from ..store.activity import ActivityBoard, read_activity
+from ..store.database import reading
 from ..store.changes import LaterEdit, apply_changes, later_edits, restore_runs
 from ..store.locks import DISTRICT_WRITE, AlreadyRunning, Holder, exclusive_transaction
 from ..store.runs import new_run_id, record_run
@@ -326,7 +327,7 @@ def _restorable(conn, name: str, run_id: str):
 def module_runs(engine: Engine, name: str) -> list[dict]:
     """YE-9's restore mode: a module's runs with date and status, newest first."""
     get_module(name)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = store.module_run_rows(conn, modules=[name])
     return [_run_summary(r) for r in reversed(rows)]
 
@@ -364,7 +365,7 @@ def finish(engine: Engine, *, year: int | None = None, user: str | None = None,
 
 def status(engine: Engine, *, year: int | None = None) -> dict:
     """Each step of the process for the year, with its state."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         year = _year(conn, year)
         process = store.get_process(conn, year)
         settings = read_settings(conn)
@@ -409,7 +410,7 @@ def _run_summary(r) -> dict:
 
 def tasks(engine: Engine, *, with_logs: bool = False) -> list[dict]:
     """YE-19: every run of every module, newest first; with its backup and rollover logs."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = list(reversed(store.module_run_rows(conn)))
         result = [_run_summary(r) for r in rows]
         if with_logs:
@@ -420,7 +421,7 @@ def tasks(engine: Engine, *, with_logs: bool = False) -> list[dict]:
 
 def task(engine: Engine, run_id: str) -> dict:
     """One module run with its backup log and rollover log."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = store.module_run_rows(conn, run_id=run_id)
         if not rows:
             raise ProcessRefused(f"no module run {run_id!r}")

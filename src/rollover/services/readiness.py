@@ -20,7 +20,7 @@ from ..domain.runs import RunRecord
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store import readiness as reads
-from ..store.database import is_sqlite, writing
+from ..store.database import reading, writing
 from ..store.runs import record_run
 from ..store.snapshot import load_catalog
 
@@ -68,11 +68,8 @@ def check_readiness(engine: Engine, year: int, *, user: str | None = None,
                     progress: Progress = no_progress) -> ReadinessReport:
     """Check school year `year`, store the check as a run, and return its report."""
     started = dt.datetime.now(dt.UTC)
-    with engine.connect() as conn:
-        if not is_sqlite(engine):  # every read sees the same moment of the district
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            findings = find_problems(conn, year, progress)
+    with reading(engine) as conn:  # every read sees the same moment of the district
+        findings = find_problems(conn, year, progress)
     report = readiness.summary(year, findings)
     with writing(engine) as conn:
         record = record_run(conn, kind="check", mode="run", user=user, options={"year": year},

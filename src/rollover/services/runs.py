@@ -11,18 +11,19 @@ from ..domain.runs import RunRecord
 from ..errors import RolloverError
 from ..reports.forward import ForwardReport
 from ..store import runs as stored
+from ..store.database import reading
 from ..store.schema import run_rolled, run_warnings, students
 from ..store.snapshot import load_catalog
 
 
 def list_runs(engine: Engine) -> list[RunRecord]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return stored.list_runs(conn)
 
 
 def get_run(engine: Engine, run_id: str) -> RunRecord:
     """A stored run of any kind; an unknown id is refused naming it."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         record = stored.get_run(conn, run_id)
     if record is None:
         raise RolloverError(f"unknown run {run_id!r} (see `rollover runs`)")
@@ -31,7 +32,7 @@ def get_run(engine: Engine, run_id: str) -> RunRecord:
 
 def forward_report(engine: Engine, run_id: str) -> ForwardReport:
     """A stored roll forward run as the same report it printed when it ran."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         record = stored.get_run(conn, run_id)
         if record is None:
             raise RolloverError(f"unknown run {run_id!r} (see `rollover runs`)")

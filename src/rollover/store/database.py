@@ -92,6 +92,19 @@ def writing(engine: Engine):
             yield conn
 
 
+@contextmanager
+def reading(engine: Engine):
+    """A read-only transaction that sees one moment of the district, however many tables it
+    reads: what commits meanwhile is not seen.  On PostgreSQL a REPEATABLE READ READ ONLY
+    transaction; on SQLite (WAL) any transaction reads one snapshot from its first read on."""
+    with engine.connect() as conn:
+        if not is_sqlite(engine):
+            conn = conn.execution_options(isolation_level="REPEATABLE READ",
+                                          postgresql_readonly=True)
+        with conn.begin():
+            yield conn
+
+
 def _sqlite_settings(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # BEGIN is issued by the "begin" event above
     cursor = dbapi_connection.cursor()
