@@ -84,6 +84,7 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
                            started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
                            status="completed", options=options.as_dict(), counts=plan.totals)
         write_run(conn, record, plan.rolled, plan.warnings)
+        pause_point("forward:written")
     return ForwardReport(record, plan.rolled, plan.warnings, snapshot.people.students, catalog)
 
 

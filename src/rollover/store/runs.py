@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from itertools import chain, islice
 
 from sqlalchemy import Connection, select
 
 from ..domain.forward.enroll import NewEnrollment
 from ..domain.forward.plan import ForwardWarning
 from ..domain.runs import RunRecord
+from ..pause_points import pause_point
 from .bulk import insert_rows
 from .schema import enrollments, run_rolled, run_warnings, runs
 
@@ -42,7 +44,17 @@ def write_new_enrollments(conn: Connection, run_id: str, rolled: list[NewEnrollm
     """Give each new enrollment its id and insert them all, in bulk."""
     for seq, entry in enumerate(rolled, start=1):
         entry.enrollment_id = f"{run_id}-{seq:07d}"
-    insert_rows(conn, enrollments, NEW_ENROLLMENT_COLUMNS, new_enrollment_rows(rolled))
+    rows = new_enrollment_rows(rolled)
+    half = islice(rows, len(rolled) // 2)
+    insert_rows(conn, enrollments, NEW_ENROLLMENT_COLUMNS,
+                chain(half, _pausing_at("forward:writing"), rows))
+
+
+def _pausing_at(point: str):
+    """No rows: placed in a stream of rows, it marks a named moment of the write there (a test
+    holds the run mid-write at it)."""
+    pause_point(point)
+    yield from ()
 
 
 def new_enrollment_rows(rolled: list[NewEnrollment]):
