@@ -27,7 +27,7 @@ from rollover.store.database import open_engine
 from rollover.store.locks import AlreadyRunning, exclusive_transaction
 from rollover.store.schema import calendars, enrollments, run_rolled, run_warnings, runs
 
-from .conftest import emptied_postgres
+from .conftest import emptied_postgres, migrated_sqlite
 from .processes import (  # noqa: F401 (autouse fixture)
     command, no_process_left, spawn, spawn_paused, timed,
 )
@@ -50,12 +50,10 @@ with exclusive_transaction(engine, "forward", "busy", write=False):
 
 # -- stores and processes -----------------------------------------------------------------------
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path, postgres_url):
+def store_url(request, tmp_path, postgres_url, sqlite_template):
     """The URL of an empty, migrated store of each kind."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rollover.db'}"
-        open_engine(url).dispose()
-        return url
+        return migrated_sqlite(sqlite_template, tmp_path / "rollover.db")
     return emptied_postgres(postgres_url)
 
 
