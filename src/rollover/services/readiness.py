@@ -2,7 +2,8 @@
 from a school year go wrong, store the check as a run.
 
 `check_readiness` is what `rollover check`, and later the web page and the year-end process,
-call.  It never changes district data: its one write is its run record (kind "check").
+call.  It never changes district data: its one write is its run record (kind "check"), skipped
+when this user may only read the store (the report's `run` is then None).
 `find_problems` is the check alone, on a connection the caller holds, and writes nothing.
 """
 
@@ -20,18 +21,24 @@ from ..domain.runs import RunRecord
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store import readiness as reads
+from ..store.access import read_only
 from ..store.database import is_sqlite, writing
 from ..store.runs import record_run
 from ..store.snapshot import load_catalog
+from .security import recorded_name
 
 PROGRESS_EVERY = 10_000  # enrollments between two progress reports
 
 
 @dataclass(frozen=True)
 class ReadinessReport:
-    run: RunRecord
+    run: RunRecord | None  # None: this user may only read the store, so nothing was recorded
     year: int
     findings: list[Finding]
+
+    @property
+    def recorded(self) -> bool:
+        return self.run is not None
 
     @property
     def errors(self) -> int:
@@ -43,10 +50,12 @@ class ReadinessReport:
 
     def as_json(self) -> dict:
         """{"run_id", "year", "errors", "warnings", "findings"}: what `check --json` prints."""
-        return {"run_id": self.run.run_id, **readiness.summary(self.year, self.findings)}
+        return {"run_id": self.run and self.run.run_id,
+                **readiness.summary(self.year, self.findings)}
 
     def text(self) -> Iterator[str]:
-        return readiness.as_text(readiness.summary(self.year, self.findings), self.run.run_id)
+        return readiness.as_text(readiness.summary(self.year, self.findings),
+                                 self.run and self.run.run_id)
 
 
 def find_problems(conn: Connection, year: int,
@@ -66,16 +75,20 @@ def find_problems(conn: Connection, year: int,
 
 def check_readiness(engine: Engine, year: int, *, user: str | None = None,
                     progress: Progress = no_progress) -> ReadinessReport:
-    """Check school year `year`, store the check as a run, and return its report."""
+    """Check school year `year`, store the check as a run (unless this user may only read the
+    store), and return its report."""
     started = dt.datetime.now(dt.UTC)
     with engine.connect() as conn:
         if not is_sqlite(engine):  # every read sees the same moment of the district
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             findings = find_problems(conn, year, progress)
+            if read_only(conn):
+                return ReadinessReport(None, year, findings)
+            by = recorded_name(conn, user)
     report = readiness.summary(year, findings)
     with writing(engine) as conn:
-        record = record_run(conn, kind="check", mode="run", user=user, options={"year": year},
+        record = record_run(conn, kind="check", mode="run", user=by, options={"year": year},
                             counts={"errors": report["errors"], "warnings": report["warnings"]},
                             report=report, started_at=started)
     return ReadinessReport(record, year, findings)
