@@ -83,12 +83,13 @@ def check_readiness(engine: Engine, year: int, *, user: str | None = None,
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             findings = find_problems(conn, year, progress)
-            if read_only(conn):
-                return ReadinessReport(None, year, findings)
-            by = recorded_name(conn, user)
+    with engine.connect() as conn:  # asked in an ordinary transaction, not a snapshot
+        if read_only(conn):
+            return ReadinessReport(None, year, findings)
     report = readiness.summary(year, findings)
     with writing(engine) as conn:
-        record = record_run(conn, kind="check", mode="run", user=by, options={"year": year},
+        record = record_run(conn, kind="check", mode="run", user=recorded_name(conn, user),
+                            options={"year": year},
                             counts={"errors": report["errors"], "warnings": report["warnings"]},
                             report=report, started_at=started)
     return ReadinessReport(record, year, findings)
