@@ -60,9 +60,11 @@ def row_counts(engine) -> dict[str, int]:
                 for t in metadata.sorted_tables}
 
 
-def rollover(db_url: str, *args: str, user: str | None = None, cwd: Path | None = None):
-    """`rollover --db URL ARGS` in-process, acting as `user` ($ROLLOVER_USER; $USER unset)."""
-    env = {"ROLLOVER_USER": user, "USER": None, "ROLLOVER_DATABASE_URL": None}
+def rollover(db_url: str, *args: str, user: str | None = None, cwd: Path | None = None,
+             login: str | None = None):
+    """`rollover --db URL ARGS` in-process, acting as `user` ($ROLLOVER_USER) with `login` as
+    the login name ($USER, unset by default)."""
+    env = {"ROLLOVER_USER": user, "USER": login, "ROLLOVER_DATABASE_URL": None}
     runner = CliRunner()
     if cwd is None:
         return runner.invoke(main, ["--db", db_url, *args], env=env, catch_exceptions=False)

@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from .domain.security import LoginName
 from .errors import RolloverError
 from .store.database import URL_VARIABLE
 
@@ -81,8 +82,10 @@ def progress_bar(enabled: bool = True):
 
 
 def acting_user(given: str | None) -> str | None:
-    """--user, else $ROLLOVER_USER, else the login name."""
-    return given or os.environ.get("ROLLOVER_USER") or os.environ.get("USER")
+    """--user, else $ROLLOVER_USER, else the login name (a LoginName: no declaration where the
+    database proves who connects; see services.security.acting)."""
+    login = os.environ.get("USER")
+    return given or os.environ.get("ROLLOVER_USER") or (LoginName(login) if login else None)
 
 
 def echo_json(data) -> None:

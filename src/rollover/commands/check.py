@@ -24,7 +24,8 @@ from ..store.database import open_engine
 def check_command(db_url, year: int, as_json: bool, user: str | None):
     """Readiness check (YE-1): everything that would make the roll from YEAR go wrong.
 
-    Changes nothing but its own run record.  Exits 1 when it finds errors."""
+    Changes nothing but its own run record (none when this user may only read the store).
+    Exits 1 when it finds errors."""
     from ..services.readiness import check_readiness
 
     engine = open_engine(db_url)
@@ -35,4 +36,7 @@ def check_command(db_url, year: int, as_json: bool, user: str | None):
     else:
         for line in result.text():
             click.echo(line)
+    if not result.recorded:
+        click.echo("rollover: this user may only read the store: the check was not recorded "
+                   "as a run", err=True)
     sys.exit(1 if result.errors else 0)

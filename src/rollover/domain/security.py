@@ -142,6 +142,18 @@ def decide_sign_in(grants: Iterable[Grant], settings_locked: bool) -> Refusal | 
     return None
 
 
+def acts_for_others(grants: Iterable[Grant]) -> bool:
+    """Whether a database role whose own user holds these grants may act for another user:
+    `system_all` with write access for all schools."""
+    return any(g.right == SYSTEM_ALL and g.school_id is None and g.access == WRITE
+               for g in grants)
+
+
+class LoginName(str):
+    """A user name taken from the operating system's login ($USER), not given by the person:
+    a declaration on SQLite, ignored where the database proves who connects (PostgreSQL)."""
+
+
 def manages_security(grants: Iterable[Grant]) -> bool:
     """Whether these grants let their user manage every user's rights (district-wide)."""
     return None in covered_schools(grants, SECURITY, write=True)

@@ -98,7 +98,7 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
     started = dt.datetime.now(dt.timezone.utc)
     url = engine.url.render_as_string(hide_password=False)
     with engine.connect() as conn:
-        require(conn, user, "backup")  # YE-2: before any file is made
+        by = require(conn, user, "backup").recorded  # YE-2: before any file is made
     if school_year is None:
         school_year = current_school_year(engine)
         if school_year is None:
@@ -113,7 +113,7 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
     try:
         path, made = make_backup_file(engine, target / backup_id, use_pg_dump=use_pg_dump)
         manifest = Manifest(
-            id=backup_id, created_at=started.isoformat(), user=user,
+            id=backup_id, created_at=started.isoformat(), user=by,
             database={"kind": engine.dialect.name, "server_version": made.server_version},
             source_url=describe(url), school_year=school_year, label=label, file=path.name,
             format=made.format, size=path.stat().st_size, sha256=sha256_of(path),
@@ -123,7 +123,7 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
         counts = {"tables": len(made.row_counts), "rows": manifest.total_rows,
                   "bytes": manifest.size}
         with engine.begin() as conn:
-            record = record_run(conn, kind=KIND, mode="run", user=user, options=options,
+            record = record_run(conn, kind=KIND, mode="run", user=by, options=options,
                                 counts=counts, report=None, started_at=started)
             manifest.run_id = record.run_id
             _write_manifest(target, manifest)  # a failure here rolls the run record back
@@ -241,8 +241,8 @@ def delete_backup(engine: Engine, backup_id: str, *, folder: str | Path | None =
                "folder": str(target), "format": manifest.format}
     counts = {"files": 2, "bytes": manifest.size}
     with engine.begin() as conn:
-        require(conn, user, "backup")  # YE-2: before the run record and the files go
-        record_run(conn, kind=KIND, mode="run", user=user, options=options, counts=counts,
+        who = require(conn, user, "backup")  # YE-2: before the run record and the files go
+        record_run(conn, kind=KIND, mode="run", user=who.recorded, options=options, counts=counts,
                    report=None, started_at=started)
         # The manifest goes first: a backup without one is no longer listed or restorable.
         (target / f"{backup_id}.json").unlink()

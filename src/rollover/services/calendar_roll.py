@@ -65,7 +65,7 @@ def roll_calendars(engine: Engine, options: CalendarRollOptions, *, user: str | 
         sources = choose_calendars(options, school_ids, calendar_rows)  # refusals: before work
         # YE-2: the chosen schools, or the whole district when none is chosen; a test run
         # writes its run record, so it is a write too.
-        require(conn, user, "calendar", set(options.schools) or None)
+        who = require(conn, user, "calendar", set(options.schools) or None)
         progress("loading", 1, 3)
         rows = load_calendar_rows(conn, [row[0] for row in sources])
         progress("loading", 2, 3)
@@ -74,6 +74,7 @@ def roll_calendars(engine: Engine, options: CalendarRollOptions, *, user: str | 
         plan = plan_calendar_roll(options, sources, rows, calendar_rows, taken)
         if not options.test:
             write_calendar_copies(conn, plan, progress)
-        record = record_run(conn, kind=KIND, mode=mode, user=user, options=options.as_dict(),
-                            counts=plan.totals, report=plan.report(mode), started_at=started)
+        record = record_run(conn, kind=KIND, mode=mode, user=who.recorded,
+                            options=options.as_dict(), counts=plan.totals,
+                            report=plan.report(mode), started_at=started)
     return CalendarRollResult(record, plan)

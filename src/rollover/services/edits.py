@@ -73,7 +73,7 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
     columns = [c.name for c in stored.columns]
     match = and_(*(stored.c[k] == v for k, v in typed_key.items()))
     with writing(engine) as conn:
-        require(conn, user, _right_for(table))
+        who = require(conn, user, _right_for(table))
         row = conn.execute(select(stored).where(match)).first()
         if row is None:
             raise EditRefused(f"no {table} record with "
@@ -81,6 +81,6 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
         before = dict(row._mapping)
         after = {**before, **typed_changes}
         conn.execute(stored.update().where(match).values(**typed_changes))
-        record_changes(conn, user, [ChangeStep(table, UPDATE, tuple(columns), [
+        record_changes(conn, who.recorded, [ChangeStep(table, UPDATE, tuple(columns), [
             (None, tuple(before[c] for c in columns), tuple(after[c] for c in columns))])])
     return Edit(table, before, after)

@@ -94,7 +94,7 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
         settings = ending.resolve_end_batch(options, load_catalog(conn), student_filter)
         calendar_id = settings.calendar.calendar_id
         # YE-2: at the calendar's school; a test run writes its run record, a write too.
-        require(conn, user, "registration", {settings.calendar.school_id})
+        who = require(conn, user, "registration", {settings.calendar.school_id})
         enrollments = changes.calendar_enrollments(conn, calendar_id)
         students = changes.calendar_students(conn, calendar_id)
         progress("loading", 2, 2)
@@ -106,12 +106,12 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
             for status, rows in groups:
                 progress("ending", done, len(plan.ended))
                 ids = [e.enrollment_id for e in rows]
-                recording(conn, user, "enrollments", ids, "update",  # YE-3: side effects
+                recording(conn, who.recorded, "enrollments", ids, "update",  # YE-3: side effects
                           lambda: changes.end_enrollments(conn, ids, settings.end_date, status))
                 done += len(rows)
             progress("ending", done, len(plan.ended))
         report = ending.report_object(plan, mode)
-        record = record_run(conn, kind="end-batch", mode=mode, user=user,
+        record = record_run(conn, kind="end-batch", mode=mode, user=who.recorded,
                             options={**options.as_dict(),
                                      "end_date": settings.end_date.isoformat()},
                             counts=plan.totals, report=report, started_at=started)
@@ -131,7 +131,7 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
         catalog = load_catalog(conn)
         calendar = cleaning.resolve_cleanup(options, catalog)
         calendar_id, year = calendar.calendar_id, calendar.school_year
-        require(conn, user, "registration", {calendar.school_id})  # YE-2, as in end_batch
+        who = require(conn, user, "registration", {calendar.school_id})  # YE-2, as in end_batch
         enrollments = changes.calendar_enrollments(conn, calendar_id)
         progress("loading", 1, 5)
         students = changes.calendar_students(conn, calendar_id)
@@ -147,11 +147,11 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
         if not options.test:
             progress("removing", 0, len(plan.removed))
             ids = [r.enrollment_id for r in plan.removed]
-            recording(conn, user, "enrollments", ids, "delete",  # YE-3: side effects
+            recording(conn, who.recorded, "enrollments", ids, "delete",  # YE-3: side effects
                       lambda: changes.delete_enrollments(conn, ids))
             progress("removing", len(plan.removed), len(plan.removed))
         report = cleaning.report_object(plan, mode)
-        record = record_run(conn, kind="cleanup", mode=mode, user=user,
+        record = record_run(conn, kind="cleanup", mode=mode, user=who.recorded,
                             options=options.as_dict(), counts=plan.totals, report=report,
                             started_at=started)
     return CleanupReport(record, plan, students)

@@ -68,7 +68,7 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
                                   holder=Holder(what, user)) as conn:
         # YE-2, YE-11: the registration roll is district-wide; a test run writes its run record,
         # so it is a write too (refused while the system is locked).
-        require(conn, user, "registration")
+        who = require(conn, user, "registration")
         catalog = load_catalog(conn)
         settings = resolve(options, catalog, student_filter)  # RF-26: before any work
         snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],
@@ -79,8 +79,8 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
         run_id = new_run_id("forward", started)
         if not options.test:
             write_new_enrollments(conn, run_id, plan.rolled)
-            _record_side_effects(conn, user, plan.rolled)
-        record = RunRecord(run_id=run_id, kind="forward", mode=mode, user_name=user,
+            _record_side_effects(conn, who.recorded, plan.rolled)
+        record = RunRecord(run_id=run_id, kind="forward", mode=mode, user_name=who.recorded,
                            started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
                            status="completed", options=options.as_dict(), counts=plan.totals)
         write_run(conn, record, plan.rolled, plan.warnings)

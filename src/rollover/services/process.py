@@ -85,7 +85,7 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
 
     holder = Holder("year-end prepare" + (" (test)" if test else ""), user)
     with exclusive_transaction(engine, LOCK, BUSY, write=not test, holder=holder) as conn:
-        require(conn, user, "maintenance_lock")
+        who = require(conn, user, "maintenance_lock")
         require(conn, user, "backup")  # YE-4: prepare takes the full backup
         year = _year(conn, year)
         process = store.get_process(conn, year)
@@ -103,7 +103,7 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
             return plan
         created = process is None
         if created:
-            store.create_process(conn, year, user, current)
+            store.create_process(conn, year, who.recorded, current)
         store.quiet(conn)  # again on a resumed prepare: nobody may have turned things back on
         backup_id = None if created else process.backup_id
     if backup_id is None:
@@ -165,29 +165,29 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
     mode = "test" if test else "run"
     busy = [(lock, BUSY) for lock in module.locks] + ([] if test else [DISTRICT_WRITE])
     holder = Holder(f"year-end step {name} {'Run Test' if test else 'Run'}", user)
-    seen_year = None
+    seen_year, by = None, None  # by: who is recorded, once the guard has said who acts
     try:
         with cycle_collection_paused(), \
                 exclusive_transaction(engine, LOCK, BUSY, also=busy, holder=holder) as conn, \
                 ActivityBoard(engine, name) as board:
             progress = _both(progress, board.publish)  # YE-20: the terminal and other sessions
             pause_point("process:step-started")
-            require(conn, user, module.name)
+            by = require(conn, user, module.name).recorded
             year = _year(conn, year)
             seen_year = year
             _may_run(conn, module, year, test)
-            ctx = ModuleContext(conn, year, parsed, run_id, user, test, progress)
+            ctx = ModuleContext(conn, year, parsed, run_id, by, test, progress)
             plan = module.plan(ctx)
             report = {"summary": plan.summary, "backup_log": plan.backup_by_table(),
                       "changes": plan.changes_by_table_and_school()}
             conn.execute(runs.insert().values(
-                run_id=run_id, kind=name, mode=mode, user_name=user, started_at=started,
+                run_id=run_id, kind=name, mode=mode, user_name=by, started_at=started,
                 finished_at=None, status="running", options=parsed, counts=plan.totals,
                 report=report))
             store.add_module_run(conn, run_id, name, year)
             if not test:
                 apply_changes(conn, run_id, plan.steps, progress)
-                record_changes(conn, user, plan.steps)  # YE-3: side effects still on
+                record_changes(conn, by, plan.steps)  # YE-3: side effects still on
                 if module.after_apply is not None:
                     module.after_apply(ctx, plan)
             store.write_messages(conn, run_id, plan.messages)
@@ -197,7 +197,7 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
         raise  # a refusal: nothing was written and nothing to log
     except Exception as exc:  # the transaction rolled back; say so in the tasks list (YE-19)
         if seen_year is not None:
-            _record_failure(engine, run_id, name, mode, user, started, parsed, seen_year, exc)
+            _record_failure(engine, run_id, name, mode, by, started, parsed, seen_year, exc)
         raise
     return ModuleRun(run_id, name, year, mode, plan)
 
@@ -268,7 +268,7 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
             exclusive_transaction(engine, LOCK, BUSY, also=also, holder=holder) as conn, \
             ActivityBoard(engine, f"restore {name}") as board:
         progress = _both(progress, board.publish)
-        require(conn, user, module.name)
+        who = require(conn, user, module.name)
         target = _restorable(conn, name, run_id)
         later = [r for r in _completed(store.module_run_rows(conn, year=target.school_year,
                                                              modules=affected))
@@ -291,10 +291,10 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
                 [f"{e.table} {'/'.join(map(str, e.key))}: {e.what}" for e in edits])
         settings = side_effect_settings(conn)
         rows = restore_runs(conn, newest_first, progress, on_change=(
-            (lambda step: record_changes(conn, user, [step], settings))
+            (lambda step: record_changes(conn, who.recorded, [step], settings))
             if settings.any_on else None))  # YE-3: a restore is a change like any other
         result = RestoreResult(None, "run", newest_first, edits, rows)
-        record = record_run(conn, kind="restore", mode="run", user=user,
+        record = record_run(conn, kind="restore", mode="run", user=who.recorded,
                             options={"module": name, "run_id": run_id, "confirm": confirm},
                             counts={"runs": len(newest_first), "rows": sum(rows.values()),
                                     "later_edits": len(edits)},
@@ -340,7 +340,7 @@ def finish(engine: Engine, *, year: int | None = None, user: str | None = None,
     With `test`, say what it would do and write nothing."""
     holder = Holder("year-end finish" + (" (test)" if test else ""), user)
     with exclusive_transaction(engine, LOCK, BUSY, write=not test, holder=holder) as conn:
-        require(conn, user, "maintenance_lock")
+        who = require(conn, user, "maintenance_lock")
         year = _year(conn, year)
         process = store.get_process(conn, year)
         if process is None or process.state != "prepared":
@@ -357,7 +357,7 @@ def finish(engine: Engine, *, year: int | None = None, user: str | None = None,
         # The issue's "finish ... unlocks": the process's own lock ends with it, even when the
         # administrator had locked the district by hand before preparing.
         store.unlock(conn)
-        store.finish_process(conn, year, user)
+        store.finish_process(conn, year, who.recorded)
     return status(engine, year=year)
 
 

@@ -2,7 +2,8 @@
 from a school year go wrong, store the check as a run.
 
 `check_readiness` is what `rollover check`, and later the web page and the year-end process,
-call.  It never changes district data: its one write is its run record (kind "check").
+call.  It never changes district data: its one write is its run record (kind "check"), skipped
+when this user may only read the store (the report's `run` is then None).
 `find_problems` is the check alone, on a connection the caller holds, and writes nothing.
 """
 
@@ -20,18 +21,24 @@ from ..domain.runs import RunRecord
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store import readiness as reads
+from ..store.access import read_only
 from ..store.database import reading, writing
 from ..store.runs import record_run
 from ..store.snapshot import load_catalog
+from .security import recorded_name
 
 PROGRESS_EVERY = 10_000  # enrollments between two progress reports
 
 
 @dataclass(frozen=True)
 class ReadinessReport:
-    run: RunRecord
+    run: RunRecord | None  # None: this user may only read the store, so nothing was recorded
     year: int
     findings: list[Finding]
+
+    @property
+    def recorded(self) -> bool:
+        return self.run is not None
 
     @property
     def errors(self) -> int:
@@ -43,10 +50,12 @@ class ReadinessReport:
 
     def as_json(self) -> dict:
         """{"run_id", "year", "errors", "warnings", "findings"}: what `check --json` prints."""
-        return {"run_id": self.run.run_id, **readiness.summary(self.year, self.findings)}
+        return {"run_id": self.run and self.run.run_id,
+                **readiness.summary(self.year, self.findings)}
 
     def text(self) -> Iterator[str]:
-        return readiness.as_text(readiness.summary(self.year, self.findings), self.run.run_id)
+        return readiness.as_text(readiness.summary(self.year, self.findings),
+                                 self.run and self.run.run_id)
 
 
 def find_problems(conn: Connection, year: int,
@@ -66,13 +75,18 @@ def find_problems(conn: Connection, year: int,
 
 def check_readiness(engine: Engine, year: int, *, user: str | None = None,
                     progress: Progress = no_progress) -> ReadinessReport:
-    """Check school year `year`, store the check as a run, and return its report."""
+    """Check school year `year`, store the check as a run (unless this user may only read the
+    store), and return its report."""
     started = dt.datetime.now(dt.UTC)
     with reading(engine) as conn:  # every read sees the same moment of the district
         findings = find_problems(conn, year, progress)
+    with engine.connect() as conn:  # asked in an ordinary transaction, not a snapshot
+        if read_only(conn):
+            return ReadinessReport(None, year, findings)
     report = readiness.summary(year, findings)
     with writing(engine) as conn:
-        record = record_run(conn, kind="check", mode="run", user=user, options={"year": year},
+        record = record_run(conn, kind="check", mode="run", user=recorded_name(conn, user),
+                            options={"year": year},
                             counts={"errors": report["errors"], "warnings": report["warnings"]},
                             report=report, started_at=started)
     return ReadinessReport(record, year, findings)

@@ -1,6 +1,7 @@
 """Users, rights and the maintenance lock (YE-2) as services; see docs/security.md.
 
-    require(conn, user, right, schools=None, write=True)   the guard every writing service calls
+    acting(conn, declared)                                   -> Acting: who is acting
+    require(conn, user, right, schools=None, write=True)     -> Acting; the guard of every write
     add_user(engine, name, full_name=None, *, user)         -> UserInfo
     list_users(engine)                                       -> [UserInfo] with their grants
     grant(engine, name, right, school=None, access="write", *, user) -> Grant
@@ -13,6 +14,10 @@ The open district: while the `users` table is empty, security is not set up yet 
 is allowed (a fresh clone, the demo and the tests work without users).  The first user added gets
 `system_all` for all schools, so somebody can always manage security; from then on an action by
 a missing or unknown user name is refused.
+
+Who is acting is decided in one place, `acting`: on PostgreSQL the connection's role proves it;
+on SQLite (and for a PostgreSQL superuser) the name given is a declaration.  `require` returns it,
+and a service records `Acting.recorded` ("ROLE for USER" when a role acts for someone else).
 
 Every refusal is a RolloverError (exit status 2) raised before anything is written; a change that
 breaks a rule is rolled back whole.  Nothing here prints.
@@ -27,8 +32,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine
 
 from ..domain.security import (
-    ACCESS, LOCKED_MESSAGE, MAINTENANCE_LOCK, SECURITY, SYSTEM_ALL, WRITE, Grant, can_pass_lock,
-    decide, decide_sign_in, is_known_right, known_rights, manages_security, user_name_problem,
+    ACCESS, LOCKED_MESSAGE, MAINTENANCE_LOCK, SECURITY, SYSTEM_ALL, WRITE, Grant, LoginName,
+    acts_for_others, can_pass_lock, decide, decide_sign_in, is_known_right, known_rights,
+    manages_security, user_name_problem,
 )
 from ..errors import RolloverError
 from ..store import security as store
@@ -52,12 +58,75 @@ class SecurityRefused(RolloverError):
     """A bad value (user, right, school, access) or a change that would leave nobody in charge."""
 
 
+# -- who is acting ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Acting:
+    """Who is acting: `user`, whose rights count (None: no name given), and `role`, the database
+    role that proved who connected (PostgreSQL, a role that is no superuser; else None)."""
+
+    user: str | None
+    role: str | None = None
+
+    @property
+    def recorded(self) -> str | None:
+        """The name a record keeps: the user, or "ROLE for USER" when a role acts for another
+        user."""
+        if self.role is None or self.user == self.role:
+            return self.user
+        return f"{self.role} for {self.user}"
+
+
+def acting(conn: Connection, declared: str | None, *, strict: bool = True) -> Acting:
+    """Who is acting on this connection, given the name declared (--user, else $ROLLOVER_USER,
+    else the login name as a LoginName); the one place that decides it (docs/security.md):
+
+    - SQLite, and a PostgreSQL superuser: whoever can write the file, or is a superuser, can
+      change anything, so the name given is a declaration: Acting(declared).
+    - Any other PostgreSQL role: the role, proven by the database's own authentication, is its
+      own rollover user.  A name given (never the login name) may be another user only when the
+      role's own user holds `system_all` with write access for all schools (acting for someone).
+      While security is not set up (no users) any name is taken: everything is allowed.
+
+    Raises NotPermitted for a role that is no rollover user, or that names another user without
+    `system_all`; with `strict` False (a read's own record) the role alone is returned instead.
+    """
+    login_only = isinstance(declared, LoginName)
+    declared = str(declared) if declared else None
+    role = store.connection_role(conn)
+    if role is None or role.superuser:
+        return Acting(declared)
+    if login_only or declared == role.name:
+        declared = None
+    if not store.has_users(conn):
+        return Acting(declared or role.name, role.name)
+    if store.get_user(conn, role.name) is None:
+        refusal = (f"database role {role.name!r} is not a rollover user: add it (rollover users "
+                   f"add {role.name}) or connect as a role that is one")
+    elif declared is not None and not acts_for_others(store.user_grants(conn, role.name)):
+        refusal = (f"database role {role.name!r} cannot act as user {declared!r}: acting for "
+                   f"another user needs the {SYSTEM_ALL!r} right with write access for all "
+                   "schools")
+    else:
+        return Acting(declared or role.name, role.name)
+    if strict:
+        raise NotPermitted(refusal)
+    return Acting(role.name, role.name)
+
+
+def recorded_name(conn: Connection, declared: str | None) -> str | None:
+    """The name a read's own record keeps (the check's run): never refused, and never a claim
+    the connection cannot make."""
+    return acting(conn, declared, strict=False).recorded
+
+
 # -- the guard --------------------------------------------------------------------------------
 
 def require(conn: Connection, user: str | None, right: str,
-            schools: Iterable[str] | None = None, write: bool = True) -> None:
-    """Raise NotPermitted or SystemLocked unless `user` may use `right` (with write access when
-    `write`) at `schools` (None: district-wide, which needs the right for all schools).
+            schools: Iterable[str] | None = None, write: bool = True) -> Acting:
+    """Raise NotPermitted or SystemLocked unless the user acting (see `acting`; `user` is the
+    name declared) may use `right` (with write access when `write`) at `schools` (None:
+    district-wide, which needs the right for all schools).  Who is acting, for the record.
 
     Call it inside the transaction that writes, before writing: on PostgreSQL a writer holds the
     settings row (FOR SHARE) until it commits, so `lock on` waits for writers that checked before
@@ -67,17 +136,18 @@ def require(conn: Connection, user: str | None, right: str,
         raise ValueError(f"unknown right {right!r} (register it with register_right)")
     if isinstance(schools, str):
         schools = {schools}  # one school id, not its letters
+    who = acting(conn, user)
     if not store.has_users(conn):
-        return  # the open district: security is not set up yet
-    _known_user(conn, user)
+        return who  # the open district: security is not set up yet
+    _known_user(conn, who.user)
     locked = store.read_settings(conn, lock="share" if write else None)["lock_out_users"]
-    refusal = decide(store.user_grants(conn, user), locked, right,
+    refusal = decide(store.user_grants(conn, who.user), locked, right,
                      None if schools is None else set(schools), write)
     if refusal is None:
-        return
+        return who
     if refusal.locked:
         raise SystemLocked()
-    raise NotPermitted(f"user {user!r} {refusal}")
+    raise NotPermitted(f"user {who.user!r} {refusal}")
 
 
 def _known_user(conn: Connection, user: str | None) -> str:
@@ -106,14 +176,21 @@ class UserInfo:
 def add_user(engine: Engine, name: str, full_name: str | None = None, *,
              user: str | None) -> UserInfo:
     """Add a user.  The first user of the district gets `system_all` for all schools (and may be
-    added by anyone); later ones need `security`."""
+    added by anyone, but a PostgreSQL role that is no superuser may add only itself first:
+    another first user would leave it unable to manage users); later ones need `security`."""
     problem = user_name_problem(name)
     if problem:
         raise SecurityRefused(problem)
     full_name = (full_name or "").strip() or None
     with writing(engine) as conn:
         first = not store.has_users(conn)
-        if not first:
+        if first:
+            role = acting(conn, user).role
+            if role is not None and name != role:
+                raise SecurityRefused(
+                    f"the first user must be the database role you connect as ({role!r}): add "
+                    f"{role!r} first, or connect as a role named {name!r}")
+        else:
             require(conn, user, SECURITY)
             if store.get_user(conn, name) is not None:
                 raise SecurityRefused(f"user {name!r} already exists")

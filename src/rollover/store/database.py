@@ -54,9 +54,10 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
             from .migrate import upgrade
 
             upgrade(engine)
-    except DBAPIError as exc:
+    except (DBAPIError, RolloverError) as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        reason = (str(exc.orig).strip().splitlines()[0] if getattr(exc, "orig", None)
+                  else str(exc))
         raise DatabaseUnavailable(f"cannot open database {describe(url)}: {reason}") from None
     return engine
 
@@ -69,7 +70,11 @@ def _create(url) -> Engine:
             if not parent.is_dir():
                 raise ValueError(f"folder {parent} does not exist")
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_settings)
+        if database and _cannot_write(Path(database).expanduser()):
+            event.listen(engine, "do_connect", _open_read_only)
+            event.listen(engine, "connect", _sqlite_read_only_settings)
+        else:
+            event.listen(engine, "connect", _sqlite_settings)
         # pysqlite's own transaction handling would not BEGIN before SELECTs; let SQLAlchemy do it
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -105,17 +110,38 @@ def reading(engine: Engine):
             yield conn
 
 
-def _sqlite_settings(dbapi_connection, _record) -> None:
+def _sqlite_settings(dbapi_connection, _record, read_only: bool = False) -> None:
     dbapi_connection.isolation_level = None  # BEGIN is issued by the "begin" event above
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    # query_only also tells store.access.read_only that this connection may not write
+    cursor.execute("PRAGMA query_only = ON" if read_only else "PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA busy_timeout = 10000")
     # A million-row step rewrites the same index pages many times; with SQLite's default 2 MiB
     # page cache each rewrite goes out to the WAL again.
     cursor.execute("PRAGMA cache_size = -65536")
     cursor.close()
+
+
+def _sqlite_read_only_settings(dbapi_connection, record) -> None:
+    _sqlite_settings(dbapi_connection, record, read_only=True)
+
+
+def _cannot_write(path: Path) -> bool:
+    """A store file this operating-system user may read but not write (see docs/security.md)."""
+    return path.is_file() and os.access(path, os.R_OK) and not os.access(path, os.W_OK)
+
+
+def _open_read_only(_dialect, _record, cargs, cparams) -> None:
+    """Open a store file this user cannot write read-only, creating nothing beside it.  While a
+    writer has it open (its -wal file is there) the reader reads the writer's -wal and -shm too
+    (mode=ro); at rest the file alone is the whole store (immutable: no -shm is made, which
+    would belong to this user and stop the owner's next write)."""
+    path = Path(cargs[0])
+    in_use = Path(f"{path}-wal").exists()
+    cargs[0] = f"{path.resolve().as_uri()}?{'mode=ro' if in_use else 'immutable=1'}"
+    cparams["uri"] = True
 
 
 def is_sqlite(engine: Engine) -> bool:

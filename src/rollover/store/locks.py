@@ -168,7 +168,15 @@ def _file_lock(engine: Engine, name: str, busy_message: str, holder: Holder | No
         finally:
             lock.release()
         return
-    with Path(f"{database}.{name}.lock").open("a+") as handle:
+    path = Path(f"{database}.{name}.lock")
+    try:
+        handle = path.open("a+")
+    except PermissionError:  # a user who may only read the store (docs/security.md)
+        if not path.exists():
+            yield  # no lock file: nobody holds it (a holder makes it first)
+            return
+        handle = path.open("r")  # flock needs no write access
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -181,6 +189,8 @@ def _file_lock(engine: Engine, name: str, busy_message: str, holder: Holder | No
 
 
 def _write_holder(handle, holder: Holder | None) -> None:
+    if not handle.writable():
+        return  # a read-only user's status probe: it names nothing
     handle.seek(0)
     handle.truncate()
     if holder is not None:

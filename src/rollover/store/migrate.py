@@ -10,6 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from ..errors import RolloverError
+from .access import read_only
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -28,10 +31,22 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+class SchemaUpgradeRefused(RolloverError):
+    """The store's schema is older than this rollover and this user may only read it."""
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the store to the newest revision; a store already there costs one query."""
-    if current_revision(engine) == head_revision():
+    """Bring the store to the newest revision; a store already there costs one query.  A store
+    this user may only read is used as it is when current, refused when it needs an upgrade."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
         return
+    with engine.connect() as conn:
+        if read_only(conn):
+            raise SchemaUpgradeRefused(
+                f"its schema is at revision {current or 'none (an empty store)'} and needs an "
+                f"upgrade to {head}, but this user may only read it; open it once as a user who "
+                "may write it")
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn

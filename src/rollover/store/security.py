@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, exists, select, text
 
 from ..domain.security import MAINTENANCE_LOCK, SYSTEM_ALL, WRITE, Grant
 from .schema import schools, users
@@ -22,6 +22,24 @@ class UserRow:
     user_name: str
     full_name: str | None
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DatabaseRole:
+    name: str
+    superuser: bool
+
+
+# -- who is connected -------------------------------------------------------------------------
+
+def connection_role(conn: Connection) -> DatabaseRole | None:
+    """The role the database authenticated this connection as (PostgreSQL's session_user, which
+    SET ROLE does not change); None where the database has no roles of its own (SQLite)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    name, superuser = conn.execute(text(
+        "SELECT session_user, rolsuper FROM pg_roles WHERE rolname = session_user")).one()
+    return DatabaseRole(name, bool(superuser))
 
 
 # -- users ------------------------------------------------------------------------------------
