@@ -38,7 +38,7 @@ from ..domain.security import (
 )
 from ..errors import RolloverError
 from ..store import security as store
-from ..store.database import writing
+from ..store.database import reading, writing
 
 NO_USER = "no user given: use --user or ROLLOVER_USER"
 
@@ -203,7 +203,7 @@ def add_user(engine: Engine, name: str, full_name: str | None = None, *,
 
 def list_users(engine: Engine) -> list[UserInfo]:
     """Every user, by name, with their grants (all-schools grants first)."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         grants: dict[str, list[Grant]] = {}
         for g in store.all_grants(conn):
             grants.setdefault(g.user_name, []).append(g)
@@ -322,7 +322,7 @@ def set_lock(engine: Engine, on: bool, *, user: str | None) -> LockStatus:
 
 
 def lock_status(engine: Engine) -> LockStatus:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return _status(conn)
 
 
@@ -348,7 +348,7 @@ def sign_in(engine: Engine, user: str | None) -> SignIn:
     """Let `user` in (the web's sign-in): refused for an unknown or missing user, and while the
     system is locked for a user who cannot get past the lock (YE-2).  In an open district anyone
     is let in."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         if not store.has_users(conn):
             return SignIn(user, (), open_district=True)
         _known_user(conn, user)
