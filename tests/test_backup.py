@@ -4,11 +4,16 @@ only backups of earlier school years can be deleted."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+import sqlite3
+import stat
 import subprocess
 import sys
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,11 +50,12 @@ def load_rolled_district(engine) -> None:
 
 
 def table_rows(engine) -> dict[str, list[tuple]]:
-    """Every table of the schema, ordered by primary key, plus the alembic revision."""
+    """Every table of the schema, ordered by primary key, plus the alembic revision; but the
+    backup key, which a backup never holds (see test_ye4_the_backup_key_stays_in_...)."""
     with engine.connect() as conn:
         rows = {t.name: [tuple(r) for r in conn.execute(
                     select(t).order_by(*t.primary_key.columns))]
-                for t in schema.metadata.sorted_tables}
+                for t in schema.metadata.sorted_tables if t.name != "backup_key"}
         rows["alembic_version"] = [tuple(r) for r in conn.execute(
             text("SELECT version_num FROM alembic_version"))]
     return rows
@@ -129,7 +135,7 @@ def test_ye4_round_trip_is_equal_row_for_row(rolled, db_url, new_database, tmp_p
     assert manifest.format == ("sqlite-backup" if kind(db_url) == "sqlite" else "pg_dump-custom")
     assert manifest.school_year == 2027 and manifest.row_counts["students"] == STUDENTS
     target = new_database(kind(db_url))
-    restore_backup(manifest.id, into=target, folder=tmp_path / "bk")
+    restore_backup(rolled, manifest.id, into=target, folder=tmp_path / "bk")
     assert_same_rows(before, target)
     # the source itself differs only by the run record of the backup
     after = rows_at(db_url)
@@ -147,11 +153,11 @@ def test_ye4_logical_export_round_trip_on_postgresql(postgres_url, new_database,
         load_rolled_district(engine)
         before = table_rows(engine)
         manifest = create_backup(engine, folder=tmp_path / "bk", use_pg_dump=False)
+        assert manifest.format == "logical-copy" and manifest.file.endswith(".zip")
+        target = new_database("postgresql")
+        restore_backup(engine, manifest.id, into=target, folder=tmp_path / "bk")
     finally:
         engine.dispose()
-    assert manifest.format == "logical-copy" and manifest.file.endswith(".zip")
-    target = new_database("postgresql")
-    restore_backup(manifest.id, into=target, folder=tmp_path / "bk")
     assert_same_rows(before, target)
 
 
@@ -192,13 +198,14 @@ def test_ye4_restore_refuses_a_non_empty_target_unless_confirmed(rolled, db_url,
     before = rows_at(db_url)
     manifest = create_backup(rolled, folder=folder)
     target = new_database(kind(db_url))
-    restore_backup(manifest.id, into=target, folder=folder)
+    restore_backup(rolled, manifest.id, into=target, folder=folder)
     # the target now holds a district; change a row so a refused restore would show
     changed = open_engine(target)
     with changed.begin() as conn:
         conn.execute(update(schema.district).values(name="Changed ISD"))
     changed.dispose()
-    result = cli("backup", "restore", manifest.id, "--into", target, "--dir", str(folder))
+    result = cli("--db", db_url, "backup", "restore", manifest.id, "--into", target,
+                 "--dir", str(folder))
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith("rollover: ") and "--confirm" in result.stderr
@@ -206,8 +213,8 @@ def test_ye4_restore_refuses_a_non_empty_target_unless_confirmed(rolled, db_url,
     with check.connect() as conn:
         assert conn.execute(select(schema.district.c.name)).scalar() == "Changed ISD"
     check.dispose()
-    result = cli("backup", "restore", manifest.id, "--into", target, "--dir", str(folder),
-                 "--confirm")
+    result = cli("--db", db_url, "backup", "restore", manifest.id, "--into", target,
+                 "--dir", str(folder), "--confirm")
     assert result.exit_code == 0, result.stderr
     assert_same_rows(before, target)
 
@@ -217,12 +224,12 @@ def test_ye4_restore_refuses_another_database_kind(tmp_path):
     engine = open_engine(url)
     load_demo(engine, students=100)
     manifest = create_backup(engine, folder=tmp_path / "bk")
-    engine.dispose()
     with pytest.raises(BackupRefused, match="sqlite database and cannot be restored into a "
                                             "postgresql"):
-        restore_backup(manifest.id, into="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        restore_backup(engine, manifest.id, into="postgresql+psycopg://nobody@127.0.0.1:1/none",
                        folder=tmp_path / "bk")
-    result = cli("backup", "restore", manifest.id, "--into",
+    engine.dispose()
+    result = cli("--db", url, "backup", "restore", manifest.id, "--into",
                  "postgresql://nobody@127.0.0.1:1/none", "--dir", str(tmp_path / "bk"))
     assert result.exit_code == 2 and "cannot be restored into a postgresql" in result.stderr
 
@@ -236,7 +243,8 @@ def test_ye4_restore_refuses_a_corrupted_file(engine, db_url, new_database, tmp_
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     target = new_database(kind(db_url))
-    result = cli("backup", "restore", manifest.id, "--into", target, "--dir", str(folder))
+    result = cli("--db", db_url, "backup", "restore", manifest.id, "--into", target,
+                 "--dir", str(folder))
     assert result.exit_code == 2
     assert "corrupted" in result.stderr and manifest.file in result.stderr
     if kind(target) == "sqlite":
@@ -355,3 +363,202 @@ def test_ye5_create_without_a_district_needs_a_school_year(tmp_path):
     result = cli("--db", url, "backup", "create")
     assert result.exit_code == 2 and "--school-year" in result.stderr
     assert files_of(tmp_path / "rollover-backups") == []
+
+
+# -- issue 11, item 6: backups hold every student's record --------------------------------------
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def untouched(target: str) -> bool:
+    """The restore target was not written: no SQLite file, or no table in the PostgreSQL one."""
+    if kind(target) == "sqlite":
+        return not Path(make_url(target).database).exists()
+    check = create_engine(target)
+    try:
+        with check.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM pg_tables "
+                                     "WHERE schemaname = 'public'")).scalar() == 0
+    finally:
+        check.dispose()
+
+
+def edit_manifest(folder: Path, backup_id: str, **changes) -> dict:
+    path = folder / f"{backup_id}.json"
+    data = {**json.loads(path.read_text(encoding="utf-8")), **changes}
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return data
+
+
+def backup_contents(path: Path, fmt: str) -> bytes:
+    """Every byte a backup holds, readable: the SQLite file, pg_restore's script of a pg_dump
+    archive, the entries of a logical export."""
+    if fmt == "pg_dump-custom":
+        return subprocess.run(["pg_restore", "--file=-", str(path)], capture_output=True,
+                              check=True).stdout
+    if fmt == "logical-copy":
+        with zipfile.ZipFile(path) as archive:
+            return b"".join(archive.read(name) for name in archive.namelist())
+    return path.read_bytes()
+
+
+def test_ye4_backup_folder_and_files_are_private_whatever_the_umask(engine, db_url, tmp_path):
+    load_demo(engine, students=100)
+    folder = tmp_path / "made" / "bk"
+    previous = os.umask(0o022)
+    try:
+        create_backup(engine, folder=folder)
+        create_backup(engine, folder=folder, school_year=2026)
+        if kind(db_url) == "postgresql":
+            create_backup(engine, folder=folder, school_year=2025, use_pg_dump=False)
+    finally:
+        os.umask(previous)
+    assert mode_of(folder) == 0o700 and mode_of(tmp_path / "made") == 0o700
+    made = sorted(folder.iterdir())
+    assert len(made) == (6 if kind(db_url) == "postgresql" else 4)
+    assert {p.name: mode_of(p) for p in made} == {p.name: 0o600 for p in made}
+
+
+def test_ye4_a_manifest_cannot_name_a_file_outside_the_backup_folder(engine, db_url,
+                                                                     new_database, tmp_path):
+    """Neither `delete` nor `restore` reaches a file the manifest names outside the folder, an
+    edited manifest or (with the key) a re-signed one."""
+    load_demo(engine, students=100)
+    folder = tmp_path / "bk"
+    manifest = create_backup(engine, school_year=2026, folder=folder)  # an earlier year: deletable
+    outside = tmp_path / "outside.bin"
+    shutil.copyfile(folder / manifest.file, outside)  # the same bytes, so the same sha256
+    kept = outside.read_bytes()
+    target = new_database(kind(db_url))
+    for name in (str(outside), "../outside.bin"):
+        for resign in (False, True):
+            data = edit_manifest(folder, manifest.id, file=name)
+            if resign:
+                from rollover.services.backup import Manifest, signature
+                from rollover.store.backup_key import read_backup_key
+
+                with engine.connect() as conn:
+                    key = read_backup_key(conn)
+                edit_manifest(folder, manifest.id, hmac=signature(key, Manifest(**data)))
+            for args in (["restore", manifest.id, "--into", target], ["delete", manifest.id]):
+                result = cli("--db", db_url, "backup", *args, "--dir", str(folder))
+                assert result.exit_code == 2, (args, name, resign, result.stderr)
+                assert result.stderr.startswith("rollover: ") and manifest.id in result.stderr
+                if resign:
+                    assert name in result.stderr and "not its own file" in result.stderr
+                assert outside.read_bytes() == kept
+                assert (folder / f"{manifest.id}.json").exists()
+    assert untouched(target)
+
+
+def test_ye4_an_edited_backup_with_a_recomputed_sha256_is_refused(engine, db_url, new_database,
+                                                                  tmp_path):
+    load_demo(engine, students=100)
+    folder = tmp_path / "bk"
+    manifest = create_backup(engine, folder=folder)
+    path = folder / manifest.file
+    if manifest.format == "sqlite-backup":
+        forged = sqlite3.connect(path)
+        forged.execute("UPDATE district SET name = 'Forged ISD'")
+        forged.commit()
+        forged.close()
+    else:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    edit_manifest(folder, manifest.id, sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                  size=path.stat().st_size)
+    target = new_database(kind(db_url))
+    result = cli("--db", db_url, "backup", "restore", manifest.id, "--into", target,
+                 "--dir", str(folder))
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == (f"rollover: the manifest of backup {manifest.id} is not authentic: "
+                             f"its signature does not match the backup key of {describe(db_url)} "
+                             "(edited, or not made from this database); refused\n")
+    assert untouched(target)
+
+    # an edited school year does not make the current year's backup deletable either
+    edit_manifest(folder, manifest.id, school_year=2026)
+    result = cli("--db", db_url, "backup", "delete", manifest.id, "--dir", str(folder))
+    assert result.exit_code == 2 and "is not authentic" in result.stderr
+    assert files_of(folder) == sorted([f"{manifest.id}.json", manifest.file])
+
+
+def test_ye4_the_backup_key_stays_in_the_database_it_signs_for(engine, db_url, new_database,
+                                                              tmp_path):
+    """The key is made on the first backup, never written into a backup, and carried into the
+    database a backup is restored into (so that copy verifies the same backups); a database
+    without it cannot vouch for a backup."""
+    from rollover.store.backup_key import read_backup_key
+
+    load_demo(engine, students=100)
+    folder = tmp_path / "bk"
+    with engine.connect() as conn:
+        assert read_backup_key(conn) is None
+    manifest = create_backup(engine, folder=folder)
+    with engine.connect() as conn:
+        key = read_backup_key(conn)
+    assert len(key) == 32
+    assert key.hex().encode() not in backup_contents(folder / manifest.file, manifest.format)
+
+    copy = new_database(kind(db_url))
+    restore_backup(engine, manifest.id, into=copy, folder=folder)
+    copied = open_engine(copy, migrate=False)
+    try:
+        with copied.connect() as conn:
+            assert read_backup_key(conn) == key
+    finally:
+        copied.dispose()
+    again = new_database(kind(db_url))
+    result = cli("--db", copy, "backup", "restore", manifest.id, "--into", again,
+                 "--dir", str(folder))
+    assert result.exit_code == 0, result.stderr
+
+    keyless = new_database(kind(db_url))
+    open_engine(keyless).dispose()
+    elsewhere = new_database(kind(db_url))
+    result = cli("--db", keyless, "backup", "restore", manifest.id, "--into", elsewhere,
+                 "--dir", str(folder))
+    assert result.exit_code == 2
+    assert "holds no backup key" in result.stderr and manifest.id in result.stderr
+    assert untouched(elsewhere)
+
+
+def test_ye2_restoring_while_the_source_is_locked_needs_the_bypass(engine, db_url, new_database,
+                                                                  tmp_path):
+    """A restore is a full copy of the district: while the database it was made from is locked,
+    only a user who can get past the lock may make one, even into an empty database."""
+    from rollover.services.security import set_lock
+
+    from .security_setup import ADMIN, add_users, refused, rollover
+
+    load_demo(engine, students=100)
+    add_users(engine, keeper=[("backup",)])
+    folder = tmp_path / "bk"
+    manifest = create_backup(engine, folder=folder, user="keeper")
+    set_lock(engine, True, user=ADMIN)
+    target = new_database(kind(db_url))
+    args = ("backup", "restore", manifest.id, "--into", target, "--dir", str(folder))
+    assert refused(rollover(db_url, *args, user="keeper"), "the system is locked for maintenance")
+    assert untouched(target)
+    result = rollover(db_url, *args, user=ADMIN)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_ye4_restored_over_its_own_database_it_keeps_its_key(engine, db_url, tmp_path):
+    """A backup holds no key, yet restoring it over the database it was made from leaves that
+    database able to verify (and so restore or delete) its other backups."""
+    from rollover.store.backup_key import read_backup_key
+
+    load_demo(engine, students=100)
+    folder = tmp_path / "bk"
+    old = create_backup(engine, folder=folder, school_year=2026)
+    current = create_backup(engine, folder=folder)
+    with engine.connect() as conn:
+        key = read_backup_key(conn)
+    restore_backup(engine, current.id, into=db_url, folder=folder, confirm=True)
+    with engine.connect() as conn:
+        assert read_backup_key(conn) == key
+    delete_backup(engine, old.id, folder=folder)
+    assert files_of(folder) == sorted([f"{current.id}.json", current.file])

@@ -299,8 +299,10 @@ def test_ye15_cli_refuses_an_end_date_before_an_enrollments_start_naming_them(
     assert_refused(result, "end date 2027-05-01", "2 enrollments", "EN1", "EN2")
     assert_nothing_written(engine, before)
 
-    # the grades choose which enrollments count; grade 10 alone ends from 2027-05-03 on
-    assert end_batch_cli(db_url, "--end-date", "2027-05-03", "--grade", "10").returncode == 0
+    # the grades choose which enrollments count; grade 10 alone ends from 2027-05-03 on (a date
+    # before the last instructional day: --early)
+    assert end_batch_cli(db_url, "--end-date", "2027-05-03", "--grade", "10",
+                         "--early").returncode == 0
     assert stored(engine)["EN1"] == (dt.date(2027, 5, 3), "E01")
 
 
@@ -339,3 +341,167 @@ def test_ye15_cli_test_writes_nothing_but_a_run_and_prints_a_total(db_url, loade
     with loaded.connect() as conn:
         assert conn.execute(select(func.count()).select_from(enrollments)
                             .where(enrollments.c.end_date.is_not(None))).scalar_one() == 1
+
+
+# -- issue 11, item 8: an end date before the last instructional day ---------------------------
+MAIN_LAST = dt.date(2027, 5, 28)  # the Main structure's last term ends a week before Academy's
+
+
+def school_days(d: District, calendar_id: str, last: dt.date, *,
+                not_instructional: tuple[dt.date, ...] = ()) -> None:
+    """Store every weekday of the calendar from its first day to `last`, as a district's
+    days.csv lists them: instructional but for `not_instructional`."""
+    stored = {(c, day) for c, day, _ in d.rows["days"]}
+    day = FIRST
+    while day <= last:
+        if day.weekday() < 5 and (calendar_id, day) not in stored:
+            d.rows["days"].append((calendar_id, day, day not in not_instructional))
+        day += dt.timedelta(days=1)
+
+
+def rolled_district(*, not_instructional: tuple[dt.date, ...] = ()) -> District:
+    """HSA27 has two structures: Main's last term ends 2027-05-28, Academy's 2027-06-04 (the
+    calendar's last term); every weekday is stored.  P1, P2 (Main), A1 (Academy) and K1 return
+    next year (K1 re-enrols at HSB by hand too, see `load_rolled`); G1 graduates."""
+    d = District()
+    d.school("HSA")
+    d.school("HSB")
+    grades = ["09", "10", "11", "12"]
+    d.calendar("HSA27", "HSA", 2027, grades, term_schedules={"Semesters": MAIN_LAST})
+    d.structure("HSA27", "Academy", grades, term_schedules={"Semesters": LAST})
+    school_days(d, "HSA27", LAST, not_instructional=not_instructional)
+    d.calendar("HSA28", "HSA", 2028, grades)
+    d.structure("HSA28", "Academy", grades)
+    d.calendar("HSB28", "HSB", 2028, grades)
+    for student, grade, structure in [("P1", "10", "HSA27-Main"), ("P2", "11", "HSA27-Main"),
+                                      ("A1", "10", "HSA27-Academy"), ("K1", "10", "HSA27-Main"),
+                                      ("G1", "12", "HSA27-Main")]:
+        d.student(student)
+        d.enroll(f"E{student}", student, "HSA27", grade, structure=structure)
+    return d
+
+
+def load_rolled(engine, tmp_path, d: District) -> dict[str, str]:
+    """Import the district and roll it forward (a real run): student -> next year's id."""
+    from rollover.domain.forward.options import ForwardOptions
+    from rollover.services.forward import roll_forward
+
+    import_bundle(engine, d.write_bundle(tmp_path / "bundle"))
+    report = roll_forward(engine, ForwardOptions(source_calendars=("HSA27",), test=False))
+    with engine.begin() as conn:  # K1 re-enrols at HSB for 2028, by hand
+        conn.execute(enrollments.insert().values(
+            enrollment_id="EK1b", student_id="K1", calendar_id="HSB28",
+            structure_id="HSB28-Main", grade="11", service_type="primary",
+            start_date=dt.date(2027, 9, 1)))
+    return {r.student_id: r.enrollment_id for r in report.rolled}
+
+
+def cleanup_removes(db_url: str) -> list[str]:
+    result = rollover(db_url, "cleanup", "--calendar", "HSA28", "--test", "--json")
+    assert result.returncode == 0, result.stderr
+    return sorted(r["student_id"] for r in json.loads(result.stdout)["removed"])
+
+
+def test_ye15_an_end_date_before_the_last_instructional_day_is_refused_naming_the_loss(
+        db_url, engine, tmp_path):
+    new = load_rolled(engine, tmp_path, rolled_district())
+    assert sorted(new) == ["A1", "K1", "P1", "P2"]
+    before = stored(engine)
+    message = ("rollover: end date 2027-05-28 is before 2027-06-04, the last instructional day "
+               "of the last term of calendar 'HSA27': a clean-up would then remove 3 rolled "
+               "next-year enrollments of the students it ends; nothing was written (give "
+               "--early to end them on 2027-05-28 anyway)")
+    for mode in ([], ["--test"], ["--json"]):
+        result = end_batch_cli(db_url, "--end-date", MAIN_LAST.isoformat(), *mode)
+        assert_refused(result)
+        assert result.stderr.splitlines()[-1] == message
+    assert stored(engine) == before
+    assert [r.kind for r in stored_runs(engine)] == ["forward"]  # no end-batch run either
+
+    # --early ends them anyway, and says what a clean-up would then do
+    result = end_batch_cli(db_url, "--end-date", MAIN_LAST.isoformat(), "--early", "--test")
+    assert result.returncode == 0, result.stderr
+    assert ("Early end (--early): 2027-05-28 is before 2027-06-04, the last instructional day "
+            "of the last term of calendar HSA27: a clean-up would then remove 3 rolled "
+            "next-year enrollments of the students it ends") in result.stdout.splitlines()
+    result = end_batch_cli(db_url, "--end-date", MAIN_LAST.isoformat(), "--early", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["early"] == {"last_instructional_day": "2027-06-04",
+                               "cleanup_would_remove": 3}
+    assert stored(engine)["EP1"] == (MAIN_LAST, "E01")
+    assert cleanup_removes(db_url) == ["A1", "P1", "P2"]  # the count was the clean-up's own
+
+
+def test_ye15_the_last_instructional_day_ends_nothing_early(db_url, engine, tmp_path):
+    """Ending on the calendar's last instructional day needs no --early, and the clean-up then
+    keeps every returning student; so does ending on its last day of classes when the last
+    term's end date itself is stored as a day without classes."""
+    load_rolled(engine, tmp_path, rolled_district())
+    result = end_batch_cli(db_url, "--end-date", LAST.isoformat(), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "early" not in json.loads(result.stdout)
+    assert cleanup_removes(db_url) == []
+
+
+def test_ye15_a_last_term_ending_on_a_day_without_classes(db_url, engine, tmp_path):
+    last_class = dt.date(2027, 6, 3)  # 2027-06-04 is a teacher work day
+    load_rolled(engine, tmp_path, rolled_district(not_instructional=(LAST,)))
+    assert_refused(end_batch_cli(db_url, "--end-date", "2027-06-02"),
+                   "before 2027-06-03, the last instructional day")
+    result = end_batch_cli(db_url, "--end-date", last_class.isoformat())
+    assert result.returncode == 0, result.stderr
+    assert stored(engine)["EA1"] == (last_class, "E01")
+    assert cleanup_removes(db_url) == []
+    result = rollover(db_url, "cleanup", "--calendar", "HSA28", "--test", "--json")
+    kept = {r["student_id"]: r["reason"] for r in json.loads(result.stdout)["kept"]}
+    assert kept["P1"] == ("source ended on the last instructional day of its last term "
+                          "(2027-06-03)")
+
+
+def test_ye15_the_last_instructional_day_steps_back_over_days_without_classes():
+    from rollover.domain.calendars import school_day_on_or_before
+
+    friday, saturday = dt.date(2027, 6, 4), dt.date(2027, 6, 5)
+    assert school_day_on_or_before(friday, {}) == friday  # no days stored: the term's end
+    assert school_day_on_or_before(saturday, {}) == friday  # a weekend not stored
+    assert school_day_on_or_before(saturday, {saturday: True}) == saturday  # Saturday classes
+    days = {friday: False, dt.date(2027, 6, 3): False, dt.date(2027, 6, 2): True}
+    assert school_day_on_or_before(saturday, days) == dt.date(2027, 6, 2)
+    # a weekday days.csv does not list counts as a school day (only some days may be listed)
+    assert school_day_on_or_before(friday, {dt.date(2026, 8, 24): True}) == friday
+
+
+def test_ye15_the_readme_end_batch_leaves_returning_students_their_next_year(engine, db_url,
+                                                                            tmp_path):
+    """The README's end-batch line, run on the demo district after a real roll forward: the
+    clean-up on its next line proposes to remove no enrollment of a student it ended."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    from rollover.domain.forward.options import ForwardOptions
+    from rollover.services.demo import load_demo
+    from rollover.services.forward import roll_forward, source_calendars_of_year
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    [line] = [ln for ln in readme.splitlines() if ln.startswith("rollover end-batch ")]
+    args = shlex.split(line.split("#")[0])[1:]
+    status = args[args.index("--end-status") + 1]
+    calendar = args[args.index("--calendar") + 1]
+    load_demo(engine, students=300, seed=5)
+    roll_forward(engine, ForwardOptions(
+        source_calendars=tuple(source_calendars_of_year(engine, 2027)), test=False))
+    result = rollover(db_url, *args)
+    assert result.returncode == 0, result.stderr
+    [cleanup_line] = [ln for ln in readme.splitlines() if ln.startswith("rollover cleanup ")]
+    next_year = re.search(r"--calendar (\S+)", cleanup_line).group(1)
+    assert next_year == f"{int(calendar[:4]) + 1}{calendar[4:]}"
+    result = rollover(db_url, "cleanup", "--calendar", next_year, "--test", "--json")
+    assert result.returncode == 0, result.stderr
+    removed_sources = {r["rolled_from"] for r in json.loads(result.stdout)["removed"]}
+    e = enrollments.c
+    with engine.connect() as conn:
+        ended_by_batch = set(conn.execute(select(e.enrollment_id).where(
+            e.calendar_id == calendar, e.end_status.in_([status, "G01"]))).scalars())
+    assert ended_by_batch and not removed_sources & ended_by_batch

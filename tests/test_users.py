@@ -276,7 +276,7 @@ def test_ye2_backups_need_the_backup_right(engine, db_url, tmp_path, another_dat
     folder = tmp_path / "bk"
     old = create_backup(engine, folder=folder, school_year=2026, user="keeper")
     manifest = create_backup(engine, folder=folder, user="keeper")
-    restore_backup(manifest.id, into=another_database, folder=folder, user=None)
+    restore_backup(engine, manifest.id, into=another_database, folder=folder, user=None)
     target = open_engine(another_database, migrate=False)
     try:
         before = row_counts(target)

@@ -82,17 +82,21 @@ def list_command(db_url, folder, as_json: bool):
 @click.option("--dir", "folder", metavar="DIR", help=DIR_HELP)
 @click.option("--user", metavar="NAME",
               help="Who restores (else $ROLLOVER_USER, else $USER); checked when the target "
-                   "already has users.")
+                   "already has users, or the --db database is locked.")
 @db_option
 @refusals
 def restore_command(db_url, backup_id: str, into: str, confirm: bool, folder, user):
-    """Restore BACKUP_ID into the database at --into (checked by sha256 first)."""
-    from ..services.backup import backup_folder, restore_backup
+    """Restore BACKUP_ID, made from the --db database, into the database at --into (its
+    manifest checked with the --db database's backup key, its file by sha256, first)."""
+    from ..services.backup import open_source, restore_backup
     from ..store.database import describe, resolve_url
 
-    where = backup_folder(resolve_url(db_url), folder)
-    manifest = restore_backup(backup_id, into=into, folder=where, confirm=confirm,
-                              user=acting_user(user))
+    engine = open_source(resolve_url(db_url))
+    try:
+        manifest = restore_backup(engine, backup_id, into=into, folder=folder, confirm=confirm,
+                                  user=acting_user(user))
+    finally:
+        engine.dispose()
     click.echo(f"restored {manifest.id} into {describe(into)}: {manifest.total_rows} rows in "
                f"{len(manifest.row_counts)} tables")
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+ONE_DAY = dt.timedelta(days=1)
+SATURDAY = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,8 @@ class Calendar:
     requires_student_assignment: bool = False
     structures: dict[str, Structure] = field(default_factory=dict)  # by structure_id
     first_instructional_day: dt.date | None = None
+    # Of its last term (`last_instructional_day` below); set where the calendar's days are read.
+    last_instructional_day: dt.date | None = None
 
     def structures_named(self, name: str) -> list[Structure]:
         return [s for s in self.structures.values() if s.name == name]
@@ -74,3 +80,27 @@ class Calendar:
     def has_days_or_terms(self) -> bool:
         return self.first_instructional_day is not None or any(
             s.first_term_start is not None for s in self.structures.values())
+
+
+def last_term_end(calendar: Calendar) -> dt.date:
+    """The last day of the last term: the latest term end among all term schedules of every
+    structure of the calendar; a calendar without terms ends on its end date."""
+    return max(calendar.last_term_ends(), default=calendar.end_date)
+
+
+def last_instructional_day(calendar: Calendar) -> dt.date:
+    """The last instructional day of the calendar's last term: as its days were read into it
+    (`last_instructional_day`), else worked out as if it stored no days."""
+    return calendar.last_instructional_day or school_day_on_or_before(last_term_end(calendar), {})
+
+
+def school_day_on_or_before(day: dt.date, days: Mapping[dt.date, bool]) -> dt.date:
+    """The last school day on or before `day`, from a calendar's stored days (date ->
+    instructional): step back over every day stored as not instructional and every Saturday
+    and Sunday not stored.  A weekday not stored counts as a school day (a calendar may store
+    only some of its days, or none)."""
+    while True:
+        stored = days.get(day)
+        if stored or (stored is None and day.weekday() < SATURDAY):
+            return day
+        day -= ONE_DAY

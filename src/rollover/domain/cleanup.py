@@ -4,9 +4,11 @@ removed, and why every other rolled one is kept.  Pure decisions from in-memory 
 A next-year enrollment of the clean-up calendar is removed when all of these hold:
 
 1. it was rolled (`rolled_from` set) and has no end date of its own (one ended by hand is kept);
-2. its source enrollment has since ended before the last day of its last term, "the last term"
-   being the latest term end among all term schedules of the source enrollment's calendar (a
-   calendar without terms: its end date);
+2. its source enrollment has since ended before the last instructional day of its last term,
+   "the last term" ending on the latest term end among all term schedules of the source
+   enrollment's calendar (a calendar without terms: its end date), and its last instructional
+   day being that day or, when the calendar's days say it has no classes, the school day before
+   (`calendars.last_instructional_day`);
 3. no enrollment was rolled from it in turn;
 4. the student has no other active enrollment (no end date) in the clean-up calendar's school
    year.  The one being removed does not count, and neither does another rolled enrollment
@@ -20,10 +22,10 @@ Only enrollments whose student and next-year enrollment pass `--filter` are cons
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
-from .calendars import Calendar
+from .calendars import Calendar, last_instructional_day, last_term_end
 from .end_batch import EndBatchRefused
 from .forward.select import filter_record
 from .people import Enrollment, Student, who
@@ -68,18 +70,21 @@ class CleanupPlan:
                 "not_rolled": self.not_rolled}
 
 
-def last_term_end(calendar: Calendar) -> dt.date:
-    """The last day of the last term: the latest term end among all term schedules of every
-    structure of the calendar; a calendar without terms ends on its end date."""
-    return max(calendar.last_term_ends(), default=calendar.end_date)
-
-
 def ended_early(source: Enrollment | None, catalog: Catalog) -> bool:
-    """The source enrollment ended before the last day of its calendar's last term."""
+    """The source enrollment ended before the last instructional day of its calendar's last
+    term."""
     if source is None or source.end_date is None:
         return False
     calendar = catalog.calendars.get(source.calendar_id)
-    return calendar is not None and source.end_date < last_term_end(calendar)
+    return calendar is not None and source.end_date < last_instructional_day(calendar)
+
+
+def _last_day_words(calendar: Calendar) -> str:
+    """How reasons name the day: "the last day of its last term" when classes go on to its
+    end, else "the last instructional day of its last term"."""
+    if last_instructional_day(calendar) == last_term_end(calendar):
+        return "the last day of its last term"
+    return "the last instructional day of its last term"
 
 
 def plan_cleanup(catalog: Catalog, calendar: Calendar, enrollments: Iterable[Enrollment],
@@ -138,13 +143,12 @@ def _decide(enrollment: Enrollment, source: Enrollment | None, catalog: Catalog,
     source_calendar = catalog.calendars.get(source.calendar_id)
     if source_calendar is None:  # pragma: no cover - the schema's foreign key forbids it
         return f"source calendar {source.calendar_id} not found", False
-    last = last_term_end(source_calendar)
+    last, words = last_instructional_day(source_calendar), _last_day_words(source_calendar)
     ended = source.end_date.isoformat()
     if source.end_date == last:
-        return f"source ended on the last day of its last term ({ended})", False
+        return f"source ended on {words} ({ended})", False
     if source.end_date > last:
-        return ((f"source ended {ended}, after the last day of its last term "
-                 f"({last.isoformat()})"), False)
+        return f"source ended {ended}, after {words} ({last.isoformat()})", False
     if rolled_on:
         return ((f"enrollment {', '.join(sorted(rolled_on))} was rolled from it; "
                  "clean that up first"), False)
@@ -153,8 +157,21 @@ def _decide(enrollment: Enrollment, source: Enrollment | None, catalog: Catalog,
     if others:
         return (f"student has another active enrollment in {year} ({', '.join(others)})",
                 False)
-    return ((f"source ended {ended}, before the last day of its last term "
-             f"({last.isoformat()}), and no other active enrollment in {year}"), True)
+    return ((f"source ended {ended}, before {words} ({last.isoformat()}), and no other "
+             f"active enrollment in {year}"), True)
+
+
+def removed_once_ended(catalog: Catalog, calendar: Calendar, enrollments: Iterable[Enrollment],
+                       active_in_year: Iterable[Enrollment], sources: dict[str, Enrollment],
+                       rolled_on: dict[str, list[str]],
+                       ending: Mapping[str, dt.date]) -> list[CleanupEntry]:
+    """What a clean-up of `calendar` would remove once the enrollments `ending` (id -> end
+    date) have ended so, of what was rolled from them: `plan_cleanup` itself (no filter), on
+    the sources as they would then be."""
+    then = {source_id: replace(source, end_date=ending[source_id]) if source_id in ending
+            else source for source_id, source in sources.items()}
+    plan = plan_cleanup(catalog, calendar, enrollments, {}, active_in_year, then, rolled_on)
+    return [entry for entry in plan.removed if entry.rolled_from in ending]
 
 
 # -- the report ------------------------------------------------------------------------------------

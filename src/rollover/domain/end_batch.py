@@ -13,7 +13,10 @@ writes the store.
 - Refused before anything is written (`EndBatchRefused`, exit status 2): an unknown calendar, a
   grade the calendar does not offer, a bad or empty date or end status, an end date outside the
   calendar (before its start date or after its end date), an end date before the start date of
-  an enrollment that would end (naming those enrollments).
+  an enrollment that would end (naming those enrollments), and without `early` an end date
+  before the last instructional day of the calendar's last term (naming how many rolled
+  next-year enrollments a clean-up would then remove: it counts those students as having left
+  early).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..errors import RolloverError
-from .calendars import Calendar
+from .calendars import Calendar, last_instructional_day
 from .forward.select import filter_record
 from .people import Enrollment, Student, who
 from .snapshot import Catalog
@@ -72,6 +75,7 @@ class EndBatchOptions:
     filter: str | None = None  # an expression, or "@FILE" with student ids
     graduate_status: str | None = None
     test: bool = False
+    early: bool = False  # allow an end date before the last instructional day
 
     def as_dict(self) -> dict:
         """The options as stored with the run (JSON-ready)."""
@@ -84,6 +88,7 @@ class EndBatchOptions:
             "end_status": self.end_status,
             "graduate_status": self.graduate_status,
             "test": self.test,
+            "early": self.early,
         }
 
 
@@ -157,11 +162,33 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class EarlyEnd:
+    """An end date before the last instructional day of the calendar's last term (`early`)."""
+
+    end_date: dt.date
+    calendar_id: str
+    last_instructional_day: dt.date
+    cleanup_would_remove: int  # rolled next-year enrollments of the students it ends
+
+    def describe(self, quoted: bool = False) -> str:
+        """The sentence "2027-06-04 is before 2027-06-11, the last ...: a clean-up would then
+        remove ..."; `quoted` puts the calendar id in quotes, as refusals do."""
+        count = self.cleanup_would_remove
+        calendar = repr(self.calendar_id) if quoted else self.calendar_id
+        return (f"{self.end_date.isoformat()} is before "
+                f"{self.last_instructional_day.isoformat()}, the last instructional day of the "
+                f"last term of calendar {calendar}: a clean-up would then remove "
+                f"{count:,} rolled next-year enrollment{'s' if count != 1 else ''} of the "
+                "students it ends")
+
+
 @dataclass
 class EndBatchPlan:
     settings: EndBatchSettings
     ended: list[Ended] = field(default_factory=list)  # graduates first
     skipped: list[Skipped] = field(default_factory=list)
+    early: EarlyEnd | None = None
 
     @property
     def graduates(self) -> list[Ended]:
@@ -238,6 +265,26 @@ def plan_end_batch(settings: EndBatchSettings, enrollments: Iterable[Enrollment]
     return plan
 
 
+def ends_early(settings: EndBatchSettings) -> bool:
+    """The end date is before the last instructional day of the calendar's last term."""
+    return settings.end_date < last_instructional_day(settings.calendar)
+
+
+def accept_early_end(plan: EndBatchPlan, cleanup_would_remove: int) -> EarlyEnd:
+    """An end date before the last instructional day is refused unless the options say
+    `early`: the clean-up counts every student it ends as having left early, and would remove
+    `cleanup_would_remove` rolled next-year enrollments.  With `early`, what the plan reports."""
+    settings = plan.settings
+    early = EarlyEnd(settings.end_date, settings.calendar.calendar_id,
+                     last_instructional_day(settings.calendar), cleanup_would_remove)
+    if not settings.options.early:
+        raise EndBatchRefused(
+            f"end date {early.describe(quoted=True)}; nothing was written (give --early to end "
+            f"them on {settings.end_date.isoformat()} anyway)")
+    plan.early = early
+    return early
+
+
 def _sequence(calendar: Calendar, enrollment: Enrollment) -> int:
     structure = calendar.structures.get(enrollment.structure_id)
     level = structure.grades.get(enrollment.grade) if structure is not None else None
@@ -258,6 +305,9 @@ def report_object(plan: EndBatchPlan, mode: str) -> dict:
         "skipped": [{"enrollment_id": s.enrollment_id, "student_id": s.student_id,
                      "reason": s.reason} for s in plan.skipped],
         "totals": plan.totals,
+        **({"early": {"last_instructional_day": plan.early.last_instructional_day.isoformat(),
+                      "cleanup_would_remove": plan.early.cleanup_would_remove}}
+           if plan.early is not None else {}),
     }
 
 
@@ -268,6 +318,13 @@ def report_text(report: dict, run_id: str, students: dict[str, Student] | None =
     test = report["mode"] == "test"
     yield (f"End batch {'Run Test' if test else 'Run'} {run_id}: calendar "
            f"{report['calendar_id']}, end date {report['end_date']}")
+    if "early" in report:
+        early = report["early"]
+        yield ""
+        yield "Early end (--early): " + EarlyEnd(
+            dt.date.fromisoformat(report["end_date"]), report["calendar_id"],
+            dt.date.fromisoformat(early["last_instructional_day"]),
+            early["cleanup_would_remove"]).describe()
     yield ""
     yield "Ended:"
     for e in report["ended"]:

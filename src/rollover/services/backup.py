@@ -1,17 +1,22 @@
 """Whole-database backups (YE-4) and their housekeeping (YE-5), as a Python API.
 
-    create_backup(engine, label="before rollover")   -> Manifest (file + manifest in the folder)
-    list_backups(folder)                             -> [Manifest], newest first
-    restore_backup(backup_id, into=URL, folder=...)  -> Manifest (target now equals the backup)
-    delete_backup(engine, backup_id, folder=...)     -> Manifest (only of an earlier school year)
+    create_backup(engine, label="before rollover")           -> Manifest (file + manifest)
+    list_backups(folder)                                     -> [Manifest], newest first
+    restore_backup(engine, backup_id, into=URL, folder=...)  -> Manifest (target = the backup)
+    delete_backup(engine, backup_id, folder=...)             -> Manifest (an earlier year's only)
 
-A backup is two files in the backup folder: `<id>.<ext>` (the database) and `<id>.json` (its
-manifest). Every refusal is a `BackupRefused` (exit status 2) raised before anything changes.
+A backup is two files in the backup folder, private to their owner: `<id>.<ext>` (the database)
+and `<id>.json` (its manifest), signed with the key of the database it was made from (`engine`:
+HMAC-SHA256, the key in its `backup_key` table).  Restore and delete act only on a manifest that
+key vouches for, and only on the backup's own file in the folder.  Every refusal is a
+`BackupRefused` (exit status 2) raised before anything changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -21,13 +26,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 
 from ..store.backup import (
-    BackupRefused, kind_of_url, make_backup_file, restore_file, restored_counts, sha256_of,
-    target_rows,
+    SUFFIX, BackupRefused, give_backup_key, kind_of_url, make_backup_file, make_private_file,
+    make_private_folder, restore_file, restored_counts, sha256_of, sqlite_path, target_rows,
 )
-from ..store.database import describe, open_engine
+from ..store.backup_key import backup_key, read_backup_key
+from ..store.database import describe, open_engine, writing
 from ..store.runs import new_run_id, record_run
 from ..store.schema import district
-from .security import require
+from .security import lock_status, require
 
 DIR_VARIABLE = "ROLLOVER_BACKUP_DIR"
 FOLDER_NAME = "rollover-backups"
@@ -50,6 +56,7 @@ class Manifest:
     alembic_revision: str | None
     row_counts: dict[str, int] = field(default_factory=dict)
     run_id: str | None = None
+    hmac: str | None = None  # HMAC-SHA256 of every other field, with the database's backup key
 
     @property
     def kind(self) -> str:
@@ -61,6 +68,14 @@ class Manifest:
 
     def as_json(self) -> dict:
         return asdict(self)
+
+
+def signature(key: bytes, manifest: Manifest) -> str:
+    """The manifest's HMAC-SHA256 under `key`: over its fields but `hmac`, as sorted compact
+    JSON, so the same manifest read back from its file signs the same."""
+    fields = {name: value for name, value in manifest.as_json().items() if name != "hmac"}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hmac.new(key, text.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def backup_folder(url: str, given: str | Path | None = None) -> Path:
@@ -97,8 +112,9 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
     """
     started = dt.datetime.now(dt.timezone.utc)
     url = engine.url.render_as_string(hide_password=False)
-    with engine.connect() as conn:
+    with writing(engine) as conn:
         by = require(conn, user, "backup").recorded  # YE-2: before any file is made
+        key = backup_key(conn)  # made on the first backup, before the file: never in it
     if school_year is None:
         school_year = current_school_year(engine)
         if school_year is None:
@@ -107,7 +123,7 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
     target = backup_folder(url, folder)
     if target.exists() and not target.is_dir():
         raise BackupRefused(f"backup folder {str(target)!r} is not a folder")
-    target.mkdir(parents=True, exist_ok=True)
+    make_private_folder(target)
     backup_id = new_run_id(KIND, started)
     path, made = None, None
     try:
@@ -126,6 +142,7 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
             record = record_run(conn, kind=KIND, mode="run", user=by, options=options,
                                 counts=counts, report=None, started_at=started)
             manifest.run_id = record.run_id
+            manifest.hmac = signature(key, manifest)
             _write_manifest(target, manifest)  # a failure here rolls the run record back
     except BaseException:
         for leftover in (path, target / f"{backup_id}.json"):
@@ -137,6 +154,8 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
 
 def _write_manifest(folder: Path, manifest: Manifest) -> None:
     partial = folder / f"{manifest.id}.json.part"
+    partial.unlink(missing_ok=True)
+    make_private_file(partial)
     partial.write_text(json.dumps(manifest.as_json(), indent=2) + "\n", encoding="utf-8")
     partial.replace(folder / f"{manifest.id}.json")
 
@@ -159,31 +178,89 @@ def list_backups(folder: str | Path) -> list[Manifest]:
 
 
 def get_backup(folder: str | Path, backup_id: str) -> Manifest:
+    """The manifest of `backup_id` as its file says (not yet verified: see `verified_backup`)."""
     path = Path(folder) / f"{backup_id}.json"
     if "/" in backup_id or "\\" in backup_id or not path.is_file():
         raise BackupRefused(f"no backup {backup_id!r} in {str(folder)!r}")
     try:
-        return Manifest(**json.loads(path.read_text(encoding="utf-8")))
+        manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError):
         raise BackupRefused(f"the manifest of backup {backup_id!r} ({path}) is unreadable") \
             from None
+    if manifest.id != backup_id:
+        raise BackupRefused(f"the manifest of backup {backup_id!r} ({path}) is of backup "
+                            f"{manifest.id!r}; refused")
+    return manifest
+
+
+def verified_backup(engine: Engine, folder: str | Path, backup_id: str) -> Manifest:
+    """The manifest of `backup_id`, refused unless it is signed with the backup key of the
+    database at `engine` (the one the backup was made from, or a copy restored from its
+    backups) and names its own file in the folder."""
+    manifest = get_backup(folder, backup_id)
+    key = _backup_key_of(engine, backup_id)
+    given = manifest.hmac if isinstance(manifest.hmac, str) else ""
+    if not hmac.compare_digest(given.encode("utf-8"), signature(key, manifest).encode("ascii")):
+        raise BackupRefused(f"the manifest of backup {backup_id} is not authentic: its signature "
+                            f"does not match the backup key of {_described(engine)} (edited, "
+                            "or not made from this database); refused")
+    backup_file(folder, manifest)
+    return manifest
+
+
+def _described(engine: Engine) -> str:
+    return describe(engine.url.render_as_string(hide_password=False))
+
+
+def _backup_key_of(engine: Engine, backup_id: str) -> bytes:
+    with engine.connect() as conn:
+        key = read_backup_key(conn)
+    if key is None:
+        raise BackupRefused(f"{_described(engine)} holds no backup key, so it cannot vouch for "
+                            f"backup {backup_id}: give --db the database the backup was made "
+                            "from")
+    return key
+
+
+def backup_file(folder: str | Path, manifest: Manifest) -> Path:
+    """The backup's own file, `<id>.<ext>` in the folder itself; any other name (a path, '..',
+    another backup's file, a link out of the folder) is refused."""
+    folder = Path(folder)
+    expected = f"{manifest.id}{SUFFIX.get(manifest.format, '')}"
+    path = folder / expected
+    if (manifest.file != expected or manifest.format not in SUFFIX
+            or path.resolve().parent != folder.resolve()):
+        raise BackupRefused(f"the manifest of backup {manifest.id} names the file "
+                            f"{manifest.file!r}, not its own file {expected!r} in "
+                            f"{str(folder)!r}; refused")
+    return path
 
 
 # -- restore ----------------------------------------------------------------------------------
 
-def restore_backup(backup_id: str, *, into: str, folder: str | Path,
-                   confirm: bool = False, user: str | None = None) -> Manifest:
-    """Restore a backup into the database at `into`: an empty database (a new SQLite file, an
-    empty PostgreSQL database), or with `confirm` one whose rollover tables hold rows (they are
-    replaced). Refused before anything changes: an unknown id, a different database kind, a file
-    whose sha256 is not the manifest's, a non-empty target without `confirm`, a target whose
-    security is set up when `user` lacks the `backup` right there (YE-2)."""
-    manifest = get_backup(folder, backup_id)
+def restore_backup(engine: Engine, backup_id: str, *, into: str,
+                   folder: str | Path | None = None, confirm: bool = False,
+                   user: str | None = None) -> Manifest:
+    """Restore a backup made from the database at `engine` into the database at `into`: an
+    empty database (a new SQLite file, an empty PostgreSQL database), or with `confirm` one whose
+    rollover tables hold rows (they are replaced); `into` may be `engine`'s database itself.
+    The restored database gets `engine`'s backup key.  Refused before anything changes: an
+    unknown id, a manifest `engine`'s key does not vouch for or naming another file, while
+    `engine`'s database is locked a user who cannot get past the lock (YE-2: a restore is a full
+    copy), a different database kind, a file whose sha256 is not the manifest's, a non-empty
+    target without `confirm`, a target whose security is set up when `user` lacks the `backup`
+    right there (YE-2)."""
+    url = engine.url.render_as_string(hide_password=False)
+    folder = backup_folder(url, folder)
+    manifest = verified_backup(engine, folder, backup_id)
+    if lock_status(engine).locked:  # YE-2: a full copy, past the lock only (as a write)
+        with engine.connect() as conn:
+            require(conn, user, "backup")
     kind = kind_of_url(into)
     if kind != manifest.kind:
         raise BackupRefused(f"backup {backup_id} is of a {manifest.kind} database and cannot be "
                             f"restored into a {kind} database ({describe(into)})")
-    path = Path(folder) / manifest.file
+    path = backup_file(folder, manifest)
     if not path.is_file():
         raise BackupRefused(f"backup file {path} of backup {backup_id} is missing")
     if sha256_of(path) != manifest.sha256:
@@ -196,7 +273,11 @@ def restore_backup(backup_id: str, *, into: str, folder: str | Path,
                             "tables); restoring would replace them: add --confirm")
     if held.get("users"):
         _require_on_target(into, user)
+    # A backup holds no key: the restored database gets the one that verified it, so restored
+    # over its own database the other backups still verify, and a copy verifies them too.
+    key = _backup_key_of(engine, backup_id)  # read first: `into` may be engine's database
     restore_file(path, manifest.format, into)
+    give_backup_key(into, key)
     counts = restored_counts(into)
     if counts != manifest.row_counts:
         wrong = sorted(n for n in set(counts) | set(manifest.row_counts)
@@ -204,6 +285,15 @@ def restore_backup(backup_id: str, *, into: str, folder: str | Path,
         raise BackupRefused(f"restore of {backup_id} into {describe(into)} does not match its "
                             f"manifest (row counts differ in {', '.join(wrong)})")
     return manifest
+
+
+def open_source(url: str) -> Engine:
+    """The database a backup command names with --db; a SQLite file that does not exist is
+    refused rather than made (it could not hold the key that verifies a backup)."""
+    if kind_of_url(url) == "sqlite" and not sqlite_path(url).exists():
+        raise BackupRefused(f"database {describe(url)} does not exist: give --db the database "
+                            "the backups were made from")
+    return open_engine(url)
 
 
 def _require_on_target(into: str, user: str | None) -> None:
@@ -227,7 +317,7 @@ def delete_backup(engine: Engine, backup_id: str, *, folder: str | Path | None =
     started = dt.datetime.now(dt.timezone.utc)
     url = engine.url.render_as_string(hide_password=False)
     target = backup_folder(url, folder)
-    manifest = get_backup(target, backup_id)
+    manifest = verified_backup(engine, target, backup_id)
     current = current_school_year(engine)
     if current is None:
         raise BackupRefused(f"cannot delete backup {backup_id}: the database holds no district "
@@ -246,9 +336,10 @@ def delete_backup(engine: Engine, backup_id: str, *, folder: str | Path | None =
                    report=None, started_at=started)
         # The manifest goes first: a backup without one is no longer listed or restorable.
         (target / f"{backup_id}.json").unlink()
-        (target / manifest.file).unlink(missing_ok=True)
+        backup_file(target, manifest).unlink(missing_ok=True)
     return manifest
 
 
 __all__ = ["Manifest", "BackupRefused", "backup_folder", "create_backup", "list_backups",
-           "get_backup", "restore_backup", "delete_backup", "current_school_year"]
+           "get_backup", "verified_backup", "backup_file", "restore_backup", "delete_backup",
+           "current_school_year", "signature", "open_source"]

@@ -2,10 +2,12 @@
 
 `end_batch` and `cleanup` are what `rollover end-batch` and `rollover cleanup` (and later the
 web page and the year-end process) call.  Each reads, decides, writes and records its run in ONE
-transaction (`store.database.writing`): a failure anywhere leaves nothing behind.  A test run
-(`test=True`, YE-17) goes through the same code and skips only the enrollment writes; it stores
-its run record.  Refusals (`EndBatchRefused`, exit status 2) come before anything is written.
-Nothing here prints; progress goes to the `progress(label, done, total)` callback.
+transaction (`store.database.writing`): a failure anywhere leaves nothing behind.  An end date
+before the last instructional day of the calendar's last term is refused unless `early`, naming
+what the clean-up (its own decisions) would then remove.  A test run (`test=True`, YE-17) goes
+through the same code and skips only the enrollment writes; it stores its run record.
+Refusals (`EndBatchRefused`, exit status 2) come before anything is written.  Nothing here
+prints; progress goes to the `progress(label, done, total)` callback.
 """
 
 from __future__ import annotations
@@ -14,15 +16,17 @@ import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import cleanup as cleaning
 from ..domain import end_batch as ending
+from ..domain.calendars import Calendar
 from ..domain.cleanup import CleanupOptions
-from ..domain.end_batch import EndBatchOptions, EndBatchRefused
-from ..domain.people import Student
+from ..domain.end_batch import EndBatchOptions, EndBatchPlan, EndBatchRefused
+from ..domain.people import Enrollment, Student
 from ..domain.runs import RunRecord
+from ..domain.snapshot import Catalog
 from ..progress import Progress, no_progress
 from ..store import enrollment_changes as changes
 from ..store.database import writing
@@ -91,14 +95,18 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
     mode = "test" if options.test else "run"
     with _transaction(engine) as conn:
         progress("loading", 0, 2)
-        settings = ending.resolve_end_batch(options, load_catalog(conn), student_filter)
+        catalog = load_catalog(conn)
+        settings = ending.resolve_end_batch(options, catalog, student_filter)
         calendar_id = settings.calendar.calendar_id
         # YE-2: at the calendar's school; a test run writes its run record, a write too.
         who = require(conn, user, "registration", {settings.calendar.school_id})
         enrollments = changes.calendar_enrollments(conn, calendar_id)
         students = changes.calendar_students(conn, calendar_id)
+        changes.read_last_instructional_days(conn, catalog, [calendar_id])
         progress("loading", 2, 2)
         plan = ending.plan_end_batch(settings, enrollments, students)  # refusals: nothing written
+        if ending.ends_early(settings):  # refused unless options.early
+            ending.accept_early_end(plan, _cleanup_would_remove(conn, catalog, plan))
         if not options.test:
             groups = [(settings.graduate_status, plan.graduates),  # graduates first
                       (settings.end_status, plan.others)]
@@ -130,20 +138,12 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
         progress("loading", 0, 5)
         catalog = load_catalog(conn)
         calendar = cleaning.resolve_cleanup(options, catalog)
-        calendar_id, year = calendar.calendar_id, calendar.school_year
         who = require(conn, user, "registration", {calendar.school_id})  # YE-2, as in end_batch
-        enrollments = changes.calendar_enrollments(conn, calendar_id)
+        students = changes.calendar_students(conn, calendar.calendar_id)
         progress("loading", 1, 5)
-        students = changes.calendar_students(conn, calendar_id)
-        progress("loading", 2, 5)
-        active = changes.active_in_year(conn, calendar_id, year)
-        progress("loading", 3, 5)
-        sources = changes.rolled_sources(conn, calendar_id, year)
-        progress("loading", 4, 5)
-        rolled_on = changes.rolled_on(conn, calendar_id)
-        progress("loading", 5, 5)
-        plan = cleaning.plan_cleanup(catalog, calendar, enrollments, students, active, sources,
-                                     rolled_on, student_filter)
+        found = _CleanupInputs.read(conn, catalog, calendar, progress)
+        plan = cleaning.plan_cleanup(catalog, calendar, found.enrollments, students, found.active,
+                                     found.sources, found.rolled_on, student_filter)
         if not options.test:
             progress("removing", 0, len(plan.removed))
             ids = [r.enrollment_id for r in plan.removed]
@@ -155,6 +155,51 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
                             options=options.as_dict(), counts=plan.totals, report=report,
                             started_at=started)
     return CleanupReport(record, plan, students)
+
+
+@dataclass
+class _CleanupInputs:
+    """What the clean-up of one next-year calendar reads, besides its students."""
+
+    enrollments: list[Enrollment]
+    active: list[Enrollment]
+    sources: dict[str, Enrollment]
+    rolled_on: dict[str, list[str]]
+
+    @classmethod
+    def read(cls, conn: Connection, catalog: Catalog, calendar: Calendar,
+             progress: Progress = no_progress) -> _CleanupInputs:
+        calendar_id, year = calendar.calendar_id, calendar.school_year
+        enrollments = changes.calendar_enrollments(conn, calendar_id)
+        progress("loading", 2, 5)
+        active = changes.active_in_year(conn, calendar_id, year)
+        progress("loading", 3, 5)
+        sources = changes.rolled_sources(conn, calendar_id, year)
+        # "left early" is measured against each source calendar's last instructional day
+        changes.read_last_instructional_days(conn, catalog,
+                                             {s.calendar_id for s in sources.values()})
+        progress("loading", 4, 5)
+        rolled_on = changes.rolled_on(conn, calendar_id)
+        progress("loading", 5, 5)
+        return cls(enrollments, active, sources, rolled_on)
+
+
+def _cleanup_would_remove(conn: Connection, catalog: Catalog, plan: EndBatchPlan) -> int:
+    """How many rolled next-year enrollments a clean-up would remove once the plan's
+    enrollments have ended: the clean-up's own decisions, in every calendar they were rolled
+    into."""
+    end_date = plan.settings.end_date
+    ending = {e.enrollment_id: end_date for e in plan.ended}
+    if not ending:
+        return 0
+    removed = 0
+    for calendar_id in changes.calendars_rolled_into(conn, plan.settings.calendar.calendar_id):
+        calendar = catalog.calendars[calendar_id]
+        found = _CleanupInputs.read(conn, catalog, calendar)
+        removed += len(cleaning.removed_once_ended(catalog, calendar, found.enrollments,
+                                                   found.active, found.sources,
+                                                   found.rolled_on, ending))
+    return removed
 
 
 @contextmanager

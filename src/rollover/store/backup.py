@@ -8,6 +8,9 @@ PostgreSQL: `pg_dump --format=custom` when `pg_dump` is on PATH (restored by `pg
 columns) and one entry per table of `schema.metadata` in COPY text format, written with
 `COPY ... TO STDOUT` and read back with `COPY ... FROM STDIN` (bulk, and exact for every type).
 
+Every backup leaves out the rows of `backup_key` (the key that signs the manifests stays in the
+database); its folder and files are made private to their owner (0700, 0600) whatever the umask.
+
 Everything here works on files and URLs; the manifest, ids and rules are in `services.backup`.
 """
 
@@ -27,9 +30,11 @@ from sqlalchemy import Connection, Engine, create_engine, func, inspect, select
 from sqlalchemy.engine import URL, make_url
 
 from ..errors import RolloverError
+from .backup_key import put_backup_key
 from .database import describe
 from .migrate import alembic_config
 from .schema import metadata
+from .schema_process import backup_key
 
 SQLITE_FORMAT = "sqlite-backup"
 PG_DUMP_FORMAT = "pg_dump-custom"
@@ -37,6 +42,7 @@ LOGICAL_FORMAT = "logical-copy"
 SUFFIX = {SQLITE_FORMAT: ".sqlite3", PG_DUMP_FORMAT: ".pgdump", LOGICAL_FORMAT: ".zip"}
 VERSION_TABLE = "alembic_version"
 CHUNK = 1 << 20
+FOLDER_MODE, FILE_MODE = 0o700, 0o600
 
 
 class BackupRefused(RolloverError):
@@ -73,13 +79,42 @@ def pg_tools_available() -> bool:
     return shutil.which("pg_dump") is not None and shutil.which("pg_restore") is not None
 
 
+def backed_up_tables() -> list:
+    """The tables whose rows a backup holds (and whose counts its manifest gives): all of the
+    schema's but `backup_key`."""
+    return [t for t in metadata.sorted_tables if t.name != backup_key.name]
+
+
+# -- private files ----------------------------------------------------------------------------
+
+def make_private_folder(folder: Path) -> None:
+    """Create `folder` and any missing parent 0700, whatever the umask.  A folder that exists
+    already is left as it is (it may be shared on purpose; the files in it are private)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=FOLDER_MODE, exist_ok=True)
+        os.chmod(path, FOLDER_MODE)
+
+
+def make_private_file(path: Path) -> None:
+    """Create an empty `path` readable and writable by its owner only (0600), whatever the umask,
+    before anything is written into it; refused if it exists."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    os.chmod(path, FILE_MODE)
+
+
 # -- making a backup --------------------------------------------------------------------------
 
 def make_backup_file(engine: Engine, stem: Path, *,
                      use_pg_dump: bool | None = None) -> tuple[Path, MadeFile]:
-    """Write the whole database into `stem` + the format's suffix; returns the file and facts."""
+    """Write the whole database into `stem` + the format's suffix, a file private to its owner;
+    returns the file and facts."""
     if engine.dialect.name == "sqlite":
         path = stem.with_suffix(SUFFIX[SQLITE_FORMAT])
+        make_private_file(path)
         return path, _sqlite_backup(engine, path)
     if engine.dialect.name != "postgresql":
         raise BackupRefused(f"cannot back up a {engine.dialect.name} database")
@@ -89,6 +124,7 @@ def make_backup_file(engine: Engine, stem: Path, *,
         raise BackupRefused("pg_dump is not on PATH")
     fmt = PG_DUMP_FORMAT if use_pg_dump else LOGICAL_FORMAT
     path = stem.with_suffix(SUFFIX[fmt])
+    make_private_file(path)  # pg_dump and zipfile write into it, keeping its mode
     made = _pg_dump(engine, path) if use_pg_dump else _logical_export(engine, path)
     return path, made
 
@@ -102,6 +138,10 @@ def _sqlite_backup(engine: Engine, path: Path) -> MadeFile:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             counts = _sqlite_counts(target)
+            if backup_key.name in _sqlite_tables(target):
+                # The key stays behind; secure_delete overwrites its bytes in the copy.
+                target.execute("PRAGMA secure_delete = ON")
+                target.execute(f'DELETE FROM "{backup_key.name}"')
             revision = _sqlite_revision(target)
         finally:
             target.close()
@@ -110,10 +150,14 @@ def _sqlite_backup(engine: Engine, path: Path) -> MadeFile:
     return MadeFile(SQLITE_FORMAT, sqlite3.sqlite_version, revision, counts)
 
 
+def _sqlite_tables(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
 def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    present = _sqlite_tables(conn)
     return {t.name: conn.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
-            for t in metadata.sorted_tables if t.name in present}
+            for t in backed_up_tables() if t.name in present}
 
 
 def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
@@ -131,7 +175,7 @@ def _snapshot(conn: Connection) -> tuple[str, str | None, dict[str, int]]:
     revision = (conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
                 if VERSION_TABLE in present else None)
     counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
-              for t in metadata.sorted_tables if t.name in present}
+              for t in backed_up_tables() if t.name in present}
     return version, revision, counts
 
 
@@ -159,7 +203,8 @@ def _pg_dump(engine: Engine, path: Path) -> MadeFile:
             version, revision, counts = _snapshot(conn)
             uri, env = _libpq(engine.url)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                  f"--snapshot={snapshot}", f"--file={path}", f"--dbname={uri}"], env, "pg_dump")
+                  f"--exclude-table-data={backup_key.name}", f"--snapshot={snapshot}",
+                  f"--file={path}", f"--dbname={uri}"], env, "pg_dump")
     return MadeFile(PG_DUMP_FORMAT, version, revision, counts)
 
 
@@ -176,7 +221,7 @@ def _logical_export(engine: Engine, path: Path) -> MadeFile:
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         with conn.begin():
             version, revision, counts = _snapshot(conn)
-            tables = [t for t in metadata.sorted_tables if t.name in counts]
+            tables = [t for t in backed_up_tables() if t.name in counts]
             header = {"format": LOGICAL_FORMAT, "alembic_revision": revision,
                       "tables": [{"name": t.name, "columns": _columns(t), "rows": counts[t.name]}
                                  for t in tables]}
@@ -315,6 +360,17 @@ def _logical_restore(path: Path, url: str) -> None:
             engine.dispose()
 
 
+def give_backup_key(url: str, key: bytes) -> None:
+    """Store `key` as the backup key of the database at `url` (just restored: its own journal
+    settings are left as the backup had them)."""
+    engine = create_engine(make_url(url)) if kind_of_url(url) == "sqlite" else _pg_engine(url)
+    try:
+        with engine.begin() as conn:
+            put_backup_key(conn, key)
+    finally:
+        engine.dispose()
+
+
 def restored_counts(url: str) -> dict[str, int]:
     """Rows per rollover table in a database, to check a restore against its manifest."""
     if kind_of_url(url) == "sqlite":
@@ -328,10 +384,12 @@ def restored_counts(url: str) -> dict[str, int]:
         with engine.connect() as conn:
             present = set(inspect(conn).get_table_names())
             return {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
-                    for t in metadata.sorted_tables if t.name in present}
+                    for t in backed_up_tables() if t.name in present}
     finally:
         engine.dispose()
 
 
 __all__ = ["BackupRefused", "MadeFile", "make_backup_file", "restore_file", "target_rows",
-           "restored_counts", "sha256_of", "kind_of_url", "pg_tools_available"]
+           "restored_counts", "sha256_of", "kind_of_url", "pg_tools_available",
+           "backed_up_tables", "give_backup_key", "make_private_folder", "make_private_file",
+           "sqlite_path"]

@@ -12,9 +12,11 @@ from sqlalchemy import Connection, and_, or_, select, update
 
 from ..bundle.format import FILES_BY_TABLE
 from ..domain.assemble import build_enrollments
+from ..domain.calendars import last_term_end, school_day_on_or_before
 from ..domain.people import Enrollment, Student
+from ..domain.snapshot import Catalog
 from ..errors import RolloverError
-from .schema import calendars, enrollments, students
+from .schema import calendars, days, enrollments, students
 
 STREAM = {"stream_results": True, "yield_per": 10_000}
 # Ids per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
@@ -83,6 +85,32 @@ def rolled_sources(conn: Connection, calendar_id: str, year: int) -> dict[str, E
         select(*_enrollment_columns()).where(e.enrollment_id.in_(their_sources)),
         execution_options=STREAM))
     return {row.enrollment_id: row for row in rows}
+
+
+def calendars_rolled_into(conn: Connection, calendar_id: str) -> list[str]:
+    """The calendars holding enrollments rolled from the given calendar's enrollments."""
+    e = enrollments.c
+    source = enrollments.alias("source")
+    return list(conn.execute(
+        select(e.calendar_id).distinct()
+        .join_from(enrollments, source, e.rolled_from == source.c.enrollment_id)
+        .where(source.c.calendar_id == calendar_id).order_by(e.calendar_id)).scalars())
+
+
+def read_last_instructional_days(conn: Connection, catalog: Catalog,
+                                 calendar_ids: Iterable[str]) -> None:
+    """Set the last instructional day of the last term of each of these calendars of the
+    catalog, from its stored days (`domain.calendars.school_day_on_or_before`)."""
+    wanted = sorted(set(calendar_ids) & set(catalog.calendars))
+    stored: dict[str, dict[dt.date, bool]] = {calendar_id: {} for calendar_id in wanted}
+    d = days.c
+    for calendar_id, date, instructional in conn.execute(
+            select(d.calendar_id, d.date, d.instructional).where(d.calendar_id.in_(wanted))):
+        stored[calendar_id][date] = bool(instructional)
+    for calendar_id in wanted:
+        calendar = catalog.calendars[calendar_id]
+        calendar.last_instructional_day = school_day_on_or_before(last_term_end(calendar),
+                                                                  stored[calendar_id])
 
 
 def rolled_on(conn: Connection, calendar_id: str) -> dict[str, list[str]]:

@@ -38,6 +38,16 @@ system_settings = Table(
     CheckConstraint("settings_key = 1", name="single_row"),
 )
 
+# YE-4: the key that signs backup manifests (one row, made on the first backup).  It stays in
+# this database: backups leave it out, so a backup file cannot be used to re-sign an edit.
+backup_key = Table(
+    "backup_key", metadata,
+    Column("key_id", Integer, primary_key=True, autoincrement=False),
+    Column("secret", Text, nullable=False),  # hex
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("key_id = 1", name="single_row"),
+)
+
 scheduled_tasks = Table(
     "scheduled_tasks", metadata,
     Column("task_id", Key, primary_key=True),
