@@ -21,7 +21,7 @@ from alembic import command
 from rollover.domain.forward.options import ForwardOptions
 from rollover.services.forward import roll_forward, source_calendars_of_year
 from rollover.store.database import open_engine
-from rollover.store.migrate import alembic_config
+from rollover.store.migrate import alembic_config, head_revision
 
 from .conftest import emptied_postgres
 from .identity_setup import DatabaseRoles, cannot_write, read_only_sqlite, rollover_as_reader
@@ -153,8 +153,8 @@ def test_a_read_only_store_whose_schema_is_old_is_refused_clearly(tmp_path):
     assert child.returncode == 2, child.stderr
     assert child.stderr == (
         f"rollover: cannot open database {url}: its schema is at revision 0001 and needs an "
-        "upgrade to 0002, but this user may only read it; open it once as a user who may "
-        "write it\n")
+        f"upgrade to {head_revision()}, but this user may only read it; open it once as a user "
+        "who may write it\n")
 
 
 def test_a_sqlite_reader_sees_a_step_running(tmp_path):
