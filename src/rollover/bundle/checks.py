@@ -38,18 +38,6 @@ class StoreFacts(Protocol):
                       ) -> Iterator[tuple[str, str]]: ...
 
 
-class EmptyStore:
-    """The facts of a store that holds nothing yet."""
-
-    def has_rows(self, table): return False
-    def existing_keys(self, spec): return iter(())
-    def missing(self, table, column, values): return set(values)
-    def structure_calendars(self): return {}
-    def grade_levels(self): return set()
-    def calendar_dates(self): return {}
-    def unique_owners(self, spec, columns): return iter(())
-
-
 def row_key(spec: BundleFile, row: tuple, positions: tuple[int, ...]) -> str:
     """A row's key as one string (composite keys joined), compact enough for a million rows."""
     if len(positions) == 1:
