@@ -232,7 +232,10 @@ def cell_by_cell(rows: list[list[str]]) -> list[str]:
 @settings(max_examples=300, derandomize=True, deadline=None, database=None)
 @given(rows=ROWS, block_bytes=st.integers(1, 300), block_rows=st.integers(1, 4),
        layout=LAYOUTS)
-# A quoted id may hide a line break, or more than 64 characters between its commas.
+# An id too long on a line without quotes; a quoted id may hide a line break, or more than 64
+# characters between its commas.
+@example(rows=[["S1", "1", "L", "F", ""], ["S" * 65, "2", "L", "F", ""]], block_bytes=300,
+         block_rows=4, layout=("\r\n", csv.QUOTE_MINIMAL))
 @example(rows=[["S\n1", "1", "L", "F", ""]], block_bytes=1, block_rows=1,
          layout=("\r\n", csv.QUOTE_MINIMAL))
 @example(rows=[["S" * 40 + "," + "S" * 40, "1", "L", "F", ""]], block_bytes=300, block_rows=4,

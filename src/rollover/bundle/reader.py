@@ -7,6 +7,7 @@ are not UTF-8 are reported with their line instead of stopping the whole read.
 from __future__ import annotations
 
 import csv
+import io
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,20 +22,23 @@ from .values import (
 
 csv.field_size_limit(1 << 24)
 
-# A block of lines as the text checks see it: control bytes as NUL, line ends as "\n", quotes and
-# commas as themselves, any other byte as "x".
-_SHAPES = bytes(10 if b in b"\r\n" else b if b in b',"' else 0 if b < 32 or b == 127 else 120
-                for b in range(256))
+# For the text checks: the bytes that are neither a control byte (line ends aside) nor a quote;
+# and a block of lines as separators ("," and line ends as "\n") and "x" for any other byte.
+_ORDINARY = bytes(b for b in range(256) if b in b"\r\n" or (32 <= b != 127 and b != 34))
+_SEPARATED = bytes(b if b == 44 else 10 if b in b"\r\n" else 120 for b in range(256))
 _LONGER_THAN_AN_ID = b"x" * (MAX_ID_LENGTH + 1)
 
 
-def _plain(block: list[bytes]) -> bool:
+def _plain(data: bytes, lines: list[bytes]) -> bool:
     """Whether no cell of these lines can hold a control character or be longer than an id may
-    be: no control byte but line ends, no quote (so that a cell is what lies between two commas,
-    on one line) and no more than MAX_ID_LENGTH bytes between two commas.  A few C-speed passes
-    over the block: the cells of plain lines need no look of their own."""
-    shape = b"".join(block).translate(_SHAPES)
-    return b"\0" not in shape and b'"' not in shape and _LONGER_THAN_AN_ID not in shape
+    be: no control byte but line ends, no quote (so a cell is what lies between two commas, on
+    one line: a carriage return outside quotes is not valid CSV) and no more than MAX_ID_LENGTH
+    bytes between two commas.  A few C-speed passes over the block, instead of a look at each
+    cell."""
+    if data.translate(None, _ORDINARY):
+        return False  # a control byte or a quote
+    return max(map(len, lines)) <= MAX_ID_LENGTH or \
+        _LONGER_THAN_AN_ID not in data.translate(_SEPARATED)
 
 
 @dataclass
@@ -71,14 +75,17 @@ class _Lines:
 
     def _blocks(self) -> Iterator[list[str]]:
         with self._path.open("rb") as raw:
-            while block := raw.readlines(self.BLOCK_BYTES):
-                if self.line_number == 0 and block[0].startswith(b"\xef\xbb\xbf"):
-                    block[0] = block[0][3:]  # a spreadsheet's byte-order mark is not the header's
+            while data := raw.read(self.BLOCK_BYTES):
+                if not data.endswith(b"\n"):
+                    data += raw.readline()  # whole lines only
+                if self.line_number == 0 and data.startswith(b"\xef\xbb\xbf"):
+                    data = data[3:]  # a spreadsheet's byte-order mark is not the header's
                     self.bytes_read += 3
+                block = io.BytesIO(data).readlines()
                 first_line = self.line_number + 1
                 self.line_number += len(block)
-                self.bytes_read += sum(map(len, block))
-                if not _plain(block):
+                self.bytes_read += len(data)
+                if not _plain(data, block):
                     self._not_plain.append((first_line, self.line_number))
                 try:
                     yield [data.decode("utf-8") for data in block]
