@@ -185,14 +185,16 @@ def mutate_bytes(rng, files, ids):
 
 
 def mutate_files(rng, files, ids):
-    """A file removed, emptied, left with its header alone, copied to an unknown name, or made
-    200 rows longer (repeating its last row)."""
+    """A file removed, emptied, left with a byte-order mark or its header alone, copied to an
+    unknown name, or made 200 rows longer (repeating its last row)."""
     name = rng.choice(sorted(files))
-    what = rng.choice(["remove", "empty", "header only", "unknown", "long"])
+    what = rng.choice(["remove", "empty", "mark only", "header only", "unknown", "long"])
     if what == "remove":
         del files[name]
     elif what == "empty":
         files[name] = b""
+    elif what == "mark only":
+        files[name] = b"\xef\xbb\xbf"
     elif what == "header only":
         files[name] = files[name].split(b"\n", 1)[0] + b"\n"
     elif what == "unknown":

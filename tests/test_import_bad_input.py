@@ -470,6 +470,13 @@ def test_utf8_byte_order_mark_is_accepted(engine, tiny_bundle):
             "S1", "S2", "S3"]
 
 
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf"], ids=["nothing", "byte-order-mark"])
+def test_empty_file_is_refused(engine, tiny_bundle, content):
+    (tiny_bundle / "students.csv").write_bytes(content)
+    problems = refused_on_empty_store(engine, tiny_bundle)
+    assert problems[0] == "students.csv:1: the file is empty (a header row is required)"
+
+
 # -- a store that already holds the district ------------------------------------------------------
 def test_import_over_existing_ids_without_replace_names_every_clash_and_changes_nothing(
         engine, tiny_bundle):

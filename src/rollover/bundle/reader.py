@@ -37,7 +37,7 @@ def _plain(data: bytes, lines: list[bytes]) -> bool:
     cell."""
     if data.translate(None, _ORDINARY):
         return False  # a control byte or a quote
-    return max(map(len, lines)) <= MAX_ID_LENGTH or \
+    return max(map(len, lines), default=0) <= MAX_ID_LENGTH or \
         _LONGER_THAN_AN_ID not in data.translate(_SEPARATED)
 
 
@@ -75,17 +75,17 @@ class _Lines:
 
     def _blocks(self) -> Iterator[list[str]]:
         with self._path.open("rb") as raw:
-            while data := raw.read(self.BLOCK_BYTES):
-                if not data.endswith(b"\n"):
-                    data += raw.readline()  # whole lines only
-                if self.line_number == 0 and data.startswith(b"\xef\xbb\xbf"):
-                    data = data[3:]  # a spreadsheet's byte-order mark is not the header's
+            while chunk := raw.read(self.BLOCK_BYTES):
+                if not chunk.endswith(b"\n"):
+                    chunk += raw.readline()  # whole lines only
+                if self.line_number == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+                    chunk = chunk[3:]  # a spreadsheet's byte-order mark is not the header's
                     self.bytes_read += 3
-                block = io.BytesIO(data).readlines()
+                block = io.BytesIO(chunk).readlines()
                 first_line = self.line_number + 1
                 self.line_number += len(block)
-                self.bytes_read += len(data)
-                if not _plain(data, block):
+                self.bytes_read += len(chunk)
+                if not _plain(chunk, block):
                     self._not_plain.append((first_line, self.line_number))
                 try:
                     yield [data.decode("utf-8") for data in block]
