@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 
 import pytest
@@ -9,14 +10,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rollover.bundle import format as bundle_format
+from rollover.bundle import values as bundle_values
 from rollover.domain.filter import (
     FIELDS,
+    INT_MAX,
+    INT_MIN,
     FilterError,
     StudentFilter,
     parse_filter,
     student_id_list_filter,
 )
+from rollover.domain.forward.options import OptionError
 from rollover.errors import RolloverError
+from rollover.services.forward import MAX_FILTER_FILE_BYTES, compile_filter
 
 BUNDLE_EXAMPLE = 'grade in ("08", "09") and last_name startswith "S"'
 
@@ -385,6 +391,27 @@ def test_errors(expr, position, message):
     assert isinstance(info.value, RolloverError)  # the CLI reports it with exit status 2
 
 
+@pytest.mark.parametrize("literal", ["2147483648", "-2147483649", "99999999999999999999",
+                                     "9" * 5000])
+def test_integer_out_of_range_is_refused_with_its_position(literal):
+    """Issue 11: a literal of thousands of digits ended in Python's own ValueError."""
+    with pytest.raises(FilterError) as info:
+        parse_filter(f"grade == \"09\" or graduation_cohort == {literal}")
+    shown = literal if len(literal) <= 20 else literal[:20] + "…"
+    assert str(info.value) == (f"filter: integer {shown} is out of range at position 39; "
+                               "whole numbers are from -2147483648 to 2147483647")
+
+
+def test_integers_at_the_ends_of_the_range_are_accepted():
+    assert m("graduation_cohort > -2147483648", graduation_cohort=0) is True
+    assert m("graduation_cohort < 2147483647", graduation_cohort=0) is True
+    assert m("graduation_cohort == -" + "0" * 5000 + "2030", graduation_cohort=-2030) is True
+
+
+def test_int_range_is_the_bundles():
+    assert (INT_MIN, INT_MAX) == (bundle_values.INT_MIN, bundle_values.INT_MAX)
+
+
 def test_error_pointer():
     with pytest.raises(FilterError) as info:
         parse_filter("grade == 08")
@@ -409,6 +436,39 @@ def test_student_id_list_filter_empty():
     f = student_id_list_filter("# nobody\n\n", "none.txt")
     assert f.text == "@none.txt"
     assert f.matches(rec(student_id="S1")) is False
+
+
+def test_filter_file_is_read_from_the_folder_given(tmp_path):
+    (tmp_path / "ids.txt").write_text("S1\nS2\n", encoding="utf-8")
+    f = compile_filter("@ids.txt", tmp_path)
+    assert f.matches(rec(student_id="S2")) is True
+
+
+@pytest.mark.parametrize("name", ["/dev/zero", "/dev/null", "folder", "pipe", "link"])
+def test_filter_file_that_is_not_a_regular_file_is_refused(tmp_path, name):
+    """Issue 11: `@/dev/zero` read until memory ran out, and a pipe waited for ever."""
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "link").symlink_to("/dev/zero")
+    with pytest.raises(OptionError) as info:
+        compile_filter(f"@{name}", tmp_path)
+    assert str(info.value) == f"filter file {name!r} is not a regular file"
+
+
+def test_filter_file_over_the_size_limit_is_refused(tmp_path):
+    with (tmp_path / "big.txt").open("wb") as f:
+        f.truncate(MAX_FILTER_FILE_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(OptionError) as info:
+        compile_filter("@big.txt", tmp_path)
+    assert str(info.value) == (f"filter file 'big.txt' holds {MAX_FILTER_FILE_BYTES + 1:,} "
+                               "bytes; a file of student ids is at most 32 MiB")
+
+
+def test_filter_file_that_is_not_utf8_is_refused(tmp_path):
+    (tmp_path / "ids.txt").write_bytes(b"S1\n\xff\n")
+    with pytest.raises(OptionError) as info:
+        compile_filter("@ids.txt", tmp_path)
+    assert str(info.value).startswith("cannot read filter file 'ids.txt': ")
 
 
 # --- property: the compiled filter agrees with a reference evaluator -------------------------

@@ -17,6 +17,7 @@ from rollover.store import schema
 from rollover.store.schema import BUNDLE_TABLES
 
 from .bundle_edits import ALREADY, append_row, counts, read_csv, set_cell, write_csv
+from .districts import stored_rows
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -171,6 +172,159 @@ def test_calendar_ending_before_it_starts_is_refused(engine, tiny_bundle):
     ]
 
 
+# -- values the store cannot hold: one range and one length for both databases (issue 11) -------
+RANGE = "is out of range (whole numbers are from -2147483648 to 2147483647)"
+
+
+@pytest.mark.parametrize("bad", ["2147483648", "-2147483649", "99999999999999999999"])
+def test_whole_number_out_of_range_is_refused_with_its_value(engine, tiny_bundle, bad):
+    set_cell(tiny_bundle, "boundaries.csv", 2, "low_number", bad)
+    set_cell(tiny_bundle, "boundaries.csv", 2, "high_number", bad)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"boundaries.csv:2: low_number: '{bad}' {RANGE}",
+        f"boundaries.csv:2: high_number: '{bad}' {RANGE}",
+    ]
+
+
+def test_whole_number_of_thousands_of_digits_is_refused_shortened(engine, tiny_bundle):
+    set_cell(tiny_bundle, "households.csv", 3, "number", "9" * 5000)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"households.csv:3: number: '{'9' * 20}…' {RANGE}",
+    ]
+
+
+def test_whole_number_with_thousands_of_leading_zeros_is_its_value(engine, tiny_bundle):
+    set_cell(tiny_bundle, "households.csv", 3, "number", "0" * 5000 + "7")
+    import_bundle(engine, tiny_bundle)
+    with engine.connect() as conn:
+        h = schema.households.c
+        assert conn.execute(select(h.number).where(h.household_id == "H2")).scalar_one() == 7
+
+
+def test_whole_numbers_at_the_ends_of_the_range_are_kept(engine, tiny_bundle):
+    set_cell(tiny_bundle, "boundaries.csv", 2, "low_number", "-2147483648")
+    set_cell(tiny_bundle, "boundaries.csv", 2, "high_number", "2147483647")
+    import_bundle(engine, tiny_bundle)
+    with engine.connect() as conn:
+        b = schema.boundaries.c
+        assert conn.execute(select(b.low_number, b.high_number).where(b.street == "Elm St")
+                            ).one() == (-2147483648, 2147483647)
+
+
+@pytest.mark.parametrize("bad, code, at", [
+    ("Sm\x00ith", "U+0000", 3), ("\x01Smith", "U+0001", 1), ("Smith\x7f", "U+007F", 6),
+    ("\x1b[31mSmith", "U+001B", 1), ("Smi\x0bth", "U+000B", 4), ("S\x1fmith", "U+001F", 2),
+], ids=["nul", "soh", "del", "escape", "vertical-tab", "unit-separator"])
+def test_control_character_in_a_text_cell_is_refused(engine, tiny_bundle, bad, code, at):
+    set_cell(tiny_bundle, "students.csv", 2, "last_name", bad)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:2: last_name: {bad!r} holds a control character ({code} at position "
+        f"{at})",
+    ]
+
+
+def test_nul_in_the_raw_bytes_of_a_text_cell_is_refused(engine, tiny_bundle):
+    path = tiny_bundle / "households.csv"
+    path.write_bytes(path.read_bytes().replace(b"Oak Ave", b"Oak\x00Ave"))
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "households.csv:3: street: 'Oak\\x00Ave' holds a control character (U+0000 at "
+        "position 4)",
+    ]
+
+
+def test_tab_and_line_breaks_in_a_text_cell_are_kept(engine, tiny_bundle):
+    set_cell(tiny_bundle, "students.csv", 2, "last_name", "Smith\tJr")
+    set_cell(tiny_bundle, "households.csv", 2, "street", "Elm St\r\nApt 2\nBack")
+    import_bundle(engine, tiny_bundle)
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.students.c.last_name).where(
+            schema.students.c.student_id == "S1")).scalar_one() == "Smith\tJr"
+        assert conn.execute(select(schema.households.c.street).where(
+            schema.households.c.household_id == "H1")).scalar_one() == "Elm St\r\nApt 2\nBack"
+
+
+@pytest.mark.parametrize("bad, code", [("S\t4", "U+0009"), ("S\n4", "U+000A"),
+                                       ("S\r4", "U+000D"), ("S\x004", "U+0000")],
+                         ids=["tab", "line-feed", "carriage-return", "nul"])
+def test_control_character_in_an_id_is_refused(engine, tiny_bundle, bad, code):
+    line = append_row(tiny_bundle, "students.csv", [bad, "1004", "Four", "Dee", ""])
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:{line}: student_id: {bad!r} holds a control character ({code} at "
+        "position 2)",
+    ]
+
+
+def test_id_longer_than_the_store_holds_is_refused(engine, tiny_bundle):
+    line = append_row(tiny_bundle, "students.csv", ["S" * 65, "1004", "Four", "Dee", ""])
+    set_cell(tiny_bundle, "enrollments.csv", 3, "next_grade", "9" * 65)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:{line}: student_id: '{'S' * 20}…' has 65 characters; an id or code "
+        "holds at most 64",
+        f"enrollments.csv:3: next_grade: '{'9' * 20}…' has 65 characters; an id or code "
+        "holds at most 64",
+    ]
+
+
+def test_id_of_64_characters_is_kept_on_both_databases(engine, tiny_bundle):
+    append_row(tiny_bundle, "students.csv", ["S" * 64, "1004", "Four", "Dee", ""])
+    append_row(tiny_bundle, "students.csv", ["é" * 64, "1005", "Five", "Eve", ""])
+    import_bundle(engine, tiny_bundle)
+    with engine.connect() as conn:
+        ids = set(conn.execute(select(schema.students.c.student_id)).scalars())
+    assert {"S" * 64, "é" * 64} <= ids
+
+
+def test_text_cell_longer_than_the_limit_is_refused(engine, tiny_bundle):
+    set_cell(tiny_bundle, "students.csv", 3, "last_name", "x" * 10_001)
+    set_cell(tiny_bundle, "students.csv", 4, "last_name", "y" * 10_000)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:3: last_name: '{'x' * 20}…' has 10,001 characters; a text cell holds "
+        "at most 10,000",
+    ]
+
+
+def test_bad_cell_deep_in_a_long_file_is_found(engine, tiny_bundle):
+    """Rows are checked a block at a time: a bad cell far down (past the first blocks of lines and
+    of rows) is still found, on its own line."""
+    rows = read_csv(tiny_bundle, "students.csv")
+    extra = [[f"X{n}", str(n), f"Last{n}", "First", ""] for n in range(12_000)]
+    extra[7_000][2] = "Bad\x00Name"
+    extra[11_000][0] = "X" * 65
+    write_csv(tiny_bundle, "students.csv", rows + extra)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        f"students.csv:{len(rows) + 7_001}: last_name: 'Bad\\x00Name' holds a control "
+        "character (U+0000 at position 4)",
+        f"students.csv:{len(rows) + 11_001}: student_id: '{'X' * 20}…' has 65 characters; an "
+        "id or code holds at most 64",
+    ]
+
+
+def test_bad_reference_is_named_once_and_never_looked_up_in_the_store(engine, tiny_bundle):
+    """A reference holding NUL must not reach the store: PostgreSQL refuses to even look it up."""
+    set_cell(tiny_bundle, "assignment_overrides.csv", 2, "student_id", "S\x00")
+    set_cell(tiny_bundle, "enrollments.csv", 3, "student_id", "S" * 65)
+    assert refused_on_empty_store(engine, tiny_bundle) == [
+        "assignment_overrides.csv:2: student_id: 'S\\x00' holds a control character (U+0000 at "
+        "position 2)",
+        f"enrollments.csv:3: student_id: '{'S' * 20}…' has 65 characters; an id or code holds "
+        "at most 64",
+    ]
+
+
+def test_refused_values_over_a_stored_district_change_nothing(engine, tiny_bundle):
+    import_bundle(engine, tiny_bundle)
+    before = stored_rows(engine)
+    set_cell(tiny_bundle, "students.csv", 2, "last_name", "Sm\x00ith")
+    set_cell(tiny_bundle, "households.csv", 2, "number", "2147483648")
+    problems = refused(engine, tiny_bundle, replace=True)
+    assert problems == [
+        "students.csv:2: last_name: 'Sm\\x00ith' holds a control character (U+0000 at "
+        "position 3)",
+        "households.csv:2: number: '2147483648' " + RANGE,
+    ]
+    assert stored_rows(engine) == before
+
+
 # -- ids ------------------------------------------------------------------------------------------
 def test_student_id_given_twice_is_refused_on_the_second_line(engine, tiny_bundle):
     line = append_row(tiny_bundle, "students.csv", ["S1", "1004", "Again", "Ann", ""])
@@ -314,6 +468,13 @@ def test_utf8_byte_order_mark_is_accepted(engine, tiny_bundle):
         st = schema.students.c
         assert conn.execute(select(st.student_id).order_by(st.student_id)).scalars().all() == [
             "S1", "S2", "S3"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf"], ids=["nothing", "byte-order-mark"])
+def test_empty_file_is_refused(engine, tiny_bundle, content):
+    (tiny_bundle / "students.csv").write_bytes(content)
+    problems = refused_on_empty_store(engine, tiny_bundle)
+    assert problems[0] == "students.csv:1: the file is empty (a header row is required)"
 
 
 # -- a store that already holds the district ------------------------------------------------------

@@ -106,6 +106,29 @@ def test_cli_refuses_a_file_that_is_not_utf8_naming_file_and_line(db_url, engine
     assert_nothing_written(engine)
 
 
+def test_cli_refuses_values_the_store_cannot_hold_naming_file_and_line(db_url, engine,
+                                                                         tiny_bundle):
+    """Issue 11: these ended in a traceback (SQLite OverflowError, psycopg errors)."""
+    set_cell(tiny_bundle, "boundaries.csv", 2, "high_number", "99999999999999999999")
+    set_cell(tiny_bundle, "households.csv", 3, "number", "2147483648")
+    set_cell(tiny_bundle, "students.csv", 4, "last_name", "L\x00ee")
+    set_cell(tiny_bundle, "students.csv", 2, "student_number", "1" * 10_001)
+    set_cell(tiny_bundle, "enrollments.csv", 3, "next_grade", "9" * 65)
+    assert_refused(import_cli(db_url, tiny_bundle), [
+        f"students.csv:2: student_number: '{'1' * 20}…' has 10,001 characters; a text cell "
+        "holds at most 10,000",
+        "students.csv:4: last_name: 'L\\x00ee' holds a control character (U+0000 at position 2)",
+        "households.csv:3: number: '2147483648' is out of range (whole numbers are from "
+        "-2147483648 to 2147483647)",
+        "boundaries.csv:2: high_number: '99999999999999999999' is out of range (whole numbers "
+        "are from -2147483648 to 2147483647)",
+        f"enrollments.csv:3: next_grade: '{'9' * 20}…' has 65 characters; an id or code holds "
+        "at most 64",
+        summary(5),
+    ])
+    assert_nothing_written(engine)
+
+
 def test_cli_accepts_a_utf8_byte_order_mark(db_url, engine, tiny_bundle):
     path = tiny_bundle / "students.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())

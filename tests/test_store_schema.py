@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, insert
+from sqlalchemy import Integer, String, Text, inspect, insert
 from sqlalchemy.exc import IntegrityError
 
-from rollover.bundle.format import FILES
+from rollover.bundle.format import ENUM, FILES, ID, INT, TEXT
+from rollover.bundle.values import MAX_ID_LENGTH
 from rollover.services.bundles import import_bundle
 from rollover.store import schema
 from rollover.store.database import open_engine
@@ -67,3 +68,18 @@ def test_indexes_for_reading_a_whole_school_year(engine):
     assert ("student_id",) in indexed
     calendars = {tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("calendars")}
     assert ("school_year", "school_id") in calendars
+
+
+def test_each_kind_of_bundle_cell_has_one_column_type():
+    """What the bundle checks allow (bundle/values.py) is what every column of that kind holds:
+    ids and codes 64 characters, text unbounded, whole numbers a 32-bit INTEGER."""
+    expected = {ID: (String, MAX_ID_LENGTH), TEXT: (Text, None), ENUM: (Text, None),
+                INT: (Integer, None)}
+    assert MAX_ID_LENGTH == 64
+    for spec in FILES:
+        table = schema.metadata.tables[spec.table]
+        for column in spec.columns:
+            if column.kind in expected:
+                stored = table.c[column.name].type
+                assert (type(stored), getattr(stored, "length", None)) == \
+                    expected[column.kind], (spec.name, column.name)

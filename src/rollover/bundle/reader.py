@@ -7,15 +7,38 @@ are not UTF-8 are reported with their line instead of stopping the whole read.
 from __future__ import annotations
 
 import csv
+import io
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 
-from .format import FILES_BY_NAME, BundleFile, BundleProblem
-from .values import CellError, cell_parser, row_converter
+from .format import FILES_BY_NAME, ID, TEXT, BundleFile, BundleProblem
+from .values import (
+    MAX_ID_LENGTH, CellError, cell_parser, row_converter, text_problem, texts_fine,
+)
 
 csv.field_size_limit(1 << 24)
+
+# For the text checks: the bytes that are neither a control byte (line ends aside) nor a quote;
+# and a block of lines as separators ("," and line ends as "\n") and "x" for any other byte.
+_ORDINARY = bytes(b for b in range(256) if b in b"\r\n" or (32 <= b != 127 and b != 34))
+_SEPARATED = bytes(b if b == 44 else 10 if b in b"\r\n" else 120 for b in range(256))
+_LONGER_THAN_AN_ID = b"x" * (MAX_ID_LENGTH + 1)
+
+
+def _plain(data: bytes, lines: list[bytes]) -> bool:
+    """Whether no cell of these lines can hold a control character or be longer than an id may
+    be: no control byte but line ends, no quote (so a cell is what lies between two commas, on
+    one line: a carriage return outside quotes is not valid CSV) and no more than MAX_ID_LENGTH
+    bytes between two commas.  A few C-speed passes over the block, instead of a look at each
+    cell."""
+    if data.translate(None, _ORDINARY):
+        return False  # a control byte or a quote
+    return max(map(len, lines), default=0) <= MAX_ID_LENGTH or \
+        _LONGER_THAN_AN_ID not in data.translate(_SEPARATED)
 
 
 @dataclass
@@ -45,23 +68,37 @@ class _Lines:
         self._on_bad_line = on_bad_line
         self.bytes_read = 0
         self.line_number = 0
+        self._not_plain: deque[tuple[int, int]] = deque()  # (first, last) lines of such blocks
 
     def __iter__(self) -> Iterator[str]:
         return chain.from_iterable(self._blocks())
 
     def _blocks(self) -> Iterator[list[str]]:
         with self._path.open("rb") as raw:
-            while block := raw.readlines(self.BLOCK_BYTES):
-                if self.line_number == 0 and block[0].startswith(b"\xef\xbb\xbf"):
-                    block[0] = block[0][3:]  # a spreadsheet's byte-order mark is not the header's
+            while chunk := raw.read(self.BLOCK_BYTES):
+                if not chunk.endswith(b"\n"):
+                    chunk += raw.readline()  # whole lines only
+                if self.line_number == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+                    chunk = chunk[3:]  # a spreadsheet's byte-order mark is not the header's
                     self.bytes_read += 3
+                block = io.BytesIO(chunk).readlines()
                 first_line = self.line_number + 1
                 self.line_number += len(block)
-                self.bytes_read += sum(map(len, block))
+                self.bytes_read += len(chunk)
+                if not _plain(chunk, block):
+                    self._not_plain.append((first_line, self.line_number))
                 try:
                     yield [data.decode("utf-8") for data in block]
                 except UnicodeDecodeError:
                     yield [self._decoded(first_line + i, data) for i, data in enumerate(block)]
+
+    def plain(self, first: int, last: int) -> bool:
+        """Whether the lines first..last, already read, are all plain (`_plain`); asked for lines
+        further and further down the file."""
+        spans = self._not_plain
+        while spans and spans[0][1] < first:
+            spans.popleft()
+        return not spans or spans[0][0] > last
 
     def _decoded(self, line_number: int, data: bytes) -> str:
         try:
@@ -106,6 +143,32 @@ class _RowReading:
         self.cells = [(c.name, cell_parser(c), at) for c, at in zip(columns, header.positions)]
         # The usual case, a usable header: one compiled expression per row.
         self.converted = row_converter(columns, header.positions) if header.usable else None
+        # The id and text cells the compiled expression takes as they are (their place in a row).
+        self.texts = [(c.name, i, c.kind) for i, (c, at) in enumerate(zip(columns,
+                                                                          header.positions))
+                      if c.kind in (ID, TEXT) and at is not None]
+
+    def check_texts(self, block: RowBlock, first: int, last: int) -> None:
+        """Report the id and text cells of the block's rows (on lines first..last) that hold a
+        control character or are too long; such a cell reads as None, as a cell that does not
+        parse does (so it never reaches the store), and its row is invalid.  Rows from plain lines
+        are known to be right; the others are checked a column at a time, each distinct value
+        once, and only a column with a bad value is looked at row by row."""
+        if not self.texts or self.reader.plain_lines(first, last):
+            return
+        read_cell_by_cell = block.invalid.copy()  # `row` checked their cells already
+        for name, at, kind in self.texts:
+            values = set(map(itemgetter(at), block.rows))
+            values.discard(None)
+            if not values or texts_fine(values, kind):
+                continue
+            for index, (line, row) in enumerate(zip(block.lines, block.rows)):
+                problem = None if row[at] is None or index in read_cell_by_cell \
+                    else text_problem(row[at], kind)
+                if problem:
+                    self.reader.problem(line, name, problem)
+                    block.invalid.add(index)
+                    block.rows[index] = (*row[:at], None, *row[at + 1:])
 
     def row(self, line: int, record: list[str]) -> tuple[tuple | None, bool]:
         """(row, valid), reading the record cell by cell; no row for a blank line or a record of
@@ -143,6 +206,10 @@ class BundleFileReader:
     @property
     def bytes_read(self) -> int:
         return self._lines.bytes_read
+
+    def plain_lines(self, first: int, last: int) -> bool:
+        """Whether no cell on the lines first..last (already read) needs a text check."""
+        return self._lines.plain(first, last)
 
     def _bad_line(self, line: int, message: str) -> None:
         self.problems.append(BundleProblem(self.spec.name, line, None, message))
@@ -188,6 +255,7 @@ class BundleFileReader:
             convert, width = reading.converted, reading.width
             block = RowBlock()
             line = records.line_num + 1  # where the next record starts
+            first = line  # where the block starts
             for record in records:
                 # The usual case inline, a row costing as few Python steps as it can.
                 if len(record) == width and convert is not None:
@@ -200,9 +268,12 @@ class BundleFileReader:
                     block.add(line, record, reading)
                 line = records.line_num + 1
                 if len(block.rows) == block_rows:
+                    reading.check_texts(block, first, line - 1)
                     yield block
                     block = RowBlock()
+                    first = line
             if block.rows:
+                reading.check_texts(block, first, records.line_num)
                 yield block
         except csv.Error as exc:
             self.problem(records.line_num, None, f"not valid CSV: {exc}")

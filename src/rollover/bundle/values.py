@@ -3,16 +3,64 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 
-from .format import BOOL, DATE, ENUM, INT, Column
+from .format import BOOL, DATE, ENUM, ID, INT, TEXT, Column
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "y"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n"})
 
+# What a cell may hold, the same on SQLite and PostgreSQL (docs/bundle.md, "Values").
+INT_MIN, INT_MAX = -2**31, 2**31 - 1  # the store's INTEGER columns
+MAX_ID_LENGTH = 64  # the store's id and code columns (store/types.py `Key`)
+MAX_TEXT_LENGTH = 10_000
+# Control characters: PostgreSQL cannot store NUL, and none of them belongs in a name, a code or
+# a note (U+001F would also blur the checker's composite keys).  A text cell may hold tab and
+# line breaks; an id or code is one line of text.
+_TEXT_LIMITS = {
+    ID: (re.compile("[\x00-\x1f\x7f]"), MAX_ID_LENGTH, "an id or code"),
+    TEXT: (re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"), MAX_TEXT_LENGTH, "a text cell"),
+}
+
 
 class CellError(ValueError):
     """A cell that does not hold a value of its column's kind; the message names the value."""
+
+
+def shown(text: str) -> str:
+    """A cell's text as a message quotes it, a long one cut short."""
+    return repr(text) if len(text) <= 20 else repr(text[:20] + "…")
+
+
+def text_problem(text: str, kind: str) -> str | None:
+    """What is wrong with the text of an id, code or text cell (None: nothing)."""
+    control, limit, what = _TEXT_LIMITS[kind]
+    if len(text) > limit:
+        return f"{shown(text)} has {len(text):,} characters; {what} holds at most {limit:,}"
+    found = control.search(text)
+    if found:
+        return (f"{shown(text)} holds a control character (U+{ord(found.group()):04X} at "
+                f"position {found.start() + 1})")
+    return None
+
+
+def texts_fine(texts: set[str], kind: str) -> bool:
+    """Whether none of the (non-empty) texts has a problem `text_problem` would name: a few
+    C-speed passes, for a block's column at once."""
+    control, limit, _what = _TEXT_LIMITS[kind]
+    return max(map(len, texts)) <= limit and not control.search("".join(texts))
+
+
+def text_checker(kind: str):
+    """A function returning a text cell's text, or raising CellError naming its problem."""
+    control, limit, _what = _TEXT_LIMITS[kind]
+
+    def checked(text: str) -> str:
+        if len(text) > limit or control.search(text):
+            raise CellError(text_problem(text, kind))
+        return text
+    return checked
 
 
 def cell_parser(column: Column):
@@ -30,33 +78,30 @@ def cell_parser(column: Column):
 
         def convert(text: str) -> str:
             if text not in choices:
-                raise CellError(f"{text!r} is not one of {', '.join(column.choices)}")
+                raise CellError(f"{shown(text)} is not one of {', '.join(column.choices)}")
             return text
     else:
-        convert = None
+        convert = text_checker(kind)
 
     if column.required:
         def parse(text: str):
             if text == "":
                 raise CellError("a value is required")
-            return convert(text) if convert else text
-    elif convert:
-        def parse(text: str):
-            return convert(text) if text else None
+            return convert(text)
     else:
         def parse(text: str):
-            return text or None
+            return convert(text) if text else None
     return parse
 
 
 def parse_date(text: str) -> dt.date:
     # fromisoformat also takes "20260901" and week dates; the contract is YYYY-MM-DD only.
     if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        raise CellError(f"{text!r} is not a date (YYYY-MM-DD)")
+        raise CellError(f"{shown(text)} is not a date (YYYY-MM-DD)")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CellError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise CellError(f"{shown(text)} is not a date (YYYY-MM-DD)") from None
 
 
 def parse_bool(text: str) -> bool:
@@ -65,15 +110,23 @@ def parse_bool(text: str) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise CellError(f"{text!r} is not a boolean (true/false, 1/0, yes/no, y/n)")
+    raise CellError(f"{shown(text)} is not a boolean (true/false, 1/0, yes/no, y/n)")
 
 
 def parse_int(text: str) -> int:
     stripped = text.strip()
     body = stripped[1:] if stripped[:1] in "+-" else stripped
     if not body.isascii() or not body.isdigit():
-        raise CellError(f"{text!r} is not a whole number")
-    return int(stripped)
+        raise CellError(f"{shown(text)} is not a whole number")
+    # Past ten digits a number is out of range, and past thousands more than Python converts:
+    # tell by the length, leading zeros left out.
+    digits = body.lstrip("0") or "0"
+    value = int(stripped[:1] + digits if stripped[:1] == "-" else digits) \
+        if len(digits) <= 10 else None
+    if value is None or not INT_MIN <= value <= INT_MAX:
+        raise CellError(f"{shown(text)} is out of range (whole numbers are from {INT_MIN} to "
+                        f"{INT_MAX})")
+    return value
 
 
 def format_cell(value) -> str:

@@ -14,9 +14,9 @@ compiled once into nested closures; nothing is ever handed to Python's `eval` or
 
 Keywords (`and or not in startswith null`) are case-insensitive; field names are the lower-case
 names of `FIELDS`.  Strings take double or single quotes with the escapes \\" \\' \\\\; integers
-may be negative.  Literals are checked against the field's kind when parsing: a text field takes
-a string, an int field an integer, a date field a string `YYYY-MM-DD`; `null` (an unset value)
-only with `==` and `!=`; `startswith` only on text fields.
+may be negative, from INT_MIN to INT_MAX.  Literals are checked against the field's kind when
+parsing: a text field takes a string, an int field an integer, a date field a string
+`YYYY-MM-DD`; `null` (an unset value) only with `==` and `!=`; `startswith` only on text fields.
 
 An unset field (None, or missing from the record) equals only `null`; it is unequal to every
 other literal, never ordered (`<`, `<=`, `>`, `>=` and `startswith` are false), never `in` a list
@@ -33,8 +33,8 @@ from datetime import date, datetime
 
 from ..errors import RolloverError
 
-__all__ = ["FIELDS", "MAX_DEPTH", "MAX_LENGTH", "FilterError", "StudentFilter", "parse_filter",
-           "student_id_list_filter"]
+__all__ = ["FIELDS", "INT_MAX", "INT_MIN", "MAX_DEPTH", "MAX_LENGTH", "FilterError",
+           "StudentFilter", "parse_filter", "student_id_list_filter"]
 
 TEXT = "text"
 DATE = "date"
@@ -69,6 +69,10 @@ FIELDS: dict[str, str] = {
 
 MAX_LENGTH = 10_000  # characters of an expression
 MAX_DEPTH = 100  # nesting of parentheses and `not`
+# An int field's range: the bundle's whole-number columns (bundle/values.py; a test keeps them
+# equal).  A literal outside it could never match, and thousands of digits are more than Python
+# converts.
+INT_MIN, INT_MAX = -2**31, 2**31 - 1
 
 KEYWORDS = frozenset({"and", "or", "not", "in", "startswith", "null"})
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
@@ -195,7 +199,7 @@ def tokenize(text: str) -> list[Token]:
             i += 1
             while i < n and text[i] in _DIGITS:
                 i += 1
-            tokens.append(Token(INTEGER, int(text[start:i]), start + 1, text[start:i]))
+            tokens.append(Token(INTEGER, _integer(text, start, i), start + 1, text[start:i]))
         elif c in "\"'":
             quote = c
             i += 1
@@ -245,6 +249,19 @@ def tokenize(text: str) -> list[Token]:
             raise FilterError(f"unexpected character {c!r}", start + 1, text, hint)
     tokens.append(Token(END, None, n + 1, ""))
     return tokens
+
+
+def _integer(text: str, start: int, end: int) -> int:
+    """The integer literal text[start:end], refused outside INT_MIN..INT_MAX."""
+    literal = text[start:end]
+    digits = literal.lstrip("-0") or "0"  # past ten digits out of range, whatever they are
+    value = int(literal[:1] + digits if literal[:1] == "-" else digits) \
+        if len(digits) <= 10 else None
+    if value is None or not INT_MIN <= value <= INT_MAX:
+        shown = literal if len(literal) <= 20 else literal[:20] + "…"
+        raise FilterError(f"integer {shown} is out of range", start + 1, text,
+                          f"whole numbers are from {INT_MIN} to {INT_MAX}")
+    return value
 
 
 # --- syntax tree ----------------------------------------------------------------------------------

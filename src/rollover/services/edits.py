@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, UniqueConstraint, and_, not_, select
 
 from ..bundle.format import FILES_BY_TABLE
-from ..bundle.values import CellError, cell_parser
+from ..bundle.values import CellError, cell_parser, format_cell, shown
 from ..domain.changes import UPDATE, ChangeStep
 from ..errors import RolloverError
 from ..modules import all_modules
@@ -20,7 +20,8 @@ from .security import require
 
 
 class EditRefused(RolloverError):
-    """An unknown table, column or record, or a value of the wrong kind: nothing written."""
+    """An unknown table, column or record, a value of the wrong kind, a reference to no row or a
+    value another row holds: nothing written."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,59 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
                               + ", ".join(f"{k}={v!r}" for k, v in key.items()))
         before = dict(row._mapping)
         after = {**before, **typed_changes}
+        # What the store would refuse with a bare constraint error, refused naming the values.
+        _refuse_unknown_references(conn, stored, set(typed_changes), after)
+        _refuse_values_held_elsewhere(conn, stored, set(typed_changes), after, match,
+                                      bundle_file.key)
         conn.execute(stored.update().where(match).values(**typed_changes))
         record_changes(conn, who.recorded, [ChangeStep(table, UPDATE, tuple(columns), [
             (None, tuple(before[c] for c in columns), tuple(after[c] for c in columns))])])
     return Edit(table, before, after)
+
+
+def _refuse_unknown_references(conn, stored, changed: set[str], after: dict) -> None:
+    """A changed column that names a row of a table (a foreign key) must name one that exists;
+    the one-column references are asked first, so the message names the smallest cause."""
+    for foreign_key in sorted(stored.foreign_key_constraints,
+                              key=lambda fk: (len(fk.columns), [c.name for c in fk.columns])):
+        local = [c.name for c in foreign_key.columns]
+        values = [after[name] for name in local]
+        if not changed & set(local) or None in values:
+            continue
+        target = [element.column for element in foreign_key.elements]
+        found = conn.execute(select(*target).where(and_(*(
+            column == value for column, value in zip(target, values)))).limit(1)).first()
+        if found is not None:
+            continue
+        where = f"{stored.name}.{' + '.join(n for n in local if n in changed)}"
+        if len(local) == 1:
+            raise EditRefused(f"{where}: {_value(values[0])} does not exist in "
+                              f"{foreign_key.referred_table.name}.{target[0].name}")
+        raise EditRefused(f"{where}: no {foreign_key.referred_table.name} row with "
+                          + _pairs([c.name for c in target], values))
+
+
+def _refuse_values_held_elsewhere(conn, stored, changed: set[str], after: dict, match,
+                                  key: tuple[str, ...]) -> None:
+    """A changed column the store keeps unique (with others) must not take another row's value."""
+    for unique in stored.constraints:
+        if not isinstance(unique, UniqueConstraint):
+            continue
+        names = [c.name for c in unique.columns]
+        values = [after[name] for name in names]
+        if not changed & set(names) or None in values:
+            continue
+        holder = conn.execute(select(*(stored.c[k] for k in key)).where(
+            and_(*(stored.c[n] == v for n, v in zip(names, values))), not_(match))).first()
+        if holder is not None:
+            raise EditRefused(f"{stored.name}.{' + '.join(n for n in names if n in changed)}: "
+                              f"{_pairs(names, values)} is already used by "
+                              f"{_pairs(list(key), list(holder))}")
+
+
+def _pairs(names: list[str], values: list) -> str:
+    return ", ".join(f"{name} {_value(value)}" for name, value in zip(names, values))
+
+
+def _value(value) -> str:
+    return shown(value) if isinstance(value, str) else format_cell(value)

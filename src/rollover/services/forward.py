@@ -9,6 +9,8 @@ transaction, so a failure or a kill leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -33,18 +35,44 @@ from .security import require
 BUSY = "Enrollment roll forward is already in process"
 
 
+# An @FILE of student ids: a whole district's ids fit many times over (docs/roll-forward.md).
+MAX_FILTER_FILE_BYTES = 32 * 1024 * 1024
+
+
 def compile_filter(expression: str | None, base: Path | None = None):
     """The ad hoc filter: an expression, or `@FILE` with one student id a line."""
     if expression is None:
         return None
     if not expression.startswith("@"):
         return parse_filter(expression)  # a FilterError names the problem and its position
-    path = (base or Path.cwd()) / expression[1:]
+    name = expression[1:]
+    return student_id_list_filter(_filter_file_text((base or Path.cwd()) / name, name), name)
+
+
+def _filter_file_text(path: Path, name: str) -> str:
+    """The text of an @FILE, refused unless it is a regular file of at most MAX_FILTER_FILE_BYTES
+    (a device may never end, and a pipe may never be written).  Opened without waiting, so a pipe
+    is refused rather than waited on."""
     try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OptionError(f"cannot read filter file {expression[1:]!r}: {exc}") from None
-    return student_id_list_filter(content, expression[1:])
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise OptionError(f"cannot read filter file {name!r}: {exc}") from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)  # before a file object: Python refuses to make one of a folder
+        raise OptionError(f"filter file {name!r} is not a regular file")
+    with os.fdopen(fd, "rb") as file:
+        size = status.st_size
+        try:
+            # At most one byte past the limit is read, even if the file grows meanwhile.
+            data = file.read(MAX_FILTER_FILE_BYTES + 1) if size <= MAX_FILTER_FILE_BYTES else b""
+            size = max(size, len(data))
+            if size > MAX_FILTER_FILE_BYTES:
+                raise OptionError(f"filter file {name!r} holds {size:,} bytes; a file of "
+                                  f"student ids is at most {MAX_FILTER_FILE_BYTES >> 20} MiB")
+            return data.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise OptionError(f"cannot read filter file {name!r}: {exc}") from None
 
 
 def source_calendars_of_year(engine: Engine, year: int) -> list[str]:
