@@ -19,7 +19,7 @@ from rollover.store.schema import enrollments, students
 
 from .processes import command, no_process_left, spawn_paused, timed  # noqa: F401 (fixture)
 
-SOURCE = "2027"
+FORWARD = ("forward", "--source-year", "2027", "--totals-only")
 # "... (roll forward Run, started by ann at 2026-12-02 21:10:05 UTC)"
 STARTED_AT = re.compile(r"at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")
 
@@ -43,50 +43,44 @@ def demo_url(db_url):
     return db_url
 
 
+def refused_while_held(url: str, holder: tuple[str, ...], point: str, refused: tuple[str, ...],
+                       pauses) -> str:
+    """Run `refused` as ben while ann's `holder` command is held at `point`; the holder then
+    finishes.  The refusal's last line, once its exit status 3 is checked."""
+    held = spawn_paused(command(url, *holder), environment("ann"), point, pauses)
+    done, _ = timed(command(url, *refused), environment("ben"))
+    held.resume()
+    _out, err = held.communicate(timeout=300)
+    assert held.returncode == 0, err
+    assert done.returncode == 3, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and "deadlock" not in done.stderr, done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
 def test_a_module_run_refused_while_a_forward_runs_names_the_forward_its_user_and_start(
         demo_url, tmp_path):
     before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    holder = spawn_paused(command(demo_url, "forward", "--source-year", SOURCE, "--totals-only"),
-                          environment("ann"), "forward:planned", tmp_path / "pause")
-    refused, _ = timed(command(demo_url, "process", "run", "registration", "--test"),
-                       environment("ben"))
-    holder.resume()
-    out, err = holder.communicate(timeout=300)
-    assert holder.returncode == 0, err
-    assert refused.returncode == 3, (refused.stdout, refused.stderr)
-    message = refused.stderr.strip().splitlines()[-1]
+    message = refused_while_held(demo_url, FORWARD, "forward:planned",
+                                 ("process", "run", "registration", "--test"), tmp_path)
     assert "roll forward Run" in message and "started by ann" in message, message
     assert before <= started_at(message) <= dt.datetime.now(dt.timezone.utc), message
-    assert "Traceback" not in refused.stderr
 
 
 def test_a_second_import_is_refused_at_once_naming_the_first(demo_url, tmp_path):
     bundle = tmp_path / "bundle"
     export_bundle_of(demo_url, bundle)
-    holder = spawn_paused(command(demo_url, "import", str(bundle), "--replace"),
-                          environment("ann"), "import:loaded", tmp_path / "pause")
-    refused, _ = timed(command(demo_url, "import", str(bundle), "--replace"), environment("ben"))
-    holder.resume()
-    out, err = holder.communicate(timeout=300)
-    assert holder.returncode == 0, err
-    assert refused.returncode == 3, (refused.stdout, refused.stderr)
-    message = refused.stderr.strip().splitlines()[-1]
+    importing = ("import", str(bundle), "--replace")
+    message = refused_while_held(demo_url, importing, "import:loaded", importing, tmp_path)
     assert "import" in message and "started by ann" in message, message
     started_at(message)
-    assert "deadlock" not in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_a_forward_is_refused_while_an_import_runs(demo_url, tmp_path):
     bundle = tmp_path / "bundle"
     export_bundle_of(demo_url, bundle)
-    holder = spawn_paused(command(demo_url, "import", str(bundle), "--replace"),
-                          environment("ann"), "import:loaded", tmp_path / "pause")
-    refused, _ = timed(command(demo_url, "forward", "--source-year", SOURCE, "--totals-only"),
-                       environment("ben"))
-    holder.resume()
-    holder.communicate(timeout=300)
-    assert refused.returncode == 3, (refused.stdout, refused.stderr)
-    assert "import" in refused.stderr and "started by ann" in refused.stderr, refused.stderr
+    message = refused_while_held(demo_url, ("import", str(bundle), "--replace"),
+                                 "import:loaded", FORWARD, tmp_path)
+    assert "import" in message and "started by ann" in message, message
 
 
 def export_bundle_of(url: str, folder) -> None:
