@@ -9,7 +9,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from .schema import metadata
+from .metadata import metadata
 from .types import Key
 
 # YE-11: this year's homeroom and counselor, and next year's, which the registration module

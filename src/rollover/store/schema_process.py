@@ -9,7 +9,7 @@ from sqlalchemy import (
     false,
 )
 
-from .schema import metadata
+from .metadata import metadata
 from .types import Key
 
 # YE-2: a right per user, for one school or (school_id empty) for all of them.

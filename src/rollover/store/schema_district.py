@@ -1,0 +1,259 @@
+"""The district's tables: one SQLAlchemy Core table per bundle file, plus users and runs.
+
+Columns and their order follow `bundle/format.py`; the primary keys are the bundle's row keys, so a
+second row with the same id is refused by the database as well as by the import.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, ForeignKeyConstraint,
+    Index, Integer, Table, Text, UniqueConstraint,
+)
+
+from .metadata import metadata
+from .types import Key
+
+# Self-references are checked at commit, so a file may name a row that comes later in it.
+_LATER = {"deferrable": True, "initially": "DEFERRED"}
+
+district = Table(
+    "district", metadata,
+    Column("district_key", Integer, primary_key=True, autoincrement=False),
+    Column("name", Text),
+    Column("restrict_to_boundaries", Boolean),
+    Column("student_assignment_validation", Boolean),
+    Column("local_start_status_required", Boolean),
+    Column("current_school_year", Integer),
+    CheckConstraint("district_key = 1", name="single_row"),
+)
+
+schools = Table(
+    "schools", metadata,
+    Column("school_id", Key, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("next_school_id", Key, ForeignKey("schools.school_id", **_LATER)),
+)
+
+calendars = Table(
+    "calendars", metadata,
+    Column("calendar_id", Key, primary_key=True),
+    Column("school_id", Key, ForeignKey("schools.school_id"), nullable=False),
+    Column("school_year", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("requires_student_assignment", Boolean),
+    Index(None, "school_year", "school_id"),
+    Index(None, "school_id"),
+)
+
+structures = Table(
+    "structures", metadata,
+    Column("structure_id", Key, primary_key=True),
+    Column("calendar_id", Key, ForeignKey("calendars.calendar_id"), nullable=False),
+    Column("name", Text, nullable=False),
+    # Lets grade levels and enrollments prove their structure belongs to their calendar.
+    UniqueConstraint("calendar_id", "structure_id"),
+)
+
+terms = Table(
+    "terms", metadata,
+    Column("term_id", Key, primary_key=True),
+    Column("structure_id", Key, ForeignKey("structures.structure_id"), nullable=False),
+    Column("term_schedule", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Index(None, "structure_id"),
+)
+
+days = Table(
+    "days", metadata,
+    Column("calendar_id", Key, ForeignKey("calendars.calendar_id"), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("instructional", Boolean, nullable=False),
+)
+
+grade_levels = Table(
+    "grade_levels", metadata,
+    Column("calendar_id", Key, primary_key=True),
+    Column("structure_id", Key, ForeignKey("structures.structure_id"), primary_key=True),
+    Column("grade", Key, primary_key=True),
+    Column("sequence", Integer, nullable=False),
+    Column("state_grade", Text),
+    Column("requires_student_assignment", Boolean),
+    ForeignKeyConstraint(["calendar_id", "structure_id"],
+                         ["structures.calendar_id", "structures.structure_id"]),
+)
+
+students = Table(
+    "students", metadata,
+    Column("student_id", Key, primary_key=True),
+    Column("student_number", Text),
+    Column("last_name", Text, nullable=False),
+    Column("first_name", Text, nullable=False),
+    Column("birth_date", Date),
+)
+
+households = Table(
+    "households", metadata,
+    Column("household_id", Key, primary_key=True),
+    Column("number", Integer),
+    Column("street", Text),
+    Column("city", Text),
+    Column("zip", Text),
+)
+
+household_members = Table(
+    "household_members", metadata,
+    Column("household_id", Key, ForeignKey("households.household_id"), primary_key=True),
+    Column("student_id", Key, ForeignKey("students.student_id"), primary_key=True),
+    Column("primary", Boolean, nullable=False),
+    Index(None, "student_id"),
+)
+
+programs = Table(
+    "programs", metadata,
+    Column("program_id", Key, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("continuous", Boolean),
+)
+
+boundaries = Table(
+    "boundaries", metadata,
+    # The bundle gives boundary rows no id; this one keeps them in the order they came.
+    Column("boundary_key", Integer, primary_key=True, autoincrement=True),
+    Column("school_id", Key, ForeignKey("schools.school_id"), nullable=False),
+    Column("program_id", Key, ForeignKey("programs.program_id")),
+    Column("street", Text, nullable=False),
+    Column("city", Text),
+    Column("zip", Text),
+    Column("low_number", Integer, nullable=False),
+    Column("high_number", Integer, nullable=False),
+    Column("side", Text, nullable=False),
+    Column("resides", Boolean),
+    CheckConstraint("side IN ('odd', 'even', 'both')", name="side"),
+    Index(None, "street"),
+    Index(None, "school_id"),
+)
+
+program_participations = Table(
+    "program_participations", metadata,
+    Column("student_id", Key, ForeignKey("students.student_id"), primary_key=True),
+    Column("program_id", Key, ForeignKey("programs.program_id"), primary_key=True),
+    Column("start_date", Date, primary_key=True),
+    Column("end_date", Date),
+)
+
+assignment_overrides = Table(
+    "assignment_overrides", metadata,
+    # No id in the bundle, and program_id may be empty, so it cannot be part of a primary key.
+    Column("override_key", Integer, primary_key=True, autoincrement=True),
+    Column("student_id", Key, ForeignKey("students.student_id"), nullable=False),
+    Column("school_id", Key, ForeignKey("schools.school_id"), nullable=False),
+    Column("school_year", Integer, nullable=False),
+    Column("program_id", Key, ForeignKey("programs.program_id")),
+    Index(None, "student_id"),
+)
+
+local_start_statuses = Table(
+    "local_start_statuses", metadata,
+    Column("code", Key, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("is_default", Boolean),
+    Column("active", Boolean),
+    Column("first_year", Integer),
+    Column("last_year", Integer),
+)
+
+enrollments = Table(
+    "enrollments", metadata,
+    Column("enrollment_id", Key, primary_key=True),
+    Column("student_id", Key, ForeignKey("students.student_id"), nullable=False),
+    Column("calendar_id", Key, ForeignKey("calendars.calendar_id"), nullable=False),
+    Column("structure_id", Key, nullable=False),
+    Column("grade", Key, nullable=False),
+    Column("service_type", Text, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    Column("end_status", Text),
+    Column("end_action", Text),
+    Column("next_calendar_id", Key, ForeignKey("calendars.calendar_id")),
+    Column("next_structure_id", Key, ForeignKey("structures.structure_id")),
+    Column("next_grade", Key),
+    Column("local_start_status", Key, ForeignKey("local_start_statuses.code")),
+    Column("graduation_cohort", Integer),
+    Column("rolled_from", Key, ForeignKey("enrollments.enrollment_id", **_LATER)),
+    # The grade must be one its calendar and structure offer.
+    ForeignKeyConstraint(["calendar_id", "structure_id", "grade"],
+                         ["grade_levels.calendar_id", "grade_levels.structure_id",
+                          "grade_levels.grade"]),
+    CheckConstraint("service_type IN ('primary', 'partial', 'special_ed')", name="service_type"),
+    CheckConstraint("end_action IN ('promote', 'retain', 'demote')", name="end_action"),
+    # A whole school year is read by calendar; a student's enrollments by student.
+    Index(None, "calendar_id", "structure_id", "grade"),
+    Index(None, "student_id"),
+    Index(None, "rolled_from"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("user_name", Key, primary_key=True),
+    Column("full_name", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("run_id", Key, primary_key=True),
+    Column("kind", Text, nullable=False),  # e.g. "forward", "import"
+    Column("mode", Text, nullable=False),  # "test" or "run"
+    Column("user_name", Text),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", Text, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("counts", JSON, nullable=False),
+    # The whole report of a run whose outcomes have no table of their own (check, end batch...).
+    Column("report", JSON),
+    Index(None, "kind", "started_at"),
+)
+
+# What a roll forward decided, test or real (RF-25): every new enrollment and every warning.
+run_rolled = Table(
+    "run_rolled", metadata,
+    Column("run_id", Key, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("student_id", Key, nullable=False),
+    Column("source_enrollment_id", Key, nullable=False),
+    Column("enrollment_id", Key),  # empty in a test run
+    Column("source_calendar_id", Key, nullable=False),
+    Column("source_grade", Key, nullable=False),
+    Column("calendar_id", Key, nullable=False),
+    Column("structure_id", Key, nullable=False),
+    Column("grade", Key, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("service_type", Text, nullable=False),
+    Column("local_start_status", Key),
+    Column("graduation_cohort", Integer),
+    Column("last_day_ender", Boolean, nullable=False),
+    Column("warnings", Text, nullable=False),  # codes, space-separated
+)
+
+run_warnings = Table(
+    "run_warnings", metadata,
+    Column("run_id", Key, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("student_id", Key, nullable=False),
+    Column("source_enrollment_id", Key, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+# Bundle tables, parents before children: the order of loading, and the reverse of deleting.
+BUNDLE_TABLES = (
+    district, schools, calendars, structures, terms, days, grade_levels, students, households,
+    household_members, programs, boundaries, program_participations, assignment_overrides,
+    local_start_statuses, enrollments,
+)
