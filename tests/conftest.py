@@ -13,11 +13,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from rollover.services.bundles import import_bundle
 from rollover.store.database import open_engine
+from rollover.store.migrate import upgrade
 from rollover.store.schema import metadata
 
 BUNDLES = Path(__file__).parent / "bundles"
@@ -46,6 +47,8 @@ def postgres_url():
         yield None
         return
     yield url
+    if url in _EMPTIERS:
+        _EMPTIERS.pop(url).dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -74,20 +77,26 @@ def db_url(request, tmp_path, postgres_url, sqlite_template):
     return emptied_postgres(postgres_url)
 
 
+_EMPTIERS: dict[str, Engine] = {}
+
+
 def emptied_postgres(postgres_url: str | None) -> str:
     """The session's PostgreSQL database, migrated and emptied; skips when there is none.
 
     Emptied by deleting every row, children first, and restarting the sequences: on a few test
-    rows that is ten times cheaper than a TRUNCATE of every table."""
+    rows that is ten times cheaper than a TRUNCATE of every table.  One engine does it for the
+    whole session: a new engine a test would cost more than the emptying itself."""
     if postgres_url is None:
         pytest.skip("no PostgreSQL server (set CI to make this a failure)")
-    engine = open_engine(postgres_url)
+    engine = _EMPTIERS.get(postgres_url)
+    if engine is None:
+        engine = _EMPTIERS[postgres_url] = open_engine(postgres_url)
+    upgrade(engine)  # a test may have restored an older schema over it
     with engine.begin() as conn:
         conn.execute(text("; ".join(f'DELETE FROM "{t.name}"'
                                     for t in reversed(metadata.sorted_tables))))
         conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
                           "WHERE c.relkind = 'S' AND pg_table_is_visible(c.oid)"))
-    engine.dispose()
     return postgres_url
 
 

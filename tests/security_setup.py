@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from rollover.cli import main
 from rollover.services.bundles import import_bundle
 from rollover.services.security import add_user, grant
 from rollover.store.schema import metadata
 
+from . import cli
 from .districts import District, last_day
 
 ADMIN = "admin"  # the first user: system_all for all schools
@@ -64,12 +63,7 @@ def rollover(db_url: str, *args: str, user: str | None = None, cwd: Path | None 
              login: str | None = None):
     """`rollover --db URL ARGS` in-process, acting as `user` ($ROLLOVER_USER) with `login` as
     the login name ($USER, unset by default)."""
-    env = {"ROLLOVER_USER": user, "USER": login, "ROLLOVER_DATABASE_URL": None}
-    runner = CliRunner()
-    if cwd is None:
-        return runner.invoke(main, ["--db", db_url, *args], env=env, catch_exceptions=False)
-    with runner.isolated_filesystem(temp_dir=cwd):
-        return runner.invoke(main, ["--db", db_url, *args], env=env, catch_exceptions=False)
+    return cli.rollover("--db", db_url, *args, user=user, env={"USER": login}, cwd=cwd)
 
 
 def refused(result, message: str) -> bool:

@@ -11,17 +11,14 @@ import shutil
 import sqlite3
 import stat
 import subprocess
-import sys
 import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
-from rollover.cli import main
 from rollover.domain.calendar_roll import CalendarRollOptions
 from rollover.domain.forward.options import ForwardOptions
 from rollover.services.backup import (
@@ -34,8 +31,9 @@ from rollover.store import schema
 from rollover.store.database import describe, open_engine
 from rollover.store.runs import list_runs
 
+from .cli import rollover as run_rollover
+
 STUDENTS = 300
-ROLLOVER = [sys.executable, "-m", "rollover"]
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -116,9 +114,8 @@ def rolled(engine, db_url):
     return engine
 
 
-def cli(*args: str, env: dict | None = None):
-    runner = CliRunner()
-    return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+def cli(*args: str, env: dict | None = None, cwd: Path | None = None):
+    return run_rollover(*args, env=env, cwd=cwd)
 
 
 def files_of(folder: Path) -> list[str]:
@@ -174,18 +171,15 @@ def test_ye4_cli_without_pg_dump_on_path_uses_the_logical_export(postgres_url, n
         engine.dispose()
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    env.update(PATH=str(empty_bin), ROLLOVER_BACKUP_DIR=str(tmp_path / "bk"))
-    made = subprocess.run([*ROLLOVER, "--db", url, "backup", "create", "--json"], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    env = {"PATH": str(empty_bin), "ROLLOVER_BACKUP_DIR": str(tmp_path / "bk")}
+    made = cli("--db", url, "backup", "create", "--json", env=env, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     manifest = json.loads(made.stdout)
     assert manifest["format"] == "logical-copy" and manifest["database"]["kind"] == "postgresql"
     assert manifest["source_url"] == describe(url)  # a password would show as ***
     target = new_database("postgresql")
-    restored = subprocess.run([*ROLLOVER, "--db", url, "backup", "restore", manifest["id"],
-                               "--into", target], env=env, capture_output=True, text=True,
-                              timeout=120, cwd=tmp_path)
+    restored = cli("--db", url, "backup", "restore", manifest["id"], "--into", target, env=env,
+                   cwd=tmp_path)
     assert restored.returncode == 0, restored.stderr
     assert_same_rows(before, target)
 

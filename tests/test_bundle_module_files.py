@@ -8,10 +8,7 @@ The bundle is the tiny district (tests/bundles/tiny) plus one file per module ta
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ from rollover.services.bundles import export_bundle, import_bundle
 from rollover.store import schema_modules
 from rollover.store.schema import metadata
 
+from . import cli
 from .bundle_edits import ALREADY, append_row, read_csv, set_cell, write_csv
 from .conftest import BUNDLES
 from .test_bundle_roundtrip import same_folders
@@ -302,10 +300,7 @@ def test_every_reference_of_a_mark_is_checked(engine, bundle):
 def test_cli_refuses_bad_module_files_with_exit_2_and_writes_nothing(db_url, engine, bundle):
     set_cell(bundle, "sections.csv", 2, "course_id", "NOPE")
     set_cell(bundle, "success_plans.csv", 2, "status", "archived")
-    base = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    done = subprocess.run([sys.executable, "-m", "rollover", "import", str(bundle), "--db",
-                           db_url], cwd=bundle.parent, env=base, capture_output=True, text=True,
-                          timeout=120)
+    done = cli.rollover("import", str(bundle), "--db", db_url, cwd=bundle.parent)
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
         "sections.csv:2: course_id: 'NOPE' does not exist in courses.course_id",

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,10 +24,10 @@ from rollover.services.forward import roll_forward
 from rollover.store import calendar_roll as store_calendar_roll
 from rollover.store.schema import calendars, days, grade_levels, runs, structures, terms
 
+from . import cli
 from .districts import District
 
 D = dt.date.fromisoformat
-ROLLOVER = [sys.executable, "-m", "rollover"]
 CATALOG_TABLES = (calendars, structures, terms, grade_levels, days, runs)
 TOTAL_KEYS = ["calendars", "structures", "terms", "grade_levels", "days", "skipped"]
 CREATED_KEYS = ["school_id", "source_calendar_id", "calendar_id", "name", "start_date",
@@ -114,9 +111,7 @@ def weekdays_between(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def rollover(db_url: str, *args: str, cwd: Path):
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    return subprocess.run([*ROLLOVER, "--db", db_url, "calendars", "roll", *args], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=120)
+    return cli.rollover("--db", db_url, "calendars", "roll", *args, cwd=cwd)
 
 
 # -- dates ----------------------------------------------------------------------------------------

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select
@@ -27,6 +24,7 @@ from rollover.store.database import open_engine
 from rollover.store.runs import get_run
 from rollover.store.schema import BUNDLE_TABLES, calendars, enrollments, runs
 
+from . import cli
 from .conftest import emptied_postgres
 from .districts import District, last_day
 
@@ -390,10 +388,7 @@ def test_ye1_unknown_year_is_refused(check):
 
 # -- the command line -------------------------------------------------------------------------
 def rollover(db_url: str, *args: str):
-    env = {k: v for k, v in os.environ.items() if k not in ("ROLLOVER_DATABASE_URL",)}
-    env["ROLLOVER_USER"] = "checker"
-    return subprocess.run([sys.executable, "-m", "rollover", "--db", db_url, *args], env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    return cli.rollover("--db", db_url, *args, user="checker")
 
 
 def store(db_url: str, district: District, tmp_path) -> str:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import select, update
@@ -26,9 +23,9 @@ from rollover.services.end_batch import (
 from rollover.services.forward import roll_forward
 from rollover.store.schema import enrollments, runs
 
+from . import cli
 from .districts import District, last_day
 
-ROLLOVER = [sys.executable, "-m", "rollover"]
 LAST = last_day(2027)  # 2027-06-04
 LEFT = dt.date(2027, 3, 15)  # a withdrawal in the spring
 
@@ -271,9 +268,7 @@ def test_ye15_cleanup_refuses_an_unknown_calendar(engine, tmp_path):
 
 
 def rollover(db_url: str, *args: str):
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    return subprocess.run([*ROLLOVER, "--db", db_url, *args], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return cli.rollover("--db", db_url, *args)
 
 
 def test_ye15_cleanup_cli(db_url, engine, tmp_path):

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select
@@ -23,9 +20,9 @@ from rollover.services.end_batch import EndBatchOptions, EndBatchRefused, end_ba
 from rollover.store import enrollment_changes
 from rollover.store.schema import enrollments, runs
 
+from . import cli
 from .districts import District, first_day, last_day
 
-ROLLOVER = [sys.executable, "-m", "rollover"]
 LAST = last_day(2027)  # 2027-06-04, also the calendar's end date
 FIRST = first_day(2027)  # 2026-08-24, the calendar's start date
 
@@ -227,9 +224,7 @@ def test_ye15_refusals_in_the_api_name_the_bad_value(loaded):
 
 # -- the command line ------------------------------------------------------------------------------
 def rollover(db_url: str, *args: str):
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    return subprocess.run([*ROLLOVER, "--db", db_url, *args], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return cli.rollover("--db", db_url, *args)
 
 
 def end_batch_cli(db_url: str, *args: str):

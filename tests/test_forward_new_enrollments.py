@@ -8,9 +8,6 @@ command line, as a user meets it.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +17,7 @@ from rollover.services.bundles import import_bundle
 from rollover.services.forward import roll_forward
 from rollover.store.schema import enrollments, run_rolled, run_warnings, runs
 
+from . import cli
 from .districts import District, first_day, last_day
 
 
@@ -107,11 +105,8 @@ def test_rf17_refused_through_the_command_line_exit_2_naming_the_calendar(db_url
     d = no_days_no_terms()
     import_bundle(engine, d.write_bundle(tmp_path / "bundle"))
     before = stored_counts(engine)
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    result = subprocess.run(
-        [sys.executable, "-m", "rollover", "--db", db_url, "forward", "--source-calendar",
-         "HSA27", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
-        check=False)
+    result = cli.rollover("--db", db_url, "forward", "--source-calendar", "HSA27", "--json",
+                          cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "HSA28" in result.stderr
     assert "Traceback" not in result.stderr

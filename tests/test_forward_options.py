@@ -7,9 +7,6 @@ PostgreSQL (`db_url`): exit status 2, the bad value named on standard error, and
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from rollover.services.forward import roll_forward
 from rollover.store.database import open_engine
 from rollover.store.schema import enrollments, run_rolled, run_warnings, runs
 
+from . import cli
 from .districts import District
 
 
@@ -68,10 +66,7 @@ def validation_store(db_url, tmp_path):
 
 
 def forward_cli(db_url: str, cwd: Path, *args: str):
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "rollover", "--db", db_url, "forward", *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return cli.rollover("--db", db_url, "forward", *args, cwd=cwd)
 
 
 def assert_refused(store, args: list[str], *named: str) -> str:

@@ -9,10 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +19,7 @@ from rollover.services.bundles import import_bundle
 from rollover.store.database import open_engine
 from rollover.store.schema import enrollments
 
+from . import cli
 from .districts import District, last_day
 
 ROLLED_KEYS = ["student_id", "source_enrollment_id", "enrollment_id", "calendar_id",
@@ -76,10 +74,7 @@ def store(db_url, tmp_path):
 
 
 def rollover(db_url: str, *args: str, cwd: Path | None = None):
-    env = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "rollover", "--db", db_url, *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return cli.rollover("--db", db_url, *args, cwd=cwd)
 
 
 def ok(result) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -22,6 +23,7 @@ def alembic_config() -> Config:
     return config
 
 
+@cache  # the migrations are files of the installed package: they cannot change under a process
 def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
