@@ -348,7 +348,7 @@ def run_module(engine, module, school_year: int = 2027, options: dict | None = N
                run_id: str = "t-1"):
     """Plan a module on a stored district and apply its changes as run `run_id`, in one
     transaction, as the year-end process does; returns the plan."""
-    from rollover.modules import ModuleContext
+    from rollover.services.modules import ModuleContext
     from rollover.store.changes import apply_changes
     from rollover.store.schema import runs
 

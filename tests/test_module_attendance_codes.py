@@ -10,8 +10,8 @@ import pytest
 
 from rollover.domain.year_end.attendance_codes import plan_attendance_codes
 from rollover.domain.year_end.rows import AttendanceCode
-from rollover.modules import ModuleRefused
-from rollover.modules import attendance_codes as module
+from rollover.services.modules import ModuleRefused
+from rollover.services.modules import attendance_codes as module
 from rollover.store.schema_modules import attendance_codes
 
 from .districts import District, restore_module_runs, run_module, stored_rows

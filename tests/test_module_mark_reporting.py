@@ -15,8 +15,8 @@ import pytest
 from rollover.domain.year_end.mark_reporting import GradingRows, plan_mark_reporting
 from rollover.domain.year_end.next_calendars import AMBIGUOUS_NEXT_CALENDAR, NO_NEXT_CALENDAR
 from rollover.domain.year_end.rows import CalendarRow, GradingPeriod, MarkType
-from rollover.modules import ModuleRefused
-from rollover.modules import mark_reporting as module
+from rollover.services.modules import ModuleRefused
+from rollover.services.modules import mark_reporting as module
 from rollover.store.schema_modules import grading_periods, mark_types
 
 from .districts import District, loaded_fixture, restore_module_runs, run_module, stored_rows

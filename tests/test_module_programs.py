@@ -17,7 +17,7 @@ from rollover.domain.year_end.programs import (
     NO_CALENDARS, ProgramRows, open_at, plan_programs, year_last_day,
 )
 from rollover.domain.year_end.rows import EnrollmentPlace, Participation
-from rollover.modules import programs as module
+from rollover.services.modules import programs as module
 from rollover.store.schema import program_participations
 
 from .districts import District, restore_module_runs, run_module, stored_rows

@@ -21,8 +21,8 @@ from rollover.domain.year_end.rows import (
     CalendarRow, Course, CourseRequest, Section, StudentSchedule,
 )
 from rollover.domain.year_end.scheduling import SchedulingRows, plan_scheduling
-from rollover.modules import ModuleContext, ModuleRefused
-from rollover.modules import scheduling as module
+from rollover.services.modules import ModuleContext, ModuleRefused
+from rollover.services.modules import scheduling as module
 from rollover.store.schema_modules import course_requests, courses, sections, student_schedules
 
 from .districts import District, loaded_fixture, restore_module_runs, run_module, stored_rows

@@ -11,7 +11,7 @@ import datetime as dt
 
 from rollover.domain.year_end.rows import EnrollmentPlace, PlanGoal, SuccessPlan
 from rollover.domain.year_end.success_plan import NOT_ROLLED, PlanRows, plan_success_plans
-from rollover.modules import success_plan as module
+from rollover.services.modules import success_plan as module
 from rollover.store.schema_modules import plan_goals, success_plans
 
 from .districts import District, loaded_fixture, restore_module_runs, run_module, stored_rows

@@ -368,7 +368,7 @@ SLOW = r"""
 import sys, time
 from sqlalchemy import select
 from rollover.domain.changes import ModulePlan, inserts, updates
-from rollover.modules import RolloverModule, register
+from rollover.services.modules import RolloverModule, register
 from rollover.services.process import run_module
 from rollover.store.database import open_engine
 from rollover.store.schema_modules import attendance_codes as codes

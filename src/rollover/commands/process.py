@@ -202,7 +202,7 @@ def finish_command(db_url, year, test: bool, as_json: bool, user):
 @click.option("--json", "as_json", is_flag=True, help="Print the modules as a JSON list.")
 def modules_command(as_json: bool):
     """The rollover modules in their order, with what they need, change and take."""
-    from ..modules import all_modules
+    from ..services.modules import all_modules
 
     listed = [{"name": m.name, "title": m.title, "requires": list(m.requires),
                "tables": list(m.tables), "options": m.option_help} for m in all_modules()]

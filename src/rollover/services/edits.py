@@ -12,7 +12,7 @@ from ..bundle.format import FILES_BY_TABLE
 from ..bundle.values import CellError, cell_parser, format_cell, shown
 from ..domain.changes import UPDATE, ChangeStep
 from ..errors import RolloverError
-from ..modules import all_modules
+from .modules import all_modules
 from ..store.database import writing
 from ..store.schema import metadata
 from ..store.side_effects import record_changes

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from ..domain.changes import ModulePlan
 from ..errors import RolloverError
-from ..modules import ModuleContext, all_modules, dependents, get_module
+from .modules import ModuleContext, all_modules, dependents, get_module
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store import process as store

@@ -16,10 +16,10 @@ from importlib.metadata import entry_points
 
 from sqlalchemy import Connection
 
-from ..domain.changes import ModulePlan
-from ..domain.security import register_right
-from ..errors import RolloverError
-from ..progress import Progress, no_progress
+from ...domain.changes import ModulePlan
+from ...domain.security import register_right
+from ...errors import RolloverError
+from ...progress import Progress, no_progress
 
 ENTRY_POINT_GROUP = "rollover.modules"
 BUILT_IN = ("calendar", "registration", "scheduling", "mark_reporting", "success_plan",

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Select, select
 
-from ..domain.changes import ModulePlan
-from ..domain.year_end.rows import (
+from ...domain.changes import ModulePlan
+from ...domain.year_end.rows import (
     CalendarRow, Course, CourseRequest, EnrollmentPlace, Section, StudentSchedule,
 )
-from ..domain.year_end.scheduling import SchedulingRows, plan_scheduling
-from ..store.schema import calendars, enrollments
-from ..store.schema_modules import course_requests, courses, sections, student_schedules
+from ...domain.year_end.scheduling import SchedulingRows, plan_scheduling
+from ...store.schema import calendars, enrollments
+from ...store.schema_modules import course_requests, courses, sections, student_schedules
 from . import ModuleContext, ModuleRefused, RolloverModule, register
 
 PURGE = "purge_schedules_before"

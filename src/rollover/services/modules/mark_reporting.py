@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from ..domain.changes import ModulePlan
-from ..domain.year_end.mark_reporting import GradingRows, plan_mark_reporting
-from ..domain.year_end.rows import GradingPeriod, MarkType
-from ..store.schema_modules import grading_periods, mark_types
+from ...domain.changes import ModulePlan
+from ...domain.year_end.mark_reporting import GradingRows, plan_mark_reporting
+from ...domain.year_end.rows import GradingPeriod, MarkType
+from ...store.schema_modules import grading_periods, mark_types
 from . import ModuleContext, RolloverModule, no_options, register
 from .scheduling import calendar_ids_of_year, read_calendars, read_ids, whole_rows
 

@@ -11,10 +11,10 @@ import datetime as dt
 
 from sqlalchemy import Connection, func, or_, select
 
-from ..domain.changes import ModulePlan
-from ..domain.year_end.programs import ProgramRows, plan_programs
-from ..domain.year_end.rows import Participation
-from ..store.schema import calendars, program_participations, programs
+from ...domain.changes import ModulePlan
+from ...domain.year_end.programs import ProgramRows, plan_programs
+from ...domain.year_end.rows import Participation
+from ...store.schema import calendars, program_participations, programs
 from . import ModuleContext, RolloverModule, no_options, register
 from .scheduling import read_places, whole_rows
 

@@ -3,10 +3,10 @@ rolling every school's calendars of the year (or the chosen schools') into the n
 
 from __future__ import annotations
 
-from ..bundle.format import FILES_BY_TABLE
-from ..domain.calendar_roll import CalendarRollOptions, choose_calendars, plan_calendar_roll
-from ..domain.changes import LogMessage, ModulePlan, inserts
-from ..store.calendar_roll import load_calendar_rows, load_schools_and_calendars, load_taken_ids
+from ...bundle.format import FILES_BY_TABLE
+from ...domain.calendar_roll import CalendarRollOptions, choose_calendars, plan_calendar_roll
+from ...domain.changes import LogMessage, ModulePlan, inserts
+from ...store.calendar_roll import load_calendar_rows, load_schools_and_calendars, load_taken_ids
 from . import ModuleContext, ModuleRefused, RolloverModule, register
 
 

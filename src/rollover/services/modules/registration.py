@@ -11,18 +11,18 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ..bundle.format import FILES_BY_TABLE
-from ..domain.changes import INSERT, ChangeStep, LogMessage, ModulePlan
-from ..domain.forward.enroll import NewEnrollment
-from ..domain.forward.options import SERVICE_TYPES, ForwardOptions, OptionError, resolve
-from ..domain.forward.plan import plan_forward
-from ..domain.readiness import ERROR
-from ..services.forward import compile_filter
-from ..services.readiness import find_problems
-from ..store.plain_rows import plain_rows
-from ..store.schema import calendars, enrollments
-from ..store.schema_modules import enrollment_staff
-from ..store.snapshot import load_catalog, load_snapshot
+from ...bundle.format import FILES_BY_TABLE
+from ...domain.changes import INSERT, ChangeStep, LogMessage, ModulePlan
+from ...domain.forward.enroll import NewEnrollment
+from ...domain.forward.options import SERVICE_TYPES, ForwardOptions, OptionError, resolve
+from ...domain.forward.plan import plan_forward
+from ...domain.readiness import ERROR
+from ..forward import compile_filter
+from ..readiness import find_problems
+from ...store.plain_rows import plain_rows
+from ...store.schema import calendars, enrollments
+from ...store.schema_modules import enrollment_staff
+from ...store.snapshot import load_catalog, load_snapshot
 from . import ModuleContext, ModuleRefused, RolloverModule, parse_flag, register
 
 OPTION_HELP = {
