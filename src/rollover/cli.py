@@ -225,3 +225,5 @@ main.add_command(process.process_group)
 main.add_command(tasks.tasks_command)
 from .commands import edit  # noqa: E402
 main.add_command(edit.edit_command)
+from .commands import undo  # noqa: E402
+main.add_command(undo.undo_command)

@@ -105,11 +105,12 @@ class UnitOfWork:
     def recorded_user(self) -> str | None:
         return self.acting.recorded
 
-    def at_schools(self, schools: Iterable[str] | None) -> None:
-        """Declare where the run works (None: the whole district); the right is checked there
-        (YE-2).  A school-scoped operation must declare before it changes anything."""
+    def at_schools(self, schools: Iterable[str] | None, *, right: str | None = None) -> None:
+        """Declare where the run works (None: the whole district); the right (the operation's,
+        or `right` too when the run also needs another) is checked there (YE-2).  A
+        school-scoped operation must declare before it changes anything."""
         self.schools = None if schools is None else frozenset(schools)
-        self.acting = require(self.conn, self.user, self.operation.right_for(self.options),
+        self.acting = require(self.conn, self.user, right or self.operation.right_for(self.options),
                               self.schools)
         self._declared = True
 

@@ -237,6 +237,15 @@ def _compare_by_keys(conn: Connection, table: Table, step: SavedStep):
                                 encode_row(tuple(now[c] for c in step.columns)))
 
 
+def whole_rows(conn: Connection, table_name: str, ids: Sequence[str]) -> list[tuple]:
+    """The rows of a table with a one-column key among `ids`, whole (all columns, in the table's
+    order), in the order of `ids`; ids with no row are left out."""
+    table = table_named(table_name)
+    columns = [c.name for c in table.columns]
+    found = current_rows(conn, table, [(i,) for i in ids])
+    return [tuple(found[(i,)][c] for c in columns) for i in ids if (i,) in found]
+
+
 def current_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tuple, dict]:
     """The rows of `table` with the given keys, by key."""
     names = key_columns(table)
