@@ -181,11 +181,11 @@ def report_command(db_url, run_id: str, output: str, totals_only: bool, show_war
     from .errors import RolloverError
     from .reports.forward import as_csv_rows, as_json as report_json, as_text
     from .reports.stored import stored_json, stored_text
-    from .services.runs import forward_report, get_run
+    from .services.runs import forward_report, get_run, places_students
 
     engine = open_engine(db_url)
     record = get_run(engine, run_id)
-    if record.kind != "forward":
+    if not places_students(record):
         if output == "csv":
             raise RolloverError(f"run {run_id!r} is a {record.kind} run: --format csv is for "
                                 "roll forward runs (use text or json)")

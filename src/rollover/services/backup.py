@@ -30,14 +30,20 @@ from ..store.backup import (
     make_private_folder, restore_file, restored_counts, sha256_of, sqlite_path, target_rows,
 )
 from ..store.backup_key import backup_key, read_backup_key
-from ..store.database import describe, open_engine, writing
-from ..store.runs import new_run_id, record_run
+from ..store.database import describe, open_engine
+from ..store.runs import new_run_id
 from ..store.schema import district
-from .security import lock_status, require
+from .security import lock_status
+from .unit_of_work import operation, unit_of_work
 
 DIR_VARIABLE = "ROLLOVER_BACKUP_DIR"
 FOLDER_NAME = "rollover-backups"
 KIND = "backup"
+# YE-2: the `backup` right.  Making or deleting a backup is a run (its record names it);
+# checking the right before the files are made, or before a restore, is a guarded moment only.
+BACKUP = operation(KIND, "backup", "backup", district_write=False, undoable=False)
+BACKUP_ALLOWED = operation("backup-allowed", "backup", "backup", district_write=False,
+                           records_run=False)
 
 
 @dataclass
@@ -112,9 +118,9 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
     """
     started = dt.datetime.now(dt.timezone.utc)
     url = engine.url.render_as_string(hide_password=False)
-    with writing(engine) as conn:
-        by = require(conn, user, "backup").recorded  # YE-2: before any file is made
-        key = backup_key(conn)  # made on the first backup, before the file: never in it
+    with unit_of_work(engine, BACKUP_ALLOWED, user=user) as work:  # YE-2: before any file
+        by = work.recorded_user
+        key = backup_key(work.conn)  # made on the first backup, before the file: never in it
     if school_year is None:
         school_year = current_school_year(engine)
         if school_year is None:
@@ -138,10 +144,8 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
                    "school_year": school_year, "folder": str(target), "format": made.format}
         counts = {"tables": len(made.row_counts), "rows": manifest.total_rows,
                   "bytes": manifest.size}
-        with engine.begin() as conn:
-            record = record_run(conn, kind=KIND, mode="run", user=by, options=options,
-                                counts=counts, report=None, started_at=started)
-            manifest.run_id = record.run_id
+        with unit_of_work(engine, BACKUP, user=user, options=options, started=started) as work:
+            manifest.run_id = work.finish(counts=counts).run_id
             manifest.hmac = signature(key, manifest)
             _write_manifest(target, manifest)  # a failure here rolls the run record back
     except BaseException:
@@ -254,8 +258,8 @@ def restore_backup(engine: Engine, backup_id: str, *, into: str,
     folder = backup_folder(url, folder)
     manifest = verified_backup(engine, folder, backup_id)
     if lock_status(engine).locked:  # YE-2: a full copy, past the lock only (as a write)
-        with engine.connect() as conn:
-            require(conn, user, "backup")
+        with unit_of_work(engine, BACKUP_ALLOWED, user=user, write=False):
+            pass
     kind = kind_of_url(into)
     if kind != manifest.kind:
         raise BackupRefused(f"backup {backup_id} is of a {manifest.kind} database and cannot be "
@@ -301,8 +305,8 @@ def _require_on_target(into: str, user: str | None) -> None:
     target has no users: nothing to check)."""
     target = open_engine(into, migrate=False)
     try:
-        with target.connect() as conn:
-            require(conn, user, "backup")
+        with unit_of_work(target, BACKUP_ALLOWED, user=user, write=False):
+            pass
     finally:
         target.dispose()
 
@@ -330,10 +334,9 @@ def delete_backup(engine: Engine, backup_id: str, *, folder: str | Path | None =
     options = {"action": "delete", "backup_id": backup_id, "school_year": manifest.school_year,
                "folder": str(target), "format": manifest.format}
     counts = {"files": 2, "bytes": manifest.size}
-    with engine.begin() as conn:
-        who = require(conn, user, "backup")  # YE-2: before the run record and the files go
-        record_run(conn, kind=KIND, mode="run", user=who.recorded, options=options, counts=counts,
-                   report=None, started_at=started)
+    # YE-2: the right before the run record and the files go.
+    with unit_of_work(engine, BACKUP, user=user, options=options, started=started) as work:
+        work.finish(counts=counts)
         # The manifest goes first: a backup without one is no longer listed or restorable.
         (target / f"{backup_id}.json").unlink()
         backup_file(target, manifest).unlink(missing_ok=True)

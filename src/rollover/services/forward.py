@@ -10,7 +10,6 @@ nothing behind.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import stat
 from pathlib import Path

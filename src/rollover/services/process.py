@@ -24,20 +24,31 @@ from ..store import process as store
 from ..store.activity import ActivityBoard, read_activity
 from ..store.database import reading
 from ..store.changes import LaterEdit, later_edits, restore_runs
-from ..store.locks import DISTRICT_WRITE, AlreadyRunning, Holder, exclusive_transaction
-from ..store.runs import new_run_id, record_run
+from ..store.locks import AlreadyRunning, exclusive_transaction
+from ..store.runs import new_run_id
 from ..store.bulk import refresh_statistics
 from ..store.schema import metadata, runs
 from ..store.schema_process import run_backup_rows
 from ..store.security import read_settings
 from ..store.side_effects import record_changes, side_effect_settings
-from .bulk_work import cycle_collection_paused
-from .security import require
 from .unit_of_work import Operation, operation, unit_of_work
 
 LOCK = "process"
 BUSY = "A year-end process step is already running for this district"
 STEPS = ("lock", "quiet", "backup")
+PROCESS_LOCK = ((LOCK, BUSY),)
+
+# The process's own steps are guarded transactions, no runs (YE-2: maintenance_lock; YE-18:
+# one step at a time).  A restore is a run; a failed module run's record is never refused (it
+# says what happened).
+PREPARE = operation("prepare", "year-end prepare", "maintenance_lock", locks=PROCESS_LOCK,
+                    district_write=False, records_run=False)
+FINISH = operation("finish", "year-end finish", "maintenance_lock", locks=PROCESS_LOCK,
+                   district_write=False, records_run=False)
+FAILURE_RECORD = operation("failure", "year-end step", None, locks=PROCESS_LOCK,
+                           district_write=False, records_run=False)
+RESTORE = operation("restore", "year-end restore", lambda options: options["module"],
+                    locks=PROCESS_LOCK, undoable=False)
 
 
 class ProcessRefused(RolloverError):
@@ -84,10 +95,10 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
     interrupted prepare left undone.  With `test`, say what it would do and write nothing."""
     from .backup import create_backup
 
-    holder = Holder("year-end prepare" + (" (test)" if test else ""), user)
-    with exclusive_transaction(engine, LOCK, BUSY, write=not test, holder=holder) as conn:
-        who = require(conn, user, "maintenance_lock")
-        require(conn, user, "backup")  # YE-4: prepare takes the full backup
+    holder = "year-end prepare" + (" (test)" if test else "")
+    with unit_of_work(engine, PREPARE, user=user, holder=holder, write=not test) as work:
+        conn, who = work.conn, work.acting
+        work.needs("backup")  # YE-4: prepare takes the full backup
         year = _year(conn, year)
         process = store.get_process(conn, year)
         if process is not None and process.state == "finished":
@@ -113,12 +124,12 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
                                      folder=backup_folder, user=user, use_pg_dump=use_pg_dump)
         except BaseException:
             if created:  # all or nothing: no lock, no quieting, no process without its backup
-                with exclusive_transaction(engine, LOCK, BUSY, holder=holder) as conn:
-                    store.put_back(conn, current)
-                    store.delete_process(conn, year)
+                with unit_of_work(engine, PREPARE, user=user, holder=holder) as work:
+                    store.put_back(work.conn, current)
+                    store.delete_process(work.conn, year)
             raise
-        with exclusive_transaction(engine, LOCK, BUSY, holder=holder) as conn:
-            store.set_backup(conn, year, manifest.id)
+        with unit_of_work(engine, PREPARE, user=user, holder=holder) as work:
+            store.set_backup(work.conn, year, manifest.id)
     return status(engine, year=year)
 
 
@@ -167,7 +178,7 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
     seen_year, by = None, None  # by: who is recorded, once the unit of work has said who acts
     try:
         with unit_of_work(engine, module_operation(module), user=user, test=test,
-                          options=parsed, run_id=run_id) as work, \
+                          options=parsed, run_id=run_id, started=started) as work, \
                 ActivityBoard(engine, name) as board:
             progress = _both(progress, board.publish)  # YE-20: the terminal and other sessions
             pause_point("process:step-started")
@@ -225,14 +236,13 @@ def _record_failure(engine: Engine, run_id: str, name: str, mode: str, user: str
                     started: dt.datetime, options: dict, year: int, exc: Exception) -> None:
     """A run that failed changed nothing; record that it was tried and why."""
     try:
-        with exclusive_transaction(engine, LOCK, BUSY,
-                                   holder=Holder(f"year-end step {name} (recording its failure)",
-                                                 user)) as conn:
-            conn.execute(runs.insert().values(
+        with unit_of_work(engine, FAILURE_RECORD, user=user,
+                          holder=f"year-end step {name} (recording its failure)") as work:
+            work.conn.execute(runs.insert().values(
                 run_id=run_id, kind=name, mode=mode, user_name=user, started_at=started,
                 finished_at=_now(), status="failed", options=options, counts={},
                 report={"error": f"{type(exc).__name__}: {exc}"[:2000]}))
-            store.add_module_run(conn, run_id, name, year)
+            store.add_module_run(work.conn, run_id, name, year)
     except Exception:  # the database may be what failed: the original error is what matters
         pass
 
@@ -260,23 +270,22 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
     """Undo run `run_id` of module `name`, every later run of it and of the modules that depend
     on it, newest first; the module tables are then exactly as before that run.  Rows changed
     after those runs are listed first, and without `confirm` nothing is restored."""
-    module = get_module(name)
+    get_module(name)  # an unknown module is refused before anything else
     affected = {name} | dependents(name)
     locks = sorted({lock for m in all_modules() if m.name in affected for lock in m.locks})
-    started = _now()
-    also = [(lock, BUSY) for lock in locks] + ([] if test else [DISTRICT_WRITE])
-    holder = Holder(f"year-end restore of {name}" + (" (test)" if test else ""), user)
-    with cycle_collection_paused(), \
-            exclusive_transaction(engine, LOCK, BUSY, also=also, holder=holder) as conn, \
-            ActivityBoard(engine, f"restore {name}") as board:
+    op = RESTORE if not test else RESTORE.listing()  # a test writes nothing, not even a run
+    with unit_of_work(engine, op, user=user, test=test, also=[(lock, BUSY) for lock in locks],
+                      options={"module": name, "run_id": run_id, "confirm": confirm},
+                      holder=f"year-end restore of {name}" + (" (test)" if test else "")
+                      ) as work, ActivityBoard(engine, f"restore {name}") as board:
         progress = _both(progress, board.publish)
-        who = require(conn, user, module.name)
+        conn, who = work.conn, work.acting
         target = _restorable(conn, name, run_id)
         later = [r for r in _completed(store.module_run_rows(conn, year=target.school_year,
                                                              modules=affected))
                  if r.sequence >= target.sequence]
         for other in sorted({r.module for r in later} - {name}):
-            require(conn, user, other)  # undoing another module's runs needs its right too
+            work.needs(other)  # undoing another module's runs needs its right too
         oldest_first = [r.run_id for r in later]
         # The backup rows were bulk-loaded moments ago: without statistics PostgreSQL plans the
         # joins below as if the tables were empty.
@@ -295,14 +304,10 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
         rows = restore_runs(conn, newest_first, progress, on_change=(
             (lambda step: record_changes(conn, who.recorded, [step], settings))
             if settings.any_on else None))  # YE-3: a restore is a change like any other
-        result = RestoreResult(None, "run", newest_first, edits, rows)
-        record = record_run(conn, kind="restore", mode="run", user=who.recorded,
-                            options={"module": name, "run_id": run_id, "confirm": confirm},
-                            counts={"runs": len(newest_first), "rows": sum(rows.values()),
-                                    "later_edits": len(edits)},
-                            report=result.as_json(), started_at=started)
-        store.mark_restored(conn, newest_first, record.run_id)
-        result.run_id = record.run_id
+        result = RestoreResult(work.run_id, "run", newest_first, edits, rows)
+        work.finish(counts={"runs": len(newest_first), "rows": sum(rows.values()),
+                            "later_edits": len(edits)}, report=result.as_json())
+        store.mark_restored(conn, newest_first, work.run_id)
     return result
 
 
@@ -340,9 +345,9 @@ def finish(engine: Engine, *, year: int | None = None, user: str | None = None,
            test: bool = False) -> dict:
     """Make the next year current, put every quieted setting and task flag back, unlock.
     With `test`, say what it would do and write nothing."""
-    holder = Holder("year-end finish" + (" (test)" if test else ""), user)
-    with exclusive_transaction(engine, LOCK, BUSY, write=not test, holder=holder) as conn:
-        who = require(conn, user, "maintenance_lock")
+    with unit_of_work(engine, FINISH, user=user, write=not test,
+                      holder="year-end finish" + (" (test)" if test else "")) as work:
+        conn, who = work.conn, work.acting
         year = _year(conn, year)
         process = store.get_process(conn, year)
         if process is None or process.state != "prepared":

@@ -22,12 +22,13 @@ from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store import readiness as reads
 from ..store.access import read_only
-from ..store.database import reading, writing
-from ..store.runs import record_run
+from ..store.database import reading
 from ..store.snapshot import load_catalog
-from .security import recorded_name
+from .unit_of_work import operation, unit_of_work
 
 PROGRESS_EVERY = 10_000  # enrollments between two progress reports
+# A check's run is a read's own record: no right, never refused; nothing to undo.
+CHECK = operation("check", "readiness check", None, district_write=False, undoable=False)
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,10 @@ def check_readiness(engine: Engine, year: int, *, user: str | None = None,
         if read_only(conn):
             return ReadinessReport(None, year, findings)
     report = readiness.summary(year, findings)
-    with writing(engine) as conn:
-        record = record_run(conn, kind="check", mode="run", user=recorded_name(conn, user),
-                            options={"year": year},
-                            counts={"errors": report["errors"], "warnings": report["warnings"]},
-                            report=report, started_at=started)
+    with unit_of_work(engine, CHECK, user=user, options={"year": year},
+                      started=started) as work:
+        record = work.finish(counts={"errors": report["errors"],
+                                     "warnings": report["warnings"]}, report=report)
     return ReadinessReport(record, year, findings)
 
 

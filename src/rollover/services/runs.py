@@ -16,6 +16,15 @@ from ..store.schema import run_rolled, run_warnings, students
 from ..store.snapshot import load_catalog
 
 
+# The runs that place students, each keeping its per-student report (RF-25): a roll forward, and
+# the registration module of the year-end process, which rolls forward the same way.
+PLACING_KINDS = ("forward", "registration")
+
+
+def places_students(record: RunRecord) -> bool:
+    return record.kind in PLACING_KINDS
+
+
 def list_runs(engine: Engine) -> list[RunRecord]:
     with reading(engine) as conn:
         return stored.list_runs(conn)
@@ -36,7 +45,7 @@ def forward_report(engine: Engine, run_id: str) -> ForwardReport:
         record = stored.get_run(conn, run_id)
         if record is None:
             raise RolloverError(f"unknown run {run_id!r} (see `rollover runs`)")
-        if record.kind != "forward":
+        if not places_students(record):
             raise RolloverError(f"run {run_id!r} is a {record.kind} run, not a roll forward")
         rolled = [NewEnrollment(
             student_id=r.student_id, source_enrollment_id=r.source_enrollment_id,

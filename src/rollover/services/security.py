@@ -38,7 +38,7 @@ from ..domain.security import (
 )
 from ..errors import RolloverError
 from ..store import security as store
-from ..store.database import reading, writing
+from ..store.database import reading
 
 NO_USER = "no user given: use --user or ROLLOVER_USER"
 
@@ -182,16 +182,17 @@ def add_user(engine: Engine, name: str, full_name: str | None = None, *,
     if problem:
         raise SecurityRefused(problem)
     full_name = (full_name or "").strip() or None
-    with writing(engine) as conn:
+    with _guarded(engine, user) as work:
+        conn = work.conn
         first = not store.has_users(conn)
         if first:
-            role = acting(conn, user).role
+            role = work.acting.role
             if role is not None and name != role:
                 raise SecurityRefused(
                     f"the first user must be the database role you connect as ({role!r}): add "
                     f"{role!r} first, or connect as a role named {name!r}")
         else:
-            require(conn, user, SECURITY)
+            work.at_schools(None)
             if store.get_user(conn, name) is not None:
                 raise SecurityRefused(f"user {name!r} already exists")
         row = store.insert_user(conn, name, full_name, dt.datetime.now(dt.timezone.utc))
@@ -220,8 +221,9 @@ def grant(engine: Engine, name: str, right: str, school: str | None = None,
     if access not in ACCESS:
         raise SecurityRefused(f"access must be 'read' or 'write', not {access!r}")
     new = Grant(name, right, school, access)
-    with writing(engine) as conn:
-        require(conn, user, SECURITY, _scope(school))
+    with _guarded(engine, user) as work:
+        conn = work.conn
+        work.at_schools(_scope(school))
         _check_target(conn, name, school)
         before = store.all_grants(conn)
         store.put_grant(conn, new)
@@ -234,8 +236,9 @@ def revoke(engine: Engine, name: str, right: str, school: str | None = None, *,
     """Take the right at `school` (None: the all-schools grant) from `name`; the grant removed.
     Needs `security` at that school (or for all schools)."""
     _check_right(right)
-    with writing(engine) as conn:
-        require(conn, user, SECURITY, _scope(school))
+    with _guarded(engine, user) as work:
+        conn = work.conn
+        work.at_schools(_scope(school))
         _check_target(conn, name, school)
         held = store.find_grant(conn, name, right, school)
         if held is None:
@@ -245,6 +248,16 @@ def revoke(engine: Engine, name: str, right: str, school: str | None = None, *,
         store.delete_grant(conn, name, right, school)
         _keep_someone_in_charge(conn, before, f"revoking {right!r} from {name!r}")
     return held
+
+
+def _guarded(engine: Engine, user: str | None, right: str = SECURITY):
+    """The unit of work of a change to security itself (no run): who is acting is known at
+    once; the right is checked where the change needs it (`at_schools`)."""
+    from .unit_of_work import operation, unit_of_work  # it guards with `require`, from here
+
+    return unit_of_work(engine, operation("security", "security change", right,
+                                          district_write=False, scope="schools",
+                                          records_run=False), user=user)
 
 
 def _scope(school: str | None) -> set[str] | None:
@@ -305,11 +318,12 @@ def set_lock(engine: Engine, on: bool, *, user: str | None) -> LockStatus:
     """YE-2: lock the system for maintenance and disable scheduled tasks in one step (`on`), or
     lift both.  Needs `maintenance_lock` with write access for all schools, or `system_all`.
     Locking is refused when nobody could unlock it (and in an open district: add a user first)."""
-    with writing(engine) as conn:
+    with _guarded(engine, user, MAINTENANCE_LOCK) as work:
+        conn = work.conn
         # Hold the settings row first: writers hold it shared until they commit (see require).
         store.read_settings(conn, lock="update")
         if store.has_users(conn):
-            require(conn, user, MAINTENANCE_LOCK)
+            work.at_schools(None)
             if on and not store.lock_passers(conn):
                 raise SecurityRefused(
                     f"lock refused: no user could unlock it (someone needs {SYSTEM_ALL!r} or "

@@ -7,7 +7,8 @@ rows back, exactly as YE-9 restores a module run:
 - a later run that depends on it (it changed the same rows, or wrote rows naming rows the run
   inserted; `store/run_dependencies.py`) is named and undone too, newest first;
 - rows changed since by anything else are listed, and nothing is undone without `confirm`;
-- with `test`, the runs it would undo and those rows are listed, and nothing is written.
+- with `test`, the runs it would undo and those rows are listed, and nothing is written (not
+  even a run record, as YE-9's `restore --test`).
 
 A module run of the year-end process is restored by the process's own rule (the module's later
 runs and the modules that depend on it, `process.restore`), the same mechanism.  The undo is a
@@ -71,9 +72,10 @@ def undo(engine: Engine, run_id: str, *, test: bool = False, confirm: bool = Fal
             raise UndoRefused(str(exc), exc.details()) from None
     _refuse_unless_undoable(record)
     target = operation_of(record.kind)
-    with unit_of_work(engine, UNDO, user=user, test=test, progress=progress, options={
-            "run_id": run_id, "confirm": confirm,
-            "right": target.right_for(record.options)}) as work:
+    op = UNDO if not test else UNDO.listing()  # a test writes nothing, not even a run record
+    options = {"run_id": run_id, "confirm": confirm, "right": target.right_for(record.options)}
+    with unit_of_work(engine, op, user=user, test=test, progress=progress, write=not test,
+                      options=options) as work:
         conn = work.conn
         again = get_run(conn, run_id)  # as it is now, under the lock
         _refuse_unless_undoable(again)
@@ -84,19 +86,18 @@ def undo(engine: Engine, run_id: str, *, test: bool = False, confirm: bool = Fal
         edits = later_edits(conn, oldest_first)
         newest_first = list(reversed(oldest_first))
         if test:
-            result = RestoreResult(work.run_id, "test", newest_first, edits)
-        elif edits and not confirm:
+            return RestoreResult(None, "test", newest_first, edits)
+        if edits and not confirm:
             raise UndoRefused(
                 f"{len(edits)} row{'s' if len(edits) > 1 else ''} changed after the run would be "
                 "lost; look at them, then undo again with --confirm; nothing was undone",
                 [f"{e.table} {'/'.join(map(str, e.key))}: {e.what}" for e in edits])
-        else:
-            settings = side_effect_settings(conn)
-            rows = restore_runs(conn, newest_first, progress, on_change=(
-                (lambda step: record_changes(conn, work.recorded_user, [step], settings))
-                if settings.any_on else None))  # YE-3: an undo is a change like any other
-            process_store.mark_restored(conn, newest_first, work.recorded_user)
-            result = RestoreResult(work.run_id, "run", newest_first, edits, rows)
+        settings = side_effect_settings(conn)
+        rows = restore_runs(conn, newest_first, progress, on_change=(
+            (lambda step: record_changes(conn, work.recorded_user, [step], settings))
+            if settings.any_on else None))  # YE-3: an undo is a change like any other
+        process_store.mark_restored(conn, newest_first, work.run_id)
+        result = RestoreResult(work.run_id, "run", newest_first, edits, rows)
         work.finish(counts={"runs": len(newest_first), "rows": sum(result.rows.values()),
                             "later_edits": len(edits)}, report=result.as_json())
     return result

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, Engine, update
 
@@ -51,8 +51,9 @@ class Operation:
 
     kind: str  # the run's kind, as `rollover runs` lists it
     title: str  # for the lock holder: "<title> Run" or "<title> Run Test"
-    # YE-2: the right, or how to name it from the run's options (an edit: the table's owner)
-    right: str | Callable[[dict], str]
+    # YE-2: the right, or how to name it from the run's options (an edit: the table's owner);
+    # None: no right (a read's own record, e.g. a check's run, which is never refused)
+    right: str | Callable[[dict], str] | None
     # Named one-at-a-time locks (name, busy message), held by a Run and a Run Test alike.
     locks: tuple[tuple[str, str], ...] = ()
     # A Run holds the district's write lock: two bulk writers never interleave.
@@ -61,18 +62,27 @@ class Operation:
     scope: str = "district"
     # The run's rows are saved, so that `rollover undo` can put them back.
     undoable: bool = True
+    # False: a guarded transaction that is no run (a year-end process step, a backup check).
+    records_run: bool = True
 
-    def right_for(self, options: dict) -> str:
+    def right_for(self, options: dict) -> str | None:
         return self.right(options) if callable(self.right) else self.right
+
+    def listing(self) -> Operation:
+        """The same guard for a test that writes nothing, not even a run record (YE-9's
+        `restore --test`, `rollover undo --test`)."""
+        return replace(self, records_run=False, district_write=False)
 
 
 OPERATIONS: dict[str, Operation] = {}
 
 
-def operation(kind: str, title: str, right: str | Callable[[dict], str], **kwargs) -> Operation:
+def operation(kind: str, title: str, right: str | Callable[[dict], str] | None,
+              **kwargs) -> Operation:
     """Declare a kind of run (once, at import time)."""
     declared = Operation(kind, title, right, **kwargs)
-    OPERATIONS[kind] = declared
+    if declared.records_run:
+        OPERATIONS[kind] = declared
     return declared
 
 
@@ -114,10 +124,17 @@ class UnitOfWork:
                               self.schools)
         self._declared = True
 
+    def needs(self, right: str, schools: Iterable[str] | None = None) -> None:
+        """Declare a further right the run needs (YE-2), e.g. a restore of several modules'
+        runs: each module's right; checked at once."""
+        self.acting = require(self.conn, self.user, right, schools)
+
     def change(self, step: ChangeStep, write: Callable[[], object] | None = None) -> None:
         """Save the step's rows as the run's backup, write them (`write` when the step is
         written by a statement of its own, e.g. a guarded set-based UPDATE) and record their
         side effects.  In a Run Test: count them only."""
+        if not self.operation.records_run:
+            raise RuntimeError(f"{self.operation.kind} is no run: it cannot change rows")
         self._refuse_rows_outside_schools(step)
         self.changed[step.table] = self.changed.get(step.table, 0) + len(step.rows)
         if self.test or not step.rows:
@@ -147,6 +164,8 @@ class UnitOfWork:
         if self.operation.scope == "schools" and not self._declared:
             raise UndeclaredSchools(f"{self.operation.kind}: declare the schools (at_schools) "
                                     "before finishing")
+        if not self.operation.records_run:
+            raise RuntimeError(f"{self.operation.kind} is no run: it has no record to finish")
         if options is not None:
             self.options = options
         finished = _now()
@@ -167,42 +186,50 @@ def _now() -> dt.datetime:
 def unit_of_work(engine: Engine, op: Operation, *, user: str | None, test: bool = False,
                  options: dict | None = None, progress: Progress = no_progress,
                  also: Iterable[tuple[str, str]] = (), holder: str | None = None,
-                 run_id: str | None = None) -> Iterator[UnitOfWork]:
+                 run_id: str | None = None, started: dt.datetime | None = None,
+                 write: bool = True) -> Iterator[UnitOfWork]:
     """The transaction of one run of `op` (see the module's docstring).  `also`: further locks
     this run holds (a module run: its module's); `holder`: what the lock holder says instead of
-    the operation's title."""
-    started = _now()
+    the operation's title; `write` False: a guarded transaction that only reads (SQLite takes no
+    write lock for it)."""
+    started = started or _now()
     run_id = run_id or new_run_id(op.kind, started)
     mode = "test" if test else "run"
     locks = [*op.locks, *also]
     if not test and op.district_write:
         locks.append(DISTRICT_WRITE)
     what = holder or f"{op.title} {'Run Test' if test else 'Run'}"
-    with cycle_collection_paused(), _transaction(engine, locks, Holder(what, user)) as conn:
+    with cycle_collection_paused(), \
+            _transaction(engine, locks, Holder(what, user), write) as conn:
         options = dict(options or {})
         # YE-2: a district-wide operation checks at once; a school-scoped one when it declares
         # its schools, which it must do before it changes or records anything.
-        if op.scope == "district":
-            who = require(conn, user, op.right_for(options))
+        right = op.right_for(options)
+        if right is None:  # a read's own record: never refused, never a claim it cannot make
+            who = acting(conn, user, strict=False)
+        elif op.scope == "district":
+            who = require(conn, user, right)
         else:
             who = acting(conn, user)
         work = UnitOfWork(conn, op, run_id, started, test, options, user, who, progress)
         work._declared = op.scope == "district"
-        conn.execute(runs.insert().values(
-            run_id=run_id, kind=op.kind, mode=mode, user_name=who.recorded,
-            started_at=started, finished_at=None, status="running", options=options, counts={},
-            report=None))
+        if op.records_run:
+            conn.execute(runs.insert().values(
+                run_id=run_id, kind=op.kind, mode=mode, user_name=who.recorded,
+                started_at=started, finished_at=None, status="running", options=options,
+                counts={}, report=None))
         yield work
-        if work.record is None:
+        if op.records_run and work.record is None:
             raise RuntimeError(f"{op.kind}: the unit of work ended without finish()")
 
 
 @contextmanager
-def _transaction(engine: Engine, locks: list[tuple[str, str]], holder: Holder):
+def _transaction(engine: Engine, locks: list[tuple[str, str]], holder: Holder, write: bool):
     if not locks:
-        with writing(engine) as conn:
+        with (writing(engine) if write else engine.begin()) as conn:
             yield conn
         return
     (name, busy), *others = locks
-    with exclusive_transaction(engine, name, busy, also=others, holder=holder) as conn:
+    with exclusive_transaction(engine, name, busy, also=others, holder=holder,
+                               write=write) as conn:
         yield conn

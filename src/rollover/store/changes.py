@@ -1,6 +1,6 @@
 """Applying a module run's changes with their backup, and undoing them (YE-8, YE-9).
 
-`apply_changes` saves every row a step will insert, update or delete (as it was before and as it
+`save_and_apply` (the unit of work's `change`) saves every row a step will insert, update or delete (as it was before and as it
 will be after, see `run_backup.py`), then makes the change, in bulk, on the caller's transaction.
 `restore_runs` undoes runs from those rows alone, newest run first and each run's steps in
 reverse, so the tables end exactly as they were before the oldest of them.  `later_edits` finds
@@ -38,16 +38,9 @@ def apply_changes(conn: Connection, run_id: str, steps: list[ChangeStep],
                   progress: Progress = no_progress) -> None:
     """Save the backup of every step, then apply it; all on the caller's transaction."""
     total = sum(len(step.rows) for step in steps)
-    last_seq = done = 0
-    for number, step in enumerate(steps, start=1):
-        table = table_named(step.table)
-        missing = set(table.c.keys()) - set(step.columns)
-        if missing:  # a partial row could not be put back exactly
-            raise ValueError(f"{step.table}: a {step.action} step must carry every column; "
-                             f"missing {sorted(missing)}")
-        last_seq = save_step(conn, run_id, number, last_seq + 1, step)
-        _apply(conn, table, step.action, step.columns,
-               [(before, after) for _school, before, after in step.rows])
+    done = 0
+    for step in steps:
+        save_and_apply(conn, run_id, step)
         done += len(step.rows)
         progress("writing", done, total)
 

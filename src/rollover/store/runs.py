@@ -26,18 +26,6 @@ def new_run_id(kind: str, now: dt.datetime) -> str:
     return f"{kind}-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
-def record_run(conn: Connection, *, kind: str, mode: str, user: str | None, options: dict,
-               counts: dict, report: dict | None, started_at: dt.datetime,
-               status: str = "completed") -> RunRecord:
-    """Store a run of any kind (check, calendars, end batch, clean-up ...) with its report."""
-    record = RunRecord(run_id=new_run_id(kind, started_at), kind=kind, mode=mode,
-                       user_name=user, started_at=started_at,
-                       finished_at=dt.datetime.now(dt.timezone.utc), status=status,
-                       options=options, counts=counts, report=report)
-    conn.execute(runs.insert().values(**record.__dict__))
-    return record
-
-
 def insert_new_enrollments(conn: Connection, columns, rows: list[tuple]) -> None:
     """Insert a run's new enrollments in bulk, with the named moment `forward:writing` half way
     (a test holds the run mid-write there)."""

@@ -6,7 +6,8 @@
 - partner sync: an event for the special education partner per change of a special_ed enrollment;
 - notifications: a notification per enrollment change.
 
-Every writer of those tables calls `record_changes` on its own transaction, so the side effects
+The unit of work (`services/unit_of_work.py`) calls `record_changes` for every change of a run,
+on the run's transaction, so the side effects
 commit (or vanish) with the change itself.
 """
 
@@ -21,7 +22,6 @@ from sqlalchemy import Connection
 
 from ..domain.changes import ChangeStep
 from .bulk import insert_rows
-from .changes import current_rows
 from .run_backup import key_columns, table_named
 from .schema_process import audit_log, notifications, outbox_events
 from .security import read_settings
@@ -107,23 +107,3 @@ def _plain(value):
 def _json(value):
     # JSON columns written through COPY/executemany take text; SQLAlchemy reads it back as JSON.
     return None if value is None else json.dumps(value)
-
-
-def recording(conn: Connection, user: str | None, table_name: str, ids, action: str, apply):
-    """Run `apply()` (a set-based UPDATE or DELETE of the rows of `table_name` whose one-column
-    key is in `ids`) and record its side effects, reading the rows before and after only when a
-    side effect is on."""
-    settings = side_effect_settings(conn)
-    if not settings.any_on:
-        return apply()
-    table = table_named(table_name)
-    columns = tuple(c.name for c in table.columns)
-    keys = [(i,) for i in ids]
-    before = current_rows(conn, table, keys)
-    result = apply()
-    after = current_rows(conn, table, keys) if action == "update" else {}
-    rows = [(None, tuple(before[k][c] for c in columns),
-             tuple(after[k][c] for c in columns) if k in after else None)
-            for k in keys if k in before]
-    record_changes(conn, user, [ChangeStep(table_name, action, columns, rows)], settings)
-    return result

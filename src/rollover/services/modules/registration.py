@@ -101,8 +101,7 @@ def plan(ctx: ModuleContext) -> ModulePlan:
     except OptionError as exc:
         raise ModuleRefused(str(exc)) from None
     forward = decision.plan
-    result = ModulePlan(summary={"rolled": forward.totals["rolled"],
-                                 "not_rolled": forward.totals["not_rolled"]})
+    result = ModulePlan(summary=forward.totals)  # RF-25's counts, as `forward` keeps them
     result.messages.extend(_warnings(forward, decision.snapshot))
     del decision  # the district's enrollments and households: not needed for the rows below
     new_enrollments = enrollment_step(ctx.run_id, forward.rolled, test=ctx.test)
