@@ -20,7 +20,7 @@ from ..domain.forward.options import ForwardOptions, OptionError, resolve
 from ..domain.forward.plan import plan_forward
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
-from ..reports.forward import ForwardReport
+from ..domain.forward.report import ForwardReport
 from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
 from ..domain.runs import RunRecord
 from ..domain.changes import inserts
