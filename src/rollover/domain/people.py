@@ -35,10 +35,6 @@ class Enrollment:
     rolled_from: str | None = None
 
 
-ENROLLMENT_FIELDS = Enrollment.__slots__
-STUDENT_FIELDS = Student.__slots__
-
-
 @dataclass(frozen=True, slots=True)
 class Address:
     """A household's address, normalised for boundary matching (RF-14)."""
