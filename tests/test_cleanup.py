@@ -245,7 +245,7 @@ def test_ye15_cleanup_test_mode_writes_nothing_but_a_run(engine, tmp_path):
 
 def test_ye15_cleanup_is_all_or_nothing(engine, tmp_path, monkeypatch):
     """The run record cannot be written after the removals: nothing is removed."""
-    import rollover.services.end_batch as service
+    from rollover.services.unit_of_work import UnitOfWork
 
     load(engine, tmp_path, district())
     before = stored_ids(engine)
@@ -253,7 +253,7 @@ def test_ye15_cleanup_is_all_or_nothing(engine, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(service, "record_run", broken)
+    monkeypatch.setattr(UnitOfWork, "finish", broken)
     with pytest.raises(RuntimeError):
         cleanup(engine, CleanupOptions("HSA28"))
     assert stored_ids(engine) == before

@@ -65,10 +65,15 @@ def module_runs_text(listed: list[dict]) -> Iterator[str]:
 
 def restore_text(result: RestoreResult, test: bool) -> Iterator[str]:
     """Rows changed after the run, the runs restored, and the rows put back."""
+    return put_back_text(result, test, "would restore", "restored")
+
+
+def put_back_text(result: RestoreResult, test: bool, would: str, did: str) -> Iterator[str]:
+    """What a restore or an undo says: rows changed after the run, the runs it (would) put back,
+    newest first, and the rows put back."""
     for edit in result.later_edits:
         yield f"changed after the run: {edit.table} {'/'.join(map(str, edit.key))}: {edit.what}"
-    verb = "would restore" if test else "restored"
-    yield (f"{verb} {len(result.restored_runs)} run(s), newest first: "
+    yield (f"{would if test else did} {len(result.restored_runs)} run(s), newest first: "
            + ", ".join(result.restored_runs))
     if not test:
         yield f"rows put back: {sum(result.rows.values()):,}; run {result.run_id}"

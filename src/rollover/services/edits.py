@@ -1,6 +1,7 @@
 """One record changed by a user (a field or two of a student, an enrollment, a schedule ...),
-through the same guard and side effects as every other writer: refused while the system is locked
-(YE-2), audited, published and notified when those settings are on (YE-3)."""
+through the same unit of work as every other writer: refused while the system is locked (YE-2),
+audited, published and notified when those settings are on (YE-3), stored as a run that
+`rollover undo` can put back."""
 
 from __future__ import annotations
 
@@ -13,10 +14,8 @@ from ..bundle.values import CellError, cell_parser, format_cell, shown
 from ..domain.changes import UPDATE, ChangeStep
 from ..errors import RolloverError
 from .modules import all_modules
-from ..store.database import writing
 from ..store.schema import metadata
-from ..store.side_effects import record_changes
-from .security import require
+from .unit_of_work import operation, unit_of_work
 
 
 class EditRefused(RolloverError):
@@ -29,6 +28,7 @@ class Edit:
     table: str
     before: dict
     after: dict
+    run_id: str  # the edit's run: `rollover undo RUN_ID` puts the record back
 
 
 def _right_for(table: str) -> str:
@@ -37,6 +37,12 @@ def _right_for(table: str) -> str:
         if table in module.tables:
             return module.name
     return "import"
+
+
+# YE-2: the right of the module that owns the table, else `import`; an edit is a small run of
+# its own (undoable), and does not wait for the district's write lock.
+EDIT = operation("edit", "edit", lambda options: _right_for(options["table"]),
+                 district_write=False)
 
 
 def _parse(bundle_file, values: dict[str, str], what: str) -> dict:
@@ -73,8 +79,9 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
     stored = metadata.tables[table]
     columns = [c.name for c in stored.columns]
     match = and_(*(stored.c[k] == v for k, v in typed_key.items()))
-    with writing(engine) as conn:
-        who = require(conn, user, _right_for(table))
+    with unit_of_work(engine, EDIT, user=user, options={
+            "table": table, "key": dict(key), "set": dict(changes)}) as work:
+        conn = work.conn
         row = conn.execute(select(stored).where(match)).first()
         if row is None:
             raise EditRefused(f"no {table} record with "
@@ -85,10 +92,10 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
         _refuse_unknown_references(conn, stored, set(typed_changes), after)
         _refuse_values_held_elsewhere(conn, stored, set(typed_changes), after, match,
                                       bundle_file.key)
-        conn.execute(stored.update().where(match).values(**typed_changes))
-        record_changes(conn, who.recorded, [ChangeStep(table, UPDATE, tuple(columns), [
-            (None, tuple(before[c] for c in columns), tuple(after[c] for c in columns))])])
-    return Edit(table, before, after)
+        work.change(ChangeStep(table, UPDATE, tuple(columns), [
+            (None, tuple(before[c] for c in columns), tuple(after[c] for c in columns))]))
+        record = work.finish(counts={"rows_updated": 1})
+    return Edit(table, before, after, record.run_id)
 
 
 def _refuse_unknown_references(conn, stored, changed: set[str], after: dict) -> None:

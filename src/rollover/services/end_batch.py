@@ -2,7 +2,7 @@
 
 `end_batch` and `cleanup` are what `rollover end-batch` and `rollover cleanup` (and later the
 web page and the year-end process) call.  Each reads, decides, writes and records its run in ONE
-transaction (`store.database.writing`): a failure anywhere leaves nothing behind.  An end date
+transaction (the unit of work, `unit_of_work.py`, which also saves the run's backup for undo): a failure anywhere leaves nothing behind.  An end date
 before the last instructional day of the calendar's last term is refused unless `early`, naming
 what the clean-up (its own decisions) would then remove.  A test run (`test=True`, YE-17) goes
 through the same code and skips only the enrollment writes; it stores its run record.
@@ -29,12 +29,19 @@ from ..domain.runs import RunRecord
 from ..domain.snapshot import Catalog
 from ..progress import Progress, no_progress
 from ..store import enrollment_changes as changes
-from ..store.database import writing
-from ..store.runs import record_run
-from ..store.side_effects import recording
+from ..domain.changes import ChangeStep, deletes, updates
+from ..store.changes import whole_rows
+from ..store.runs import ENROLLMENT_COLUMNS
 from ..store.snapshot import load_catalog
 from .forward import compile_filter
-from .security import require
+from .unit_of_work import operation, unit_of_work
+
+# YE-2: the registration right at the calendar's school; neither holds the district's write
+# lock (a user's edits elsewhere go on meanwhile).
+END_BATCH = operation("end-batch", "end batch", "registration", scope="schools",
+                      district_write=False)
+CLEANUP = operation("cleanup", "clean-up", "registration", scope="schools",
+                    district_write=False)
 
 __all__ = ["CleanupOptions", "CleanupReport", "EndBatchOptions", "EndBatchRefused",
            "EndBatchReport", "cleanup", "end_batch"]
@@ -84,15 +91,16 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
     """End the chosen active enrollments of a calendar, graduates first (or, with
     options.test, only decide and report); the report of what it decided."""
     student_filter = compile_filter(options.filter)
-    started = dt.datetime.now(dt.timezone.utc)
     mode = "test" if options.test else "run"
-    with _transaction(engine) as conn:
+    with _refused_by_store(), unit_of_work(engine, END_BATCH, user=user, test=options.test,
+                                           options=options.as_dict()) as work:
+        conn = work.conn
         progress("loading", 0, 2)
         catalog = load_catalog(conn)
         settings = ending.resolve_end_batch(options, catalog, student_filter)
         calendar_id = settings.calendar.calendar_id
-        # YE-2: at the calendar's school; a test run writes its run record, a write too.
-        who = require(conn, user, "registration", {settings.calendar.school_id})
+        school_id = settings.calendar.school_id
+        work.at_schools({school_id})  # YE-2: at the calendar's school
         enrollments = changes.calendar_enrollments(conn, calendar_id)
         students = changes.calendar_students(conn, calendar_id)
         changes.read_last_instructional_days(conn, catalog, [calendar_id])
@@ -100,22 +108,22 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
         plan = ending.plan_end_batch(settings, enrollments, students)  # refusals: nothing written
         if ending.ends_early(settings):  # refused unless options.early
             ending.accept_early_end(plan, _cleanup_would_remove(conn, catalog, plan))
-        if not options.test:
-            groups = [(settings.graduate_status, plan.graduates),  # graduates first
-                      (settings.end_status, plan.others)]
-            done = 0
-            for status, rows in groups:
+        groups = [(settings.graduate_status, plan.graduates),  # graduates first
+                  (settings.end_status, plan.others)]
+        done = 0
+        for status, rows in groups:
+            if not options.test:
                 progress("ending", done, len(plan.ended))
-                ids = [e.enrollment_id for e in rows]
-                recording(conn, who.recorded, "enrollments", ids, "update",  # YE-3: side effects
-                          lambda: changes.end_enrollments(conn, ids, settings.end_date, status))
-                done += len(rows)
+            ids = [e.enrollment_id for e in rows]
+            step = ended_rows(conn, school_id, ids, settings.end_date, status)
+            work.change(step, write=lambda ids=ids, status=status: changes.end_enrollments(
+                conn, ids, settings.end_date, status))
+            done += len(rows)
+        if not options.test:
             progress("ending", done, len(plan.ended))
-        report = ending.report_object(plan, mode)
-        record = record_run(conn, kind="end-batch", mode=mode, user=who.recorded,
-                            options={**options.as_dict(),
-                                     "end_date": settings.end_date.isoformat()},
-                            counts=plan.totals, report=report, started_at=started)
+        record = work.finish(counts=plan.totals, report=ending.report_object(plan, mode),
+                             options={**options.as_dict(),
+                                      "end_date": settings.end_date.isoformat()})
     return EndBatchReport(record, plan, students)
 
 
@@ -125,13 +133,14 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
     term and whose student has no other active enrollment that year (or, with options.test,
     only decide and report); the report of what it decided."""
     student_filter = compile_filter(options.filter)
-    started = dt.datetime.now(dt.timezone.utc)
     mode = "test" if options.test else "run"
-    with _transaction(engine) as conn:
+    with _refused_by_store(), unit_of_work(engine, CLEANUP, user=user, test=options.test,
+                                           options=options.as_dict()) as work:
+        conn = work.conn
         progress("loading", 0, 5)
         catalog = load_catalog(conn)
         calendar = cleaning.resolve_cleanup(options, catalog)
-        who = require(conn, user, "registration", {calendar.school_id})  # YE-2, as in end_batch
+        work.at_schools({calendar.school_id})  # YE-2, as in end_batch
         students = changes.calendar_students(conn, calendar.calendar_id)
         progress("loading", 1, 5)
         found = _CleanupInputs.read(conn, catalog, calendar, progress)
@@ -139,15 +148,30 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
                                      found.sources, found.rolled_on, student_filter)
         if not options.test:
             progress("removing", 0, len(plan.removed))
-            ids = [r.enrollment_id for r in plan.removed]
-            recording(conn, who.recorded, "enrollments", ids, "delete",  # YE-3: side effects
-                      lambda: changes.delete_enrollments(conn, ids))
+        ids = [r.enrollment_id for r in plan.removed]
+        step = deletes("enrollments", ENROLLMENT_COLUMNS,
+                       whole_rows(conn, "enrollments", ids), lambda row: calendar.school_id)
+        work.change(step, write=lambda: changes.delete_enrollments(conn, ids))
+        if not options.test:
             progress("removing", len(plan.removed), len(plan.removed))
-        report = cleaning.report_object(plan, mode)
-        record = record_run(conn, kind="cleanup", mode=mode, user=who.recorded,
-                            options=options.as_dict(), counts=plan.totals, report=report,
-                            started_at=started)
+        record = work.finish(counts=plan.totals, report=cleaning.report_object(plan, mode))
     return CleanupReport(record, plan, students)
+
+
+def ended_rows(conn: Connection, school_id: str, ids: list[str], end_date: dt.date,
+               status: str) -> ChangeStep:
+    """The enrollments to end, as they are and as they will be."""
+    end_date_at = ENROLLMENT_COLUMNS.index("end_date")
+    status_at = ENROLLMENT_COLUMNS.index("end_status")
+
+    def ended(row: tuple) -> tuple:
+        values = list(row)
+        values[end_date_at], values[status_at] = end_date, status
+        return tuple(values)
+
+    return updates("enrollments", ENROLLMENT_COLUMNS,
+                   ((row, ended(row)) for row in whole_rows(conn, "enrollments", ids)),
+                   lambda row: school_id)
 
 
 @dataclass
@@ -196,13 +220,11 @@ def _cleanup_would_remove(conn: Connection, catalog: Catalog, plan: EndBatchPlan
 
 
 @contextmanager
-def _transaction(engine: Engine):
-    """`writing(engine)`, with a constraint the database enforces (e.g. another table still
-    naming an enrollment to remove, checked at commit) turned into a refusal; the transaction
-    is rolled back whole."""
+def _refused_by_store():
+    """A constraint the database enforces (e.g. another table still naming an enrollment to
+    remove, checked at commit) turned into a refusal; the transaction is rolled back whole."""
     try:
-        with writing(engine) as conn:
-            yield conn
+        yield
     except IntegrityError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise EndBatchRefused(f"the database refused the change ({reason}); "

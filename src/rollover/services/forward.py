@@ -1,9 +1,11 @@
-"""The enrollment roll forward as a service: lock, load, decide, write (or not), record.
+"""The enrollment roll forward as a service: decide, write (or not), keep the report.
 
-`roll_forward` is what `rollover forward`, and later the web page and the year-end process, call.
-A test run and a real run go through the same code; the test run skips only the writing of the
-new enrollments (RF-24).  A real run writes its enrollments and its run record in one
-transaction, so a failure or a kill leaves nothing behind.
+`roll_forward` is what `rollover forward` (and later the web page) calls; the registration
+module of the year-end process (`modules/registration.py`) goes through the same `decide`,
+`enrollment_step`, `write_enrollments` and `keep_report`, adding only its own bookkeeping.  The
+unit of work (`unit_of_work.py`) holds the locks, checks the right, saves the run's backup and
+commits the enrollments, the report and the run record together, so a failure or a kill leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -15,22 +17,24 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from ..domain.changes import INSERT, ChangeStep
 from ..domain.filter import parse_filter, student_id_list_filter
-from ..domain.forward.options import ForwardOptions, OptionError, resolve
-from ..domain.forward.plan import plan_forward
+from ..domain.forward.enroll import NewEnrollment
+from ..domain.forward.options import ForwardOptions, OptionError, RunSettings, resolve
+from ..domain.forward.plan import ForwardPlan, plan_forward
+from ..domain.snapshot import Catalog, Snapshot
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..domain.forward.report import ForwardReport
-from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
-from ..domain.runs import RunRecord
-from ..domain.changes import inserts
 from ..store.runs import (
-    NEW_ENROLLMENT_COLUMNS, new_enrollment_rows, new_run_id, write_new_enrollments, write_run,
+    ENROLLMENT_COLUMNS, enrollment_row, insert_new_enrollments, write_run_report,
 )
-from ..store.side_effects import record_changes, side_effect_settings
 from ..store.snapshot import load_catalog, load_snapshot
-from .bulk_work import cycle_collection_paused
-from .security import require
+from .unit_of_work import UnitOfWork, operation, unit_of_work
 
 BUSY = "Enrollment roll forward is already in process"
 
@@ -78,48 +82,80 @@ def _filter_file_text(path: Path, name: str) -> str:
 def source_calendars_of_year(engine: Engine, year: int) -> list[str]:
     """Every calendar of a school year, for a district-wide roll forward."""
     with engine.connect() as conn:
-        ids = [c.calendar_id for c in load_catalog(conn).calendars_of_year(year)]
+        return calendars_of_year(load_catalog(conn), year)
+
+
+def calendars_of_year(catalog: Catalog, year: int) -> list[str]:
+    """Every calendar of a school year, by id; refused when there is none."""
+    ids = sorted(c.calendar_id for c in catalog.calendars_of_year(year))
     if not ids:
         raise OptionError(f"no calendar in school year {year}")
-    return sorted(ids)
+    return ids
+
+
+# RF-23: one roll forward at a time, a Run Test included; the registration module holds it too.
+FORWARD_LOCK = ("forward", BUSY)
+FORWARD = operation("forward", "roll forward", "registration", locks=(FORWARD_LOCK,))
+
+
+@dataclass
+class Decision:
+    """What a roll forward decided, and what it decided from."""
+
+    settings: RunSettings
+    snapshot: Snapshot
+    plan: ForwardPlan
+
+
+def decide(conn: Connection, options: ForwardOptions, progress: Progress = no_progress, *,
+           catalog: Catalog | None = None, with_students: bool = True) -> Decision:
+    """Check the options against the district (RF-26: before any work), read the enrollments
+    and decide every one of them: the one decision of `forward` and of the registration
+    module."""
+    catalog = catalog or load_catalog(conn)
+    settings = resolve(options, catalog, compile_filter(options.filter))
+    snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],
+                             settings.destination_year, settings.service_types, progress,
+                             with_students=with_students or settings.student_filter is not None)
+    return Decision(settings, snapshot, plan_forward(snapshot, settings, progress))
+
+
+def enrollment_step(run_id: str, rolled: list[NewEnrollment], *, test: bool) -> ChangeStep:
+    """The new enrollments as whole rows, each with its school; a Run names them after the run
+    (`RUN-0000001` ...), a Run Test names none (bundle.md: null in a test run)."""
+    if not test:
+        for seq, entry in enumerate(rolled, start=1):
+            entry.enrollment_id = f"{run_id}-{seq:07d}"
+    return ChangeStep("enrollments", INSERT, ENROLLMENT_COLUMNS,
+                      [(r.school_id, None, enrollment_row(r)) for r in rolled])
+
+
+def write_enrollments(work: UnitOfWork, step: ChangeStep) -> None:
+    """The new enrollments through the unit of work, written in bulk (with the named pause point
+    `forward:writing` half way, where a test can hold the run)."""
+    work.change(step, write=lambda: insert_new_enrollments(
+        work.conn, ENROLLMENT_COLUMNS, [after for _school, _before, after in step.rows]))
+
+
+def keep_report(conn: Connection, run_id: str, plan: ForwardPlan) -> None:
+    """RF-25: every new enrollment and warning of the run, for `rollover report`."""
+    write_run_report(conn, run_id, plan.rolled, plan.warnings)
 
 
 def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = None,
                  progress: Progress = no_progress) -> ForwardReport:
-    """Run (or, with options.test, test) one roll forward; the report of what it decided."""
-    student_filter = compile_filter(options.filter)
-    started = dt.datetime.now(dt.timezone.utc)
-    what = "roll forward Run Test" if options.test else "roll forward Run"
-    with cycle_collection_paused(), \
-            exclusive_transaction(engine, "forward", BUSY, write=not options.test,  # RF-23
-                                  also=() if options.test else (DISTRICT_WRITE,),
-                                  holder=Holder(what, user)) as conn:
-        # YE-2, YE-11: the registration roll is district-wide; a test run writes its run record,
-        # so it is a write too (refused while the system is locked).
-        who = require(conn, user, "registration")
-        catalog = load_catalog(conn)
-        settings = resolve(options, catalog, student_filter)  # RF-26: before any work
-        snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],
-                                 settings.destination_year, settings.service_types, progress)
-        plan = plan_forward(snapshot, settings, progress)
+    """Run (or, with options.test, test) one roll forward; the report of what it decided.  A
+    test run and a real run go through the same code; the test run writes only its record and
+    report (RF-24)."""
+    compile_filter(options.filter)  # a bad filter is refused before the district is read
+    with unit_of_work(engine, FORWARD, user=user, test=options.test,
+                      options=options.as_dict(), progress=progress) as work:
+        decision = decide(work.conn, options, progress)
         pause_point("forward:planned")
-        mode = "test" if options.test else "run"
-        run_id = new_run_id("forward", started)
-        if not options.test:
-            write_new_enrollments(conn, run_id, plan.rolled)
-            _record_side_effects(conn, who.recorded, plan.rolled)
-        record = RunRecord(run_id=run_id, kind="forward", mode=mode, user_name=who.recorded,
-                           started_at=started, finished_at=dt.datetime.now(dt.timezone.utc),
-                           status="completed", options=options.as_dict(), counts=plan.totals)
-        write_run(conn, record, plan.rolled, plan.warnings)
+        plan = decision.plan
+        write_enrollments(work, enrollment_step(work.run_id, plan.rolled, test=options.test))
+        keep_report(work.conn, work.run_id, plan)
+        record = work.finish(counts=plan.totals)
         pause_point("forward:written")
-    return ForwardReport(record, plan.rolled, plan.warnings, snapshot.people.students, catalog)
-
-
-def _record_side_effects(conn, user: str | None, rolled) -> None:
-    """YE-3: audit, publish and notify the new enrollments when those settings are on."""
-    settings = side_effect_settings(conn)
-    if settings.any_on:
-        record_changes(conn, user, [inserts("enrollments", NEW_ENROLLMENT_COLUMNS,
-                                            new_enrollment_rows(rolled), lambda row: None)],
-                       settings)
+    return ForwardReport(record, plan.rolled, plan.warnings, decision.snapshot.people.students,
+                         decision.snapshot.catalog)

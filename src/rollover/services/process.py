@@ -17,13 +17,13 @@ from sqlalchemy import Engine
 
 from ..domain.changes import ModulePlan
 from ..errors import RolloverError
-from .modules import ModuleContext, all_modules, dependents, get_module
+from .modules import ModuleContext, RolloverModule, all_modules, dependents, get_module
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store import process as store
 from ..store.activity import ActivityBoard, read_activity
 from ..store.database import reading
-from ..store.changes import LaterEdit, apply_changes, later_edits, restore_runs
+from ..store.changes import LaterEdit, later_edits, restore_runs
 from ..store.locks import DISTRICT_WRITE, AlreadyRunning, Holder, exclusive_transaction
 from ..store.runs import new_run_id, record_run
 from ..store.bulk import refresh_statistics
@@ -33,6 +33,7 @@ from ..store.security import read_settings
 from ..store.side_effects import record_changes, side_effect_settings
 from .bulk_work import cycle_collection_paused
 from .security import require
+from .unit_of_work import Operation, operation, unit_of_work
 
 LOCK = "process"
 BUSY = "A year-end process step is already running for this district"
@@ -163,36 +164,31 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
     started = _now()
     run_id = new_run_id(name, started)
     mode = "test" if test else "run"
-    busy = [(lock, BUSY) for lock in module.locks] + ([] if test else [DISTRICT_WRITE])
-    holder = Holder(f"year-end step {name} {'Run Test' if test else 'Run'}", user)
-    seen_year, by = None, None  # by: who is recorded, once the guard has said who acts
+    seen_year, by = None, None  # by: who is recorded, once the unit of work has said who acts
     try:
-        with cycle_collection_paused(), \
-                exclusive_transaction(engine, LOCK, BUSY, also=busy, holder=holder) as conn, \
+        with unit_of_work(engine, module_operation(module), user=user, test=test,
+                          options=parsed, run_id=run_id) as work, \
                 ActivityBoard(engine, name) as board:
             progress = _both(progress, board.publish)  # YE-20: the terminal and other sessions
             pause_point("process:step-started")
-            by = require(conn, user, module.name).recorded
+            conn, by = work.conn, work.recorded_user
             year = _year(conn, year)
             seen_year = year
             _may_run(conn, module, year, test)
             ctx = ModuleContext(conn, year, parsed, run_id, by, test, progress)
             plan = module.plan(ctx)
-            report = {"summary": plan.summary, "backup_log": plan.backup_by_table(),
-                      "changes": plan.changes_by_table_and_school()}
-            conn.execute(runs.insert().values(
-                run_id=run_id, kind=name, mode=mode, user_name=by, started_at=started,
-                finished_at=None, status="running", options=parsed, counts=plan.totals,
-                report=report))
             store.add_module_run(conn, run_id, name, year)
-            if not test:
-                apply_changes(conn, run_id, plan.steps, progress)
-                record_changes(conn, by, plan.steps)  # YE-3: side effects still on
-                if module.after_apply is not None:
-                    module.after_apply(ctx, plan)
+            total, done = sum(len(step.rows) for step in plan.steps), 0
+            for step in plan.steps:
+                work.change(step)  # saved for restore (YE-8), written, side effects (YE-3)
+                done += len(step.rows)
+                if not test:
+                    progress("writing", done, total)
+            pause_point("process:step-applied")
             store.write_messages(conn, run_id, plan.messages)
-            conn.execute(runs.update().where(runs.c.run_id == run_id)
-                         .values(status="completed", finished_at=_now()))
+            work.finish(counts=plan.totals, report={
+                "summary": plan.summary, "backup_log": plan.backup_by_table(),
+                "changes": plan.changes_by_table_and_school()})
     except RolloverError:
         raise  # a refusal: nothing was written and nothing to log
     except Exception as exc:  # the transaction rolled back; say so in the tasks list (YE-19)
@@ -200,6 +196,12 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
             _record_failure(engine, run_id, name, mode, by, started, parsed, seen_year, exc)
         raise
     return ModuleRun(run_id, name, year, mode, plan)
+
+
+def module_operation(module: RolloverModule) -> Operation:
+    """A module's runs (YE-6): its own right, the process lock and the module's own locks."""
+    return operation(module.name, f"year-end step {module.name}", module.name,
+                     locks=((LOCK, BUSY), *((lock, BUSY) for lock in module.locks)))
 
 
 def _may_run(conn, module, year: int, test: bool) -> None:

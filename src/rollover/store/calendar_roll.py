@@ -1,5 +1,5 @@
 """The calendar wizard's reads and writes (YE-10): a few whole-table or whole-year queries in,
-one bulk insert per table out, all on the caller's connection and inside its transaction."""
+one bulk insert per table out (through the unit of work, as insert steps), all on the caller's connection and inside its transaction."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy import Connection, select
 
 from ..bundle.format import FILES_BY_TABLE
 from ..domain.calendar_roll import CalendarRollPlan, CalendarRows, TakenIds
+from ..domain.changes import INSERT, ChangeStep
 from .bulk import insert_rows
 from .schema import calendars, days, grade_levels, schools, structures, terms
 
@@ -49,22 +50,23 @@ def load_taken_ids(conn: Connection) -> TakenIds:
         terms=frozenset(conn.execute(select(terms.c.term_id)).scalars()))
 
 
-def write_calendar_copies(conn: Connection, plan: CalendarRollPlan, progress=None) -> dict:
-    """Insert every new calendar, structure, term, grade level and day in bulk, parents first.
-    Returns the rows written per table."""
-    created = plan.created
+def copy_steps(plan: CalendarRollPlan) -> list[ChangeStep]:
+    """Every new calendar, structure, term, grade level and day as an insert step, parents
+    first, each row with the school of its calendar."""
     batches = (
-        (calendars, [c.calendar for c in created]),
-        (structures, [row for c in created for row in c.structures]),
-        (terms, [row for c in created for row in c.terms]),
-        (grade_levels, [row for c in created for row in c.grade_levels]),
-        (days, [row for c in created for row in c.day_rows()]),
+        (calendars, [(c.school_id, c.calendar) for c in plan.created]),
+        (structures, [(c.school_id, row) for c in plan.created for row in c.structures]),
+        (terms, [(c.school_id, row) for c in plan.created for row in c.terms]),
+        (grade_levels, [(c.school_id, row) for c in plan.created for row in c.grade_levels]),
+        (days, [(c.school_id, row) for c in plan.created for row in c.day_rows()]),
     )
-    written = {}
-    for step, (table, rows) in enumerate(batches):
-        if progress is not None:
-            progress("writing", step, len(batches))
-        written[table.name] = insert_rows(conn, table, _columns(table), rows) if rows else 0
-    if progress is not None:
-        progress("writing", len(batches), len(batches))
-    return written
+    return [ChangeStep(table.name, INSERT, tuple(_columns(table)),
+                       [(school, None, row) for school, row in rows])
+            for table, rows in batches]
+
+
+def insert_copies(conn: Connection, step: ChangeStep) -> int:
+    """Write one table's new rows in bulk."""
+    table = {t.name: t for t in (calendars, structures, terms, grade_levels, days)}[step.table]
+    rows = [after for _school, _before, after in step.rows]
+    return insert_rows(conn, table, list(step.columns), rows) if rows else 0

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from sqlalchemy import Connection, Table, and_, bindparam, select, tuple_
+from sqlalchemy import Connection, Table, and_, bindparam, func, select, tuple_
 
 from ..domain.changes import DELETE, INSERT, UPDATE, ChangeStep
 from ..progress import Progress, no_progress
@@ -26,7 +26,7 @@ from .run_backup import (
     SavedRow, SavedStep, decoder, encode_row, has_text_key, key_columns, save_step,
     saved_steps, step_rows, table_named, typed_key,
 )
-from .schema_process import run_backup_rows
+from .schema_process import run_backup_rows, run_backup_steps
 
 CHUNK = 2_000
 STREAM = {"stream_results": True, "yield_per": 10_000}
@@ -50,6 +50,29 @@ def apply_changes(conn: Connection, run_id: str, steps: list[ChangeStep],
                [(before, after) for _school, before, after in step.rows])
         done += len(step.rows)
         progress("writing", done, total)
+
+
+def save_and_apply(conn: Connection, run_id: str, step: ChangeStep,
+                   write: Callable[[], object] | None = None, *, keep: bool = True) -> None:
+    """Save one step's rows as the run's backup (after the steps it saved before), then apply
+    it: with `write` when the step is written by a statement of its own, else row by row in
+    bulk.  `keep` False: apply only (a run nobody can undo)."""
+    table = table_named(step.table)
+    missing = set(table.c.keys()) - set(step.columns)
+    if missing:  # a partial row could not be put back exactly
+        raise ValueError(f"{step.table}: a {step.action} step must carry every column; "
+                         f"missing {sorted(missing)}")
+    if keep:
+        s = run_backup_steps.c
+        number, last_seq = conn.execute(
+            select(func.coalesce(func.max(s.step), 0), func.coalesce(func.max(s.last_seq), 0))
+            .where(s.run_id == run_id)).one()
+        save_step(conn, run_id, number + 1, last_seq + 1, step)
+    if write is not None:
+        write()
+    else:
+        _apply(conn, table, step.action, step.columns,
+               [(before, after) for _school, before, after in step.rows])
 
 
 def _apply(conn: Connection, table: Table, action: str, columns: Sequence[str],
@@ -212,6 +235,15 @@ def _compare_by_keys(conn: Connection, table: Table, step: SavedStep):
         now = current.get(typed_key(table, key_text))
         yield key_text, after, (None if now is None else
                                 encode_row(tuple(now[c] for c in step.columns)))
+
+
+def whole_rows(conn: Connection, table_name: str, ids: Sequence[str]) -> list[tuple]:
+    """The rows of a table with a one-column key among `ids`, whole (all columns, in the table's
+    order), in the order of `ids`; ids with no row are left out."""
+    table = table_named(table_name)
+    columns = [c.name for c in table.columns]
+    found = current_rows(conn, table, [(i,) for i in ids])
+    return [tuple(found[(i,)][c] for c in columns) for i in ids if (i,) in found]
 
 
 def current_rows(conn: Connection, table: Table, keys: list[tuple]) -> dict[tuple, dict]:

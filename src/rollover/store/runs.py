@@ -18,9 +18,7 @@ from .schema import enrollments, run_rolled, run_warnings, runs
 ROLLED_COLUMNS = [c.name for c in run_rolled.columns]
 WARNING_COLUMNS = [c.name for c in run_warnings.columns]
 STREAM = {"stream_results": True, "yield_per": 10_000}
-NEW_ENROLLMENT_COLUMNS = ["enrollment_id", "student_id", "calendar_id", "structure_id", "grade",
-                          "service_type", "start_date", "local_start_status",
-                          "graduation_cohort", "rolled_from"]
+ENROLLMENT_COLUMNS = tuple(c.name for c in enrollments.columns)
 
 
 def new_run_id(kind: str, now: dt.datetime) -> str:
@@ -40,14 +38,12 @@ def record_run(conn: Connection, *, kind: str, mode: str, user: str | None, opti
     return record
 
 
-def write_new_enrollments(conn: Connection, run_id: str, rolled: list[NewEnrollment]) -> None:
-    """Give each new enrollment its id and insert them all, in bulk."""
-    for seq, entry in enumerate(rolled, start=1):
-        entry.enrollment_id = f"{run_id}-{seq:07d}"
-    rows = new_enrollment_rows(rolled)
-    half = islice(rows, len(rolled) // 2)
-    insert_rows(conn, enrollments, NEW_ENROLLMENT_COLUMNS,
-                chain(half, _pausing_at("forward:writing"), rows))
+def insert_new_enrollments(conn: Connection, columns, rows: list[tuple]) -> None:
+    """Insert a run's new enrollments in bulk, with the named moment `forward:writing` half way
+    (a test holds the run mid-write there)."""
+    half = len(rows) // 2
+    insert_rows(conn, enrollments, list(columns),
+                chain(islice(rows, half), _pausing_at("forward:writing"), islice(rows, half, None)))
 
 
 def _pausing_at(point: str):
@@ -57,24 +53,33 @@ def _pausing_at(point: str):
     yield from ()
 
 
-def new_enrollment_rows(rolled: list[NewEnrollment]):
-    """The new enrollments as rows of NEW_ENROLLMENT_COLUMNS."""
-    return ((r.enrollment_id, r.student_id, r.calendar_id, r.structure_id, r.grade,
-             r.service_type, r.start_date, r.local_start_status, r.graduation_cohort,
-             r.source_enrollment_id) for r in rolled)
+def enrollment_row(r: NewEnrollment) -> tuple:
+    """A new enrollment as a whole enrollments row (ENROLLMENT_COLUMNS' order): no end date,
+    status or action (a student retained this year is not retained again next year), no
+    next-year fields yet."""
+    return (r.enrollment_id, r.student_id, r.calendar_id, r.structure_id, r.grade,
+            r.service_type, r.start_date, None, None, None, None, None, None,
+            r.local_start_status, r.graduation_cohort, r.source_enrollment_id)
 
 
-def write_run(conn: Connection, record: RunRecord, rolled: list[NewEnrollment],
-              warnings: list[ForwardWarning]) -> None:
-    conn.execute(runs.insert().values(**record.__dict__))
+# The row above lists the columns in this order; a new column must be placed there too.
+assert ENROLLMENT_COLUMNS == (
+    "enrollment_id", "student_id", "calendar_id", "structure_id", "grade", "service_type",
+    "start_date", "end_date", "end_status", "end_action", "next_calendar_id", "next_structure_id",
+    "next_grade", "local_start_status", "graduation_cohort", "rolled_from")
+
+
+def write_run_report(conn: Connection, run_id: str, rolled: list[NewEnrollment],
+                     warnings: list[ForwardWarning]) -> None:
+    """RF-25: what a roll forward decided, test or real: each new enrollment and warning."""
     insert_rows(conn, run_rolled, ROLLED_COLUMNS, (
-        (record.run_id, seq, r.student_id, r.source_enrollment_id, r.enrollment_id,
+        (run_id, seq, r.student_id, r.source_enrollment_id, r.enrollment_id,
          r.source_calendar_id, r.source_grade, r.calendar_id, r.structure_id, r.grade,
          r.start_date, r.service_type, r.local_start_status, r.graduation_cohort,
          r.last_day_ender, " ".join(r.warnings))
         for seq, r in enumerate(rolled, start=1)))
     insert_rows(conn, run_warnings, WARNING_COLUMNS, (
-        (record.run_id, seq, w.student_id, w.source_enrollment_id, w.code, w.message)
+        (run_id, seq, w.student_id, w.source_enrollment_id, w.code, w.message)
         for seq, w in enumerate(warnings, start=1)))
 
 

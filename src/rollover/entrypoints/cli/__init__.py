@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from . import (
-    backup, bundles, calendars, check, edit, end_batch, forward, lock, process, tasks, users,
+    backup, bundles, calendars, check, edit, end_batch, forward, lock, process, tasks, undo, users,
 )
 from .support import DB_HELP
 
@@ -23,7 +23,7 @@ COMMANDS = (
     backup.backup_group,  # YE-4, YE-5
     users.users_group, lock.lock_group,  # YE-2
     process.process_group, tasks.tasks_command,  # YE-6..YE-9, YE-16..YE-20
-    edit.edit_command,
+    edit.edit_command, undo.undo_command,
 )
 
 

@@ -65,8 +65,6 @@ class RolloverModule:
     plan: Callable[[ModuleContext], ModulePlan]
     # NAME=VALUE options as given on the command line -> checked options (JSON-ready)
     parse_options: Callable[[dict[str, str]], dict] = no_options
-    # Runs after the changes are applied in the same transaction (e.g. the roll forward's report).
-    after_apply: Callable[[ModuleContext, ModulePlan], None] | None = None
     # Other named one-at-a-time locks its runs hold besides the process's (e.g. "forward").
     locks: tuple[str, ...] = ()
     option_help: dict[str, str] = field(default_factory=dict)

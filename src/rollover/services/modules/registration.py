@@ -11,18 +11,16 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ...bundle.format import FILES_BY_TABLE
 from ...domain.changes import INSERT, ChangeStep, LogMessage, ModulePlan
 from ...domain.forward.enroll import NewEnrollment
-from ...domain.forward.options import SERVICE_TYPES, ForwardOptions, OptionError, resolve
-from ...domain.forward.plan import plan_forward
+from ...domain.forward.options import SERVICE_TYPES, ForwardOptions, OptionError
 from ...domain.readiness import ERROR
-from ..forward import compile_filter
-from ..readiness import find_problems
 from ...store.plain_rows import plain_rows
 from ...store.schema import calendars, enrollments
 from ...store.schema_modules import enrollment_staff
-from ...store.snapshot import load_catalog, load_snapshot
+from ...store.snapshot import load_catalog
+from ..forward import calendars_of_year, decide, enrollment_step, keep_report
+from ..readiness import find_problems
 from . import ModuleContext, ModuleRefused, RolloverModule, parse_flag, register
 
 OPTION_HELP = {
@@ -34,7 +32,6 @@ OPTION_HELP = {
     "allow_duplicate_primary": "true/false",
     "include_last_day_enders": "true/false",
 }
-ENROLLMENT_COLUMNS = FILES_BY_TABLE["enrollments"].column_names
 STAFF_COLUMNS = tuple(c.name for c in enrollment_staff.columns)
 
 
@@ -92,40 +89,29 @@ def refuse_on_check_errors(ctx: ModuleContext) -> None:
 
 
 def plan(ctx: ModuleContext) -> ModulePlan:
+    """The roll forward's own decision (services/forward.py), plus next year's homeroom and
+    counselor; its per-student report is kept like `forward`'s (`rollover report RUN_ID`)."""
     refuse_on_check_errors(ctx)
     catalog = load_catalog(ctx.conn)
-    sources = sorted(c.calendar_id for c in catalog.calendars_of_year(ctx.school_year))
-    if not sources:
-        raise ModuleRefused(f"no calendar in school year {ctx.school_year}")
-    options = forward_options(ctx, sources)
     try:
-        settings = resolve(options, catalog, compile_filter(options.filter))
+        sources = calendars_of_year(catalog, ctx.school_year)
+        options = forward_options(ctx, sources)
+        # The log names students by id, so their own rows are read only for an ad hoc filter.
+        decision = decide(ctx.conn, options, ctx.progress, catalog=catalog, with_students=False)
     except OptionError as exc:
         raise ModuleRefused(str(exc)) from None
-    # The log names students by id, so their own rows are read only for an ad hoc filter.
-    snapshot = load_snapshot(ctx.conn, catalog, sources, settings.destination_year,
-                             settings.service_types, ctx.progress,
-                             with_students=settings.student_filter is not None)
-    forward = plan_forward(snapshot, settings, ctx.progress)
+    forward = decision.plan
     result = ModulePlan(summary={"rolled": forward.totals["rolled"],
                                  "not_rolled": forward.totals["not_rolled"]})
-    result.messages.extend(_warnings(forward, snapshot))
-    del snapshot  # the district's enrollments and households: not needed for the rows below
-    for seq, entry in enumerate(forward.rolled, start=1):
-        entry.enrollment_id = f"{ctx.run_id}-{seq:07d}"
+    result.messages.extend(_warnings(forward, decision.snapshot))
+    del decision  # the district's enrollments and households: not needed for the rows below
+    new_enrollments = enrollment_step(ctx.run_id, forward.rolled, test=ctx.test)
+    keep_report(ctx.conn, ctx.run_id, forward)
     staff = _next_staff(ctx)
-    new_enrollments, new_staff = [], []
-    # Each planned enrollment becomes its rows and is let go at once, so that a million of
-    # them are never held twice.
-    rolled = forward.rolled
-    rolled.reverse()
-    while rolled:
-        r = rolled.pop()
-        new_enrollments.append((r.school_id, None, _enrollment_row(r)))
-        if r.source_enrollment_id in staff:
-            new_staff.append((r.school_id, None, _staff_row(r, staff[r.source_enrollment_id])))
-    result.add(ChangeStep("enrollments", INSERT, ENROLLMENT_COLUMNS, new_enrollments))
-    result.add(ChangeStep("enrollment_staff", INSERT, STAFF_COLUMNS, new_staff))
+    result.add(new_enrollments)
+    result.add(ChangeStep("enrollment_staff", INSERT, STAFF_COLUMNS, [
+        (r.school_id, None, _staff_row(r, staff[r.source_enrollment_id]))
+        for r in forward.rolled if r.source_enrollment_id in staff]))
     return result
 
 
@@ -139,21 +125,6 @@ def _warnings(forward, snapshot) -> list[LogMessage]:
                        school_of_source.get(w.source_enrollment_id),
                        f"enrollment {w.source_enrollment_id}: {w.message}")
             for w in forward.warnings]
-
-
-def _enrollment_row(r: NewEnrollment) -> tuple:
-    """A whole enrollments row (ENROLLMENT_COLUMNS' order).  YE-11: no end date, status or
-    action (retain/demote are not carried), no next-year fields yet."""
-    return (r.enrollment_id, r.student_id, r.calendar_id, r.structure_id, r.grade,
-            r.service_type, r.start_date, None, None, None, None, None, None,
-            r.local_start_status, r.graduation_cohort, r.source_enrollment_id)
-
-
-# The row above lists the columns in this order; a new column must be placed there too.
-assert ENROLLMENT_COLUMNS == (
-    "enrollment_id", "student_id", "calendar_id", "structure_id", "grade", "service_type",
-    "start_date", "end_date", "end_status", "end_action", "next_calendar_id", "next_structure_id",
-    "next_grade", "local_start_status", "graduation_cohort", "rolled_from")
 
 
 def _next_staff(ctx: ModuleContext) -> dict[str, tuple[str | None, str | None]]:
