@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from rollover.bundle.format import BOOL, DATE, ENUM, FILES_BY_NAME, ID, INT, TEXT  # noqa: E402
-from rollover.cli import main as rollover  # noqa: E402
+from rollover.entrypoints.cli import main as rollover  # noqa: E402
 from rollover.services.bundles import import_bundle  # noqa: E402
 from rollover.store.database import open_engine  # noqa: E402
 from rollover.store.schema import metadata  # noqa: E402

@@ -7,7 +7,7 @@ import resource
 import sys
 from pathlib import Path
 
-from rollover.cli import main
+from rollover.entrypoints.cli import main
 
 if __name__ == "__main__":
     peak_file, args = Path(sys.argv[1]), sys.argv[2:]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from rollover.cli import main
+from rollover.entrypoints.cli import main
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """What the YE-2 tests (test_users.py, test_lock.py) share: a two-school district, users with
-chosen rights, every table's row count, and the command line run in-process.
+chosen rights, every table's rows (or row count), every file of a folder, and the command line
+run in-process.
 
     HSA and HSB, each with a 2027 calendar (grades 09-12) and a 2028 one; one student in each.
 """
@@ -15,7 +16,7 @@ from rollover.services.security import add_user, grant
 from rollover.store.schema import metadata
 
 from . import cli
-from .districts import District, last_day
+from .districts import District, last_day, stored_rows
 
 ADMIN = "admin"  # the first user: system_all for all schools
 GRADES = ["09", "10", "11", "12"]
@@ -57,6 +58,17 @@ def row_counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                 for t in metadata.sorted_tables}
+
+
+def every_row(engine) -> dict[str, list[tuple]]:
+    """Every row of every table of the store, sorted."""
+    return stored_rows(engine, *(t.name for t in metadata.sorted_tables))
+
+
+def every_file(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (its path inside it -> its content)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
 
 
 def rollover(db_url: str, *args: str, user: str | None = None, cwd: Path | None = None,

@@ -13,7 +13,7 @@ def test_an_unexpected_exception_is_exit_1_with_its_traceback_on_stderr(monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("a fault in the tool")
 
-    monkeypatch.setattr("rollover.cli.open_engine", broken)
+    monkeypatch.setattr("rollover.entrypoints.cli.bundles.open_engine", broken)
     ran = cli.rollover("--db", f"sqlite:///{tmp_path / 'x.db'}", "import", str(tmp_path))
     assert ran.returncode == 1 and ran.exit_code == 1
     assert "Traceback (most recent call last)" in ran.stderr
@@ -37,7 +37,7 @@ def test_the_environment_and_folder_are_the_given_ones_and_restored(monkeypatch,
                     folder=os.getcwd())
         raise SystemExit(0)
 
-    monkeypatch.setattr("rollover.cli.open_engine", spy)
+    monkeypatch.setattr("rollover.entrypoints.cli.bundles.open_engine", spy)
     before = os.getcwd()
     ran = cli.rollover("import", "bundle", user="ann", env={"USER": None}, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
@@ -55,6 +55,6 @@ def test_rollover_user_is_unset_unless_given(monkeypatch, tmp_path):
         seen.append(os.environ.get("ROLLOVER_USER"))
         raise SystemExit(0)
 
-    monkeypatch.setattr("rollover.cli.open_engine", spy)
+    monkeypatch.setattr("rollover.entrypoints.cli.bundles.open_engine", spy)
     cli.rollover("import", str(tmp_path))
     assert seen == [None]

@@ -22,7 +22,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from rollover.commands.tasks import CSV_COLUMNS
+from rollover.reports.tasks import CSV_COLUMNS
 from rollover.services.process import BUSY, LOCK
 from rollover.store import security as security_store
 from rollover.store.database import writing

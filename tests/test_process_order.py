@@ -392,3 +392,39 @@ def test_ye6_a_module_registered_through_the_registry_runs_without_editing_the_c
     assert restored["restored_runs"] == [late["run_id"], codes["run_id"]]
     assert late_codes(engine) == []
     assert status_states(db_url)[LATE] == "restored"
+
+
+# -- YE-7: the order of modules added through the registry ----------------------------------------
+@pytest.fixture
+def add_modules(monkeypatch):
+    """Register modules named -> their prerequisites, as other packages would; the registry and
+    the rights are put back afterwards."""
+    registry.all_modules()  # the built-ins are loaded first
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(domain_security, "_rights", domain_security.known_rights())
+
+    def add(**requires: tuple[str, ...]) -> None:
+        for name, needs in requires.items():
+            registry.register(RolloverModule(name=name, title=f"{name} (a test's own module)",
+                                             tables=("attendance_codes",), requires=needs,
+                                             plan=_late_plan))
+
+    return add
+
+
+def test_ye7_added_modules_come_after_the_built_ins_by_name_where_their_order_allows(
+        db_url, add_modules):
+    add_modules(alpha=("zeta",), zeta=("programs",), beta=("registration",))
+    listed = json.loads(ok(cli(db_url, "process", "modules", "--json")).stdout)
+    assert [m["name"] for m in listed] == [*BUILT_IN, "beta", "zeta", "alpha"]
+
+
+def test_ye7_modules_that_need_each_other_in_a_circle_are_refused_naming_the_circle(
+        db_url, add_modules):
+    add_modules(loop_b=("registration", "loop_c"), loop_c=("loop_a",), loop_a=("loop_b",))
+    result = cli(db_url, "process", "modules")
+    assert result.exit_code == 2 and result.stdout == "", (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == ("rollover: modules depend on each other in a "
+                                              "circle: loop_a needs loop_b needs loop_c needs "
+                                              "loop_a")

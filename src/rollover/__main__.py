@@ -1,5 +1,5 @@
 """`python -m rollover`: the same as the `rollover` command."""
 
-from .cli import main
+from .entrypoints.cli import main
 
 main()

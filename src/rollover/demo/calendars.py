@@ -56,12 +56,6 @@ class Calendar:
     def main(self) -> Structure:
         return self.structures[0]
 
-    def structure_named(self, name: str) -> Structure:
-        for structure in self.structures:
-            if structure.name == name:
-                return structure
-        raise KeyError(name)
-
     def row(self) -> tuple:
         name = f"{self.school_year - 1}-{self.school_year % 100:02d} {self.school.name}"
         return (self.calendar_id, self.school.school_id, self.school_year, name, self.start,

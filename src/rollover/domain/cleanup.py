@@ -22,13 +22,13 @@ Only enrollments whose student and next-year enrollment pass `--filter` are cons
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from .calendars import Calendar, last_instructional_day, last_term_end
 from .end_batch import EndBatchRefused
 from .forward.select import filter_record
-from .people import Enrollment, Student, who
+from .people import Enrollment, Student
 from .snapshot import Catalog
 
 
@@ -174,7 +174,7 @@ def removed_once_ended(catalog: Catalog, calendar: Calendar, enrollments: Iterab
     return [entry for entry in plan.removed if entry.rolled_from in ending]
 
 
-# -- the report ------------------------------------------------------------------------------------
+# -- the report as data (stored with the run; reports/end_batch.py renders it) ---------------------
 
 def report_object(plan: CleanupPlan, mode: str) -> dict:
     """The `cleanup --json` object without its run_id (what the run record stores)."""
@@ -185,25 +185,3 @@ def report_object(plan: CleanupPlan, mode: str) -> dict:
     return {"mode": mode, "calendar_id": plan.calendar.calendar_id,
             "removed": entries(plan.removed), "kept": entries(plan.kept),
             "totals": plan.totals}
-
-
-def report_text(report: dict, run_id: str, students: dict[str, Student] | None = None
-                ) -> Iterator[str]:
-    """A readable report of a clean-up JSON object (stored or just made)."""
-    students = students or {}
-    test = report["mode"] == "test"
-    yield (f"Clean-up {'Run Test' if test else 'Run'} {run_id}: calendar "
-           f"{report['calendar_id']}")
-    for title, rows in (("Removed", report["removed"]), ("Kept", report["kept"])):
-        yield ""
-        yield f"{title}:"
-        for r in rows:
-            yield (f"  {r['enrollment_id']}  {who(students, r['student_id'])}  rolled from "
-                   f"{r['rolled_from']}: {r['reason']}")
-        if not rows:
-            yield "  (none)"
-    totals = report["totals"]
-    yield ""
-    yield (f"Total: {totals['removed']:,} removed, {totals['kept']:,} kept, "
-           f"{totals['not_rolled']:,} not rolled (untouched)"
-           + ("; test run, no enrollment was removed" if test else ""))

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import RolloverError
 from .calendars import Calendar, last_instructional_day
 from .forward.select import filter_record
-from .people import Enrollment, Student, who
+from .people import Enrollment, Student
 from .snapshot import Catalog
 
 ENDING_ACTIONS = (None, "promote")  # the end actions whose enrollments end (YE-15)
@@ -291,7 +291,7 @@ def _sequence(calendar: Calendar, enrollment: Enrollment) -> int:
     return level.sequence if level is not None else 0
 
 
-# -- the report ------------------------------------------------------------------------------------
+# -- the report as data (stored with the run; reports/end_batch.py renders it) ---------------------
 
 def report_object(plan: EndBatchPlan, mode: str) -> dict:
     """The `end-batch --json` object without its run_id (what the run record stores)."""
@@ -309,37 +309,3 @@ def report_object(plan: EndBatchPlan, mode: str) -> dict:
                       "cleanup_would_remove": plan.early.cleanup_would_remove}}
            if plan.early is not None else {}),
     }
-
-
-def report_text(report: dict, run_id: str, students: dict[str, Student] | None = None
-                ) -> Iterator[str]:
-    """A readable report of an end batch JSON object (stored or just made)."""
-    students = students or {}
-    test = report["mode"] == "test"
-    yield (f"End batch {'Run Test' if test else 'Run'} {run_id}: calendar "
-           f"{report['calendar_id']}, end date {report['end_date']}")
-    if "early" in report:
-        early = report["early"]
-        yield ""
-        yield "Early end (--early): " + EarlyEnd(
-            dt.date.fromisoformat(report["end_date"]), report["calendar_id"],
-            dt.date.fromisoformat(early["last_instructional_day"]),
-            early["cleanup_would_remove"]).describe()
-    yield ""
-    yield "Ended:"
-    for e in report["ended"]:
-        mark = "  graduate" if e["graduate"] else ""
-        yield (f"  {e['enrollment_id']}  {who(students, e['student_id'])}  grade {e['grade']}  "
-               f"-> {e['end_status']}{mark}")
-    if not report["ended"]:
-        yield "  (none)"
-    if report["skipped"]:
-        yield ""
-        yield "Skipped:"
-        for s in report["skipped"]:
-            yield f"  {s['enrollment_id']}  {who(students, s['student_id'])}: {s['reason']}"
-    totals = report["totals"]
-    yield ""
-    yield (f"Total: {totals['ended']:,} ended ({totals['graduates']:,} graduates), "
-           f"{totals['skipped']:,} skipped"
-           + ("; test run, no enrollment was changed" if test else ""))

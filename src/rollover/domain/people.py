@@ -35,18 +35,6 @@ class Enrollment:
     rolled_from: str | None = None
 
 
-def who(students: dict[str, Student], student_id: str) -> str:
-    """A student as reports name them: id, last name, first name (the id alone if unknown)."""
-    student = students.get(student_id)
-    if student is None:
-        return student_id
-    return f"{student_id} {student.last_name}, {student.first_name}"
-
-
-ENROLLMENT_FIELDS = Enrollment.__slots__
-STUDENT_FIELDS = Student.__slots__
-
-
 @dataclass(frozen=True, slots=True)
 class Address:
     """A household's address, normalised for boundary matching (RF-14)."""

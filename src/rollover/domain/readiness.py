@@ -145,32 +145,6 @@ def summary(year: int, findings: list[Finding]) -> dict:
             "findings": [f.as_dict() for f in findings]}
 
 
-def as_text(report: dict, run_id: str | None = None) -> Iterator[str]:
-    """The text report of a check's report object: findings grouped by severity, then a
-    one-line summary."""
-    year = report["year"]
-    run = f", run {run_id}" if run_id else ""
-    yield f"Readiness check of school year {year} ({school_year_label(year)}){run}"
-    findings = report["findings"]
-    if not findings:
-        yield f"No findings: school year {year} is ready to roll."
-        return
-    for severity, title in ((ERROR, "Errors"), (WARNING, "Warnings")):
-        shown = [f for f in findings if f["severity"] == severity]
-        if shown:
-            yield ""
-            yield f"{title} ({len(shown)}):"
-            for f in shown:
-                yield f"  {f['code']}: {f['message']}"
-    yield ""
-    yield counted(report["errors"], report["warnings"])
-
-
-def counted(errors: int, warnings: int) -> str:
-    """The summary line, e.g. "2 errors, 5 warnings"."""
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-
-
 def school_year_label(year: int) -> str:
     """2027 -> "2026-27"."""
     return f"{year - 1}-{year % 100:02d}"
@@ -498,7 +472,3 @@ def _and(parts: list[str]) -> str:
 
 def _union(sets) -> set[str]:
     return {i for ids in sets for i in ids}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"

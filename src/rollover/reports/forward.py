@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..domain.forward.enroll import NewEnrollment
-from ..domain.forward.plan import ForwardWarning
-from ..domain.people import Student
-from ..domain.snapshot import Catalog
-from ..domain.runs import RunRecord
+if TYPE_CHECKING:  # types only: the command loads the roll forward when it runs
+    from ..domain.forward.report import ForwardReport
 
 SHOWN_CALENDARS = 8
 CSV_HEADER = ["kind", "student_id", "student_number", "last_name", "first_name",
               "source_enrollment_id", "enrollment_id", "source_calendar_id", "source_grade",
               "calendar_id", "structure_id", "grade", "start_date", "service_type",
               "local_start_status", "graduation_cohort", "last_day_ender", "code", "message"]
-
-
-@dataclass
-class ForwardReport:
-    run: RunRecord
-    rolled: list[NewEnrollment]
-    warnings: list[ForwardWarning]
-    students: dict[str, Student]
-    catalog: Catalog
-
-    @property
-    def totals(self) -> dict:
-        return self.run.counts
 
 
 def as_json(report: ForwardReport) -> dict:

@@ -1,20 +1,21 @@
 """Stored runs of every kind as text again (`rollover report RUN_ID`).
 
 A roll forward has its own report (`reports/forward.py`); the other kinds store their JSON report
-with the run, and each kind's own text renderer reads it back.
+with the run, and each kind's own text report renders it back from its `--json` object.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from ..domain import cleanup, end_batch, readiness
 from ..domain.runs import RunRecord
+from .check import check_text
+from .end_batch import cleanup_text, end_batch_text
 
-TEXT_OF_KIND: dict[str, Callable[[dict, str], Iterator[str]]] = {
-    "check": readiness.as_text,
-    "end-batch": end_batch.report_text,
-    "cleanup": cleanup.report_text,
+TEXT_OF_KIND: dict[str, Callable[[dict], Iterator[str]]] = {
+    "check": check_text,
+    "end-batch": end_batch_text,
+    "cleanup": cleanup_text,
 }
 
 
@@ -26,7 +27,7 @@ def stored_json(record: RunRecord) -> dict:
 def stored_text(record: RunRecord) -> Iterator[str]:
     render = TEXT_OF_KIND.get(record.kind)
     if render is not None:
-        yield from render(record.report or {}, record.run_id)
+        yield from render(stored_json(record))
         return
     # Any other kind: its counts, then each list of its report, one entry a line.
     yield (f"{record.kind} {'Run Test' if record.mode == 'test' else 'Run'} {record.run_id}, "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ..domain.calendar_roll import (
-    CalendarRollOptions, CalendarRollPlan, choose_calendars, plan_calendar_roll, text_lines,
+    CalendarRollOptions, CalendarRollPlan, choose_calendars, plan_calendar_roll,
 )
 from ..domain.runs import RunRecord
 from ..progress import Progress, no_progress
@@ -46,9 +46,6 @@ class CalendarRollResult:
     def as_json(self) -> dict:
         """The `--json` object: the stored report with the run id first."""
         return {"run_id": self.run.run_id, **self.plan.report(self.mode)}
-
-    def text(self) -> list[str]:
-        return text_lines(self.plan, self.run.run_id, self.mode)
 
 
 def roll_calendars(engine: Engine, options: CalendarRollOptions, *, user: str | None = None,

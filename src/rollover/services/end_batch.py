@@ -63,14 +63,9 @@ class _PlannedRun:
         """The `--json` object: the stored report with its run id."""
         return {"run_id": self.run.run_id, **self.run.report}
 
-    def as_text(self):
-        return self.render(self.run.report, self.run.run_id, self.students)
-
 
 @dataclass
 class EndBatchReport(_PlannedRun):
-    render = staticmethod(ending.report_text)
-
     @property
     def ended(self):
         return self.plan.ended
@@ -82,8 +77,6 @@ class EndBatchReport(_PlannedRun):
 
 @dataclass
 class CleanupReport(_PlannedRun):
-    render = staticmethod(cleaning.report_text)
-
     @property
     def removed(self):
         return self.plan.removed

@@ -28,7 +28,7 @@ from ..domain.forward.plan import ForwardPlan, plan_forward
 from ..domain.snapshot import Catalog, Snapshot
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
-from ..reports.forward import ForwardReport
+from ..domain.forward.report import ForwardReport
 from ..store.runs import (
     ENROLLMENT_COLUMNS, enrollment_row, insert_new_enrollments, write_run_report,
 )

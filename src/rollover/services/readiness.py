@@ -54,10 +54,6 @@ class ReadinessReport:
         return {"run_id": self.run and self.run.run_id,
                 **readiness.summary(self.year, self.findings)}
 
-    def text(self) -> Iterator[str]:
-        return readiness.as_text(readiness.summary(self.year, self.findings),
-                                 self.run and self.run.run_id)
-
 
 def find_problems(conn: Connection, year: int,
                   progress: Progress = no_progress) -> list[Finding]:

@@ -6,10 +6,10 @@ from sqlalchemy import Engine, select, union
 
 from ..domain.forward.enroll import NewEnrollment
 from ..domain.forward.plan import ForwardWarning
+from ..domain.forward.report import ForwardReport
 from ..domain.people import Student
 from ..domain.runs import RunRecord
 from ..errors import RolloverError
-from ..reports.forward import ForwardReport
 from ..store import runs as stored
 from ..store.database import reading
 from ..store.schema import run_rolled, run_warnings, students

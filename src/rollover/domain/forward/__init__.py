@@ -9,4 +9,5 @@ module, its id in the comment beside it:
 - `enroll.py`    RF-17 .. RF-20: what a new enrollment gets
 - `ledger.py`    RF-21, RF-22: duplicates and re-runs
 - `plan.py`      the whole run, MULTIPLE_DESTINATIONS and the totals of RF-25
+- `report.py`    RF-25's report as data (`reports/forward.py` renders it)
 """

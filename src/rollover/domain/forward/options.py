@@ -61,15 +61,6 @@ class ForwardOptions:
             "test": self.test,
         }
 
-    @classmethod
-    def from_dict(cls, data: dict) -> "ForwardOptions":
-        values = dict(data)
-        for name in ("source_calendars", "source_grades", "service_types"):
-            values[name] = tuple(values.get(name) or ())
-        if values.get("start_date"):
-            values["start_date"] = dt.date.fromisoformat(values["start_date"])
-        return cls(**values)
-
 
 @dataclass(frozen=True)
 class RunSettings:

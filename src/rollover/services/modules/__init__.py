@@ -9,8 +9,10 @@ The year-end process (`services/process.py`) enforces the order (YE-7), saves ea
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 from importlib import import_module
 from importlib.metadata import entry_points
 
@@ -91,25 +93,41 @@ def _load() -> None:
 
 
 def all_modules() -> list[RolloverModule]:
-    """Every module, in an order that honours the prerequisites (built-ins in YE-7's order)."""
+    """Every module, in an order that honours the prerequisites: of the modules whose
+    prerequisites are placed, the built-in first in YE-7's order, else the first by name (the
+    same order however the modules happened to be imported).  A circle is refused, naming it."""
     _load()
-    ordered: list[RolloverModule] = []
-
-    def visit(module: RolloverModule, seen: tuple[str, ...] = ()) -> None:
-        if module in ordered:
-            return
+    for module in _REGISTRY.values():
         for name in module.requires:
-            if name in seen:
-                raise ModuleRefused(f"modules depend on each other in a circle: {name}")
-            visit(get_module(name), seen + (module.name,))
-        ordered.append(module)
-
-    # Built-ins in YE-7's order, then the others by name: the same order however the modules
-    # happened to be imported.
-    for module in sorted(_REGISTRY.values(), key=lambda m: (
-            BUILT_IN.index(m.name) if m.name in BUILT_IN else len(BUILT_IN), m.name)):
-        visit(module)
+            get_module(name)  # an unknown prerequisite is refused, naming the known modules
+    sorter = TopologicalSorter({m.name: m.requires for m in _REGISTRY.values()})
+    try:
+        sorter.prepare()
+    except CycleError as exc:
+        raise ModuleRefused("modules depend on each other in a circle: "
+                            + " needs ".join(_circle(exc.args[1]))) from None
+    ready: list[tuple] = []
+    ordered: list[RolloverModule] = []
+    while sorter.is_active():
+        for name in sorter.get_ready():
+            heapq.heappush(ready, _rank(name))
+        name = heapq.heappop(ready)[-1]
+        ordered.append(_REGISTRY[name])
+        sorter.done(name)
     return ordered
+
+
+def _rank(name: str) -> tuple:
+    return (BUILT_IN.index(name) if name in BUILT_IN else len(BUILT_IN), name)
+
+
+def _circle(cycle: list[str]) -> list[str]:
+    """graphlib's cycle [a, b, ..., a], each a prerequisite of the next, as each needing the
+    next, from the first module in YE-7's order: always the same words for the same circle."""
+    names = cycle[-1:0:-1]
+    first = names.index(min(names, key=_rank))
+    names = names[first:] + names[:first]
+    return [*names, names[0]]
 
 
 def get_module(name: str) -> RolloverModule:
@@ -124,13 +142,9 @@ def get_module(name: str) -> RolloverModule:
 def dependents(name: str) -> set[str]:
     """Every module that needs `name`, directly or through another (YE-9)."""
     found: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for module in all_modules():
-            if module.name not in found and ({name} | found) & set(module.requires):
-                found.add(module.name)
-                changed = True
+    for module in all_modules():  # prerequisites first: one pass finds them all
+        if ({name} | found) & set(module.requires):
+            found.add(module.name)
     return found
 
 

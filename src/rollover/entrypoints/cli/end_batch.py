@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import click
 
-from ..cli_support import acting_user, db_option, echo_json, progress_bar, refusals
+from ...reports.end_batch import cleanup_text, end_batch_text
+from .support import (
+    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
+    user_option,
+)
 
 
+@example("end-batch --calendar HSA27 --end-date 2027-06-04 --end-status E01",
+         "end-batch --calendar HSA27 --end-date 2027-06-04 --end-status E01 --test")
 @click.command("end-batch")
 @click.option("--calendar", "calendar_id", required=True, metavar="ID",
               help="The calendar whose enrollments end.")
@@ -28,16 +34,16 @@ from ..cli_support import acting_user, db_option, echo_json, progress_bar, refus
 @click.option("--early", is_flag=True,
               help="Allow an end date before the last instructional day of the calendar's last "
                    "term (a clean-up would then remove those students' next-year enrollments).")
-@click.option("--test", is_flag=True, help="Decide and report; change no enrollment.")
-@click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
-@click.option("--user", metavar="NAME", help="Who runs it (else $ROLLOVER_USER, else $USER).")
+@test_option("Decide and report; change no enrollment.")
+@json_option("Print the run as one JSON object.")
+@user_option("Who runs it")
 @db_option
 @refusals
 def end_batch_command(db_url, calendar_id, grades, filter_expression, end_date, end_status,
                       graduate_status, early, test, as_json, user):
     """End a calendar's active promote/empty enrollments, graduates first (YE-15)."""
-    from ..services.end_batch import EndBatchOptions, end_batch
-    from ..store.database import open_engine
+    from ...services.end_batch import EndBatchOptions, end_batch
+    from ...store.database import open_engine
 
     options = EndBatchOptions(
         calendar_id=calendar_id, grades=tuple(grades), filter=filter_expression,
@@ -46,40 +52,39 @@ def end_batch_command(db_url, calendar_id, grades, filter_expression, end_date, 
     engine = open_engine(db_url)
     try:
         with progress_bar(enabled=not as_json) as report:
-            result = end_batch(engine, options, user=acting_user(user), progress=report)
+            result = end_batch(engine, options, user=user, progress=report)
     finally:
         engine.dispose()
-    _print(result, as_json)
+    if as_json:
+        echo_json(result.as_json())
+    else:
+        echo_lines(end_batch_text(result.as_json(), result.students))
 
 
+@example("cleanup --calendar HSA28", "cleanup --calendar HSA28 --test")
 @click.command("cleanup")
 @click.option("--calendar", "calendar_id", required=True, metavar="NEXT_YEAR_ID",
               help="The next-year calendar to clean up.")
 @click.option("--filter", "filter_expression", metavar="EXPR",
               help="Only students and next-year enrollments matching, or @FILE of ids.")
-@click.option("--test", is_flag=True, help="Decide and report; remove nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
-@click.option("--user", metavar="NAME", help="Who runs it (else $ROLLOVER_USER, else $USER).")
+@test_option("Decide and report; remove nothing.")
+@json_option("Print the run as one JSON object.")
+@user_option("Who runs it")
 @db_option
 @refusals
 def cleanup_command(db_url, calendar_id, filter_expression, test, as_json, user):
     """Remove next-year enrollments of students who left before the last term (YE-15)."""
-    from ..services.end_batch import CleanupOptions, cleanup
-    from ..store.database import open_engine
+    from ...services.end_batch import CleanupOptions, cleanup
+    from ...store.database import open_engine
 
     options = CleanupOptions(calendar_id=calendar_id, filter=filter_expression, test=test)
     engine = open_engine(db_url)
     try:
         with progress_bar(enabled=not as_json) as report:
-            result = cleanup(engine, options, user=acting_user(user), progress=report)
+            result = cleanup(engine, options, user=user, progress=report)
     finally:
         engine.dispose()
-    _print(result, as_json)
-
-
-def _print(result, as_json: bool) -> None:
     if as_json:
         echo_json(result.as_json())
-        return
-    for line in result.as_text():
-        click.echo(line)
+    else:
+        echo_lines(cleanup_text(result.as_json(), result.students))

@@ -10,15 +10,19 @@ import sys
 
 import click
 
-from ..cli_support import acting_user, db_option, echo_json, progress_bar, refusals
-from ..store.database import open_engine
+from ...reports.check import NOT_RECORDED, check_text
+from ...store.database import open_engine
+from .support import (
+    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, user_option,
+)
 
 
+@example("check --year 2027", records_own_run=True)
 @click.command("check")
 @click.option("--year", type=int, required=True, metavar="YEAR",
               help="The school year to roll from (named by the year it ends: 2026-27 is 2027).")
-@click.option("--json", "as_json", is_flag=True, help="Print the check as one JSON object.")
-@click.option("--user", metavar="NAME", help="Who runs it (else $ROLLOVER_USER, else $USER).")
+@json_option("Print the check as one JSON object.")
+@user_option("Who runs it")
 @db_option
 @refusals
 def check_command(db_url, year: int, as_json: bool, user: str | None):
@@ -26,17 +30,15 @@ def check_command(db_url, year: int, as_json: bool, user: str | None):
 
     Changes nothing but its own run record (none when this user may only read the store).
     Exits 1 when it finds errors."""
-    from ..services.readiness import check_readiness
+    from ...services.readiness import check_readiness
 
     engine = open_engine(db_url)
     with progress_bar(enabled=not as_json) as report:
-        result = check_readiness(engine, year, user=acting_user(user), progress=report)
+        result = check_readiness(engine, year, user=user, progress=report)
     if as_json:
         echo_json(result.as_json())
     else:
-        for line in result.text():
-            click.echo(line)
+        echo_lines(check_text(result.as_json()))
     if not result.recorded:
-        click.echo("rollover: this user may only read the store: the check was not recorded "
-                   "as a run", err=True)
+        click.echo(NOT_RECORDED, err=True)
     sys.exit(1 if result.errors else 0)

@@ -1,1 +1,0 @@
-"""`rollover` commands beyond the core ones, one module each; cli.py registers them."""

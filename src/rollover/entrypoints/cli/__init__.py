@@ -1,0 +1,34 @@
+"""The `rollover` command: a thin layer over the service functions, one module per group of
+commands, all sharing `support.py`.
+
+Every command takes `--db URL` (else ROLLOVER_DATABASE_URL, else sqlite:///rollover.db).  A refusal
+prints its message on standard error and exits with the error's status (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import click
+
+from . import (
+    backup, bundles, calendars, check, edit, end_batch, forward, lock, process, tasks, undo, users,
+)
+from .support import DB_HELP
+
+COMMANDS = (
+    bundles.import_command, bundles.export_command, bundles.demo_command,
+    forward.forward_command, forward.runs_command, forward.report_command,
+    check.check_command,  # YE-1
+    calendars.calendars_group,  # YE-10
+    end_batch.end_batch_command, end_batch.cleanup_command,  # YE-15
+    backup.backup_group,  # YE-4, YE-5
+    users.users_group, lock.lock_group,  # YE-2
+    process.process_group, tasks.tasks_command,  # YE-6..YE-9, YE-16..YE-20
+    edit.edit_command, undo.undo_command,
+)
+
+
+@click.group(commands=COMMANDS)
+@click.option("--db", "db_url", metavar="URL", default=None, help=DB_HELP)
+@click.version_option(package_name="rollover")
+def main(db_url):
+    """Year-end rollover of a K-12 student information system."""

@@ -1,0 +1,77 @@
+"""The text reports of the end batch and the clean-up (YE-15), from the object each prints with
+`--json` (the stored report with its run id): the same text for a run just made and a stored
+one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # types only
+    from ..domain.people import Student
+
+
+def end_batch_text(report: dict, students: dict[str, Student] | None = None) -> Iterator[str]:
+    """Ended (graduates first) and skipped enrollments, then the totals."""
+    from ..domain.end_batch import EarlyEnd  # loaded by the commands that show the report
+
+    students = students or {}
+    test = report["mode"] == "test"
+    yield (f"End batch {'Run Test' if test else 'Run'} {report['run_id']}: calendar "
+           f"{report['calendar_id']}, end date {report['end_date']}")
+    if "early" in report:
+        early = report["early"]
+        yield ""
+        yield "Early end (--early): " + EarlyEnd(
+            dt.date.fromisoformat(report["end_date"]), report["calendar_id"],
+            dt.date.fromisoformat(early["last_instructional_day"]),
+            early["cleanup_would_remove"]).describe()
+    yield ""
+    yield "Ended:"
+    for e in report["ended"]:
+        mark = "  graduate" if e["graduate"] else ""
+        yield (f"  {e['enrollment_id']}  {who(students, e['student_id'])}  grade {e['grade']}  "
+               f"-> {e['end_status']}{mark}")
+    if not report["ended"]:
+        yield "  (none)"
+    if report["skipped"]:
+        yield ""
+        yield "Skipped:"
+        for s in report["skipped"]:
+            yield f"  {s['enrollment_id']}  {who(students, s['student_id'])}: {s['reason']}"
+    totals = report["totals"]
+    yield ""
+    yield (f"Total: {totals['ended']:,} ended ({totals['graduates']:,} graduates), "
+           f"{totals['skipped']:,} skipped"
+           + ("; test run, no enrollment was changed" if test else ""))
+
+
+def cleanup_text(report: dict, students: dict[str, Student] | None = None) -> Iterator[str]:
+    """Removed and kept next-year enrollments with the reason, then the totals."""
+    students = students or {}
+    test = report["mode"] == "test"
+    yield (f"Clean-up {'Run Test' if test else 'Run'} {report['run_id']}: calendar "
+           f"{report['calendar_id']}")
+    for title, rows in (("Removed", report["removed"]), ("Kept", report["kept"])):
+        yield ""
+        yield f"{title}:"
+        for r in rows:
+            yield (f"  {r['enrollment_id']}  {who(students, r['student_id'])}  rolled from "
+                   f"{r['rolled_from']}: {r['reason']}")
+        if not rows:
+            yield "  (none)"
+    totals = report["totals"]
+    yield ""
+    yield (f"Total: {totals['removed']:,} removed, {totals['kept']:,} kept, "
+           f"{totals['not_rolled']:,} not rolled (untouched)"
+           + ("; test run, no enrollment was removed" if test else ""))
+
+
+def who(students: dict[str, Student], student_id: str) -> str:
+    """A student as these reports name them: id, last name, first name (the id alone if
+    unknown, e.g. in a stored report)."""
+    student = students.get(student_id)
+    if student is None:
+        return student_id
+    return f"{student_id} {student.last_name}, {student.first_name}"

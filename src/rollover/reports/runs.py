@@ -1,0 +1,23 @@
+"""The list of stored runs (`rollover runs`): a line or a JSON object per run, newest first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..domain.runs import RunRecord
+from .stored import counts_line
+
+
+def runs_json(runs: list[RunRecord]) -> list[dict]:
+    return [{"run_id": r.run_id, "kind": r.kind, "mode": r.mode, "user": r.user_name,
+             "started_at": r.started_at.isoformat(),
+             "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+             "status": r.status, "options": r.options, "counts": r.counts} for r in runs]
+
+
+def runs_text(runs: list[RunRecord]) -> Iterator[str]:
+    if not runs:
+        yield "no runs yet"
+    for r in runs:
+        yield (f"{r.run_id}  {r.kind:<9} {r.mode:<4}  {r.started_at:%Y-%m-%d %H:%M}  "
+               f"{r.user_name or '-':<12} {r.status:<9}  {counts_line(r.counts)}")
