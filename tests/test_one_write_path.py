@@ -13,7 +13,7 @@ from pathlib import Path
 
 import rollover
 from rollover.services import undo
-from rollover.services.unit_of_work import OPERATIONS
+from rollover.services.unit_of_work import all_operations
 
 SOURCE = Path(rollover.__file__).parent
 # Calls that open a writing transaction, check a right or take a lock by themselves.
@@ -72,5 +72,5 @@ def test_the_check_finds_a_service_that_writes_by_itself(tmp_path):
 def test_every_kind_of_run_that_changes_rows_can_be_undone():
     """The kinds of run are the operations declared; each writes its rows through `change`
     (saved, so undoable) or is one of the few that change no district rows."""
-    not_undoable = {kind for kind, op in OPERATIONS.items() if not op.undoable}
+    not_undoable = {kind for kind, op in all_operations().items() if not op.undoable}
     assert not_undoable <= set(undo.NOT_UNDOABLE), not_undoable

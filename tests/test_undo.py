@@ -7,6 +7,8 @@ Runs on SQLite and PostgreSQL (`engine`, `db_url`); commands in process (tests/s
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +16,7 @@ from sqlalchemy import text
 from rollover.store.schema import metadata
 
 from .districts import stored_rows
+from .processes import command
 from .security_setup import END_DATE, add_users, load_district, rollover
 
 # What a run adds besides the district's rows: its record, report, backup and logs.  Every
@@ -205,3 +208,21 @@ def test_undo_needs_the_right_of_the_run(engine, db_url, district):
     assert "registration" in result.stderr.strip().splitlines()[-1]
     undone(db_url, run_id, "--user", "registrar")
     assert run_status(db_url, run_id) == "restored"
+
+
+@pytest.mark.parametrize("args", [
+    ("calendars", "roll", "--from-year", "2028"),
+    ("end-batch", "--calendar", "HSA27", "--end-date", END_DATE, "--end-status", "E01"),
+    ("edit", "students", "student_id=SA", "--set", "last_name=Changed"),
+])
+def test_undo_in_a_new_process_knows_every_kind_of_run(engine, db_url, district, args):
+    """A new `rollover` process has loaded only the undo command's own code, yet knows the
+    right of every kind of run it may be asked to undo."""
+    before = district_rows(engine)
+    ok(rollover(db_url, *args))
+    run_id = newest_run(db_url)["run_id"]
+    done = subprocess.run(command(db_url, "undo", run_id), capture_output=True, text=True,
+                          timeout=300, env={k: v for k, v in os.environ.items()
+                                            if k != "ROLLOVER_USER"})
+    assert done.returncode == 0, done.stderr
+    assert district_rows(engine) == before

@@ -31,7 +31,7 @@ from ..store.schema_process import run_backup_rows
 from ..store.side_effects import record_changes, side_effect_settings
 from .modules import ModuleRefused, get_module
 from .process import ProcessRefused, RestoreResult, module_operation, restore
-from .unit_of_work import OPERATIONS, Operation, operation, unit_of_work
+from .unit_of_work import Operation, all_operations, operation, unit_of_work
 
 # The undoer needs the right of every run undone, at the schools of its rows (YE-2).
 UNDO = operation("undo", "undo", lambda options: options["right"], scope="schools",
@@ -47,8 +47,9 @@ class UndoRefused(RolloverError):
 
 def operation_of(kind: str) -> Operation:
     """The operation a run of this kind went through: a service's, or a year-end module's."""
-    if kind in OPERATIONS:
-        return OPERATIONS[kind]
+    known = all_operations()
+    if kind in known:
+        return known[kind]
     try:
         return module_operation(get_module(kind))
     except ModuleRefused:

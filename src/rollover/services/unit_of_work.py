@@ -77,6 +77,18 @@ class Operation:
 OPERATIONS: dict[str, Operation] = {}
 
 
+def all_operations() -> dict[str, Operation]:
+    """Every kind of run, by kind: each service module declares its operations when imported, so
+    every module of the service layer is imported first (a command loads only its own)."""
+    from importlib import import_module
+    from pkgutil import iter_modules
+
+    from . import __path__ as services_path, __name__ as services
+    for found in iter_modules(services_path):
+        import_module(f"{services}.{found.name}")
+    return OPERATIONS
+
+
 def operation(kind: str, title: str, right: str | Callable[[dict], str] | None,
               **kwargs) -> Operation:
     """Declare a kind of run (once, at import time)."""
