@@ -349,7 +349,7 @@ def run_module(engine, module, school_year: int = 2027, options: dict | None = N
     """Plan a module on a stored district and apply its changes as run `run_id`, in one
     transaction, as the year-end process does; returns the plan."""
     from rollover.services.modules import ModuleContext
-    from rollover.store.changes import apply_changes
+    from rollover.store.run_changes import apply_changes
     from rollover.store.schema import runs
 
     with engine.begin() as conn:
@@ -364,7 +364,7 @@ def run_module(engine, module, school_year: int = 2027, options: dict | None = N
 
 def restore_module_runs(engine, *run_ids: str) -> dict[str, int]:
     """Undo the runs from their backups, newest first (the order given)."""
-    from rollover.store.changes import restore_runs
+    from rollover.store.run_changes import restore_runs
 
     with engine.begin() as conn:
         return restore_runs(conn, list(run_ids))

@@ -5,7 +5,7 @@ it inserts, a table's columns, and the check that its steps insert whole rows in
 
 from __future__ import annotations
 
-from rollover.domain.changes import INSERT
+from rollover.domain.change_plan import INSERT
 
 
 def columns(table) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from rollover.services.bundles import import_bundle
 from rollover.services.end_batch import EndBatchOptions, EndBatchRefused, end_batch
-from rollover.store import enrollment_changes
+from rollover.store import enrollment_batches
 from rollover.store.schema import enrollments, runs
 
 from . import cli
@@ -188,7 +188,7 @@ def test_ye15_test_mode_writes_nothing_but_a_run(loaded):
 def test_ye15_a_real_run_is_all_or_nothing(loaded, monkeypatch):
     """The second bulk update (after the graduates) fails: the graduates are not ended either,
     and no run is recorded."""
-    real = enrollment_changes.end_enrollments
+    real = enrollment_batches.end_enrollments
     calls = []
 
     def failing(conn, ids, end_date, end_status):
@@ -197,7 +197,7 @@ def test_ye15_a_real_run_is_all_or_nothing(loaded, monkeypatch):
             raise RuntimeError("disk full")
         return real(conn, ids, end_date, end_status)
 
-    monkeypatch.setattr(enrollment_changes, "end_enrollments", failing)
+    monkeypatch.setattr(enrollment_batches, "end_enrollments", failing)
     before = stored(loaded)
     with pytest.raises(RuntimeError):
         end_batch(loaded, options(graduate_status="GRAD"))

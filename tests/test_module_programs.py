@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from rollover.domain.changes import INSERT, UPDATE
+from rollover.domain.change_plan import INSERT, UPDATE
 from rollover.domain.year_end.programs import (
     NO_CALENDARS, ProgramRows, open_at, plan_programs, year_last_day,
 )

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from rollover.domain.changes import DELETE, INSERT
+from rollover.domain.change_plan import DELETE, INSERT
 from rollover.domain.year_end.next_calendars import (
     AMBIGUOUS_NEXT_CALENDAR, NO_NEXT_CALENDAR, match_next_calendars,
 )

@@ -367,7 +367,7 @@ def test_ye4_no_module_runs_before_the_full_backup_is_taken(engine, db_url, load
 SLOW = r"""
 import sys, time
 from sqlalchemy import select
-from rollover.domain.changes import ModulePlan, inserts, updates
+from rollover.domain.change_plan import ModulePlan, inserts, updates
 from rollover.pause_points import hold_at
 from rollover.services.modules import RolloverModule, register
 from rollover.services.process import run_module

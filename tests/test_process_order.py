@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from rollover.services import modules as registry
 from rollover.domain import security as domain_security
-from rollover.domain.changes import ModulePlan, inserts
+from rollover.domain.change_plan import ModulePlan, inserts
 from rollover.services.modules import ModuleRefused, RolloverModule
 from rollover.store.schema_modules import attendance_codes
 from rollover.store.schema_process import run_backup_rows

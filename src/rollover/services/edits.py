@@ -11,7 +11,7 @@ from sqlalchemy import Engine, UniqueConstraint, and_, not_, select
 
 from ..bundle.format import FILES_BY_TABLE
 from ..bundle.values import CellError, cell_parser, format_cell, shown
-from ..domain.changes import UPDATE, ChangeStep
+from ..domain.change_plan import UPDATE, ChangeStep
 from ..errors import RolloverError
 from .modules import all_modules
 from ..store.schema import metadata

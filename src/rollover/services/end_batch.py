@@ -28,9 +28,9 @@ from ..domain.people import Enrollment, Student
 from ..domain.runs import RunRecord
 from ..domain.snapshot import Catalog
 from ..progress import Progress, no_progress
-from ..store import enrollment_changes as changes
-from ..domain.changes import ChangeStep, deletes, updates
-from ..store.changes import whole_rows
+from ..store import enrollment_batches as batches
+from ..domain.change_plan import ChangeStep, deletes, updates
+from ..store.run_changes import whole_rows
 from ..store.runs import ENROLLMENT_COLUMNS
 from ..store.snapshot import load_catalog
 from .forward import compile_filter
@@ -101,9 +101,9 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
         calendar_id = settings.calendar.calendar_id
         school_id = settings.calendar.school_id
         work.at_schools({school_id})  # YE-2: at the calendar's school
-        enrollments = changes.calendar_enrollments(conn, calendar_id)
-        students = changes.calendar_students(conn, calendar_id)
-        changes.read_last_instructional_days(conn, catalog, [calendar_id])
+        enrollments = batches.calendar_enrollments(conn, calendar_id)
+        students = batches.calendar_students(conn, calendar_id)
+        batches.read_last_instructional_days(conn, catalog, [calendar_id])
         progress("loading", 2, 2)
         plan = ending.plan_end_batch(settings, enrollments, students)  # refusals: nothing written
         if ending.ends_early(settings):  # refused unless options.early
@@ -116,7 +116,7 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
                 progress("ending", done, len(plan.ended))
             ids = [e.enrollment_id for e in rows]
             step = ended_rows(conn, school_id, ids, settings.end_date, status)
-            work.change(step, write=lambda ids=ids, status=status: changes.end_enrollments(
+            work.change(step, write=lambda ids=ids, status=status: batches.end_enrollments(
                 conn, ids, settings.end_date, status))
             done += len(rows)
         if not options.test:
@@ -141,7 +141,7 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
         catalog = load_catalog(conn)
         calendar = cleaning.resolve_cleanup(options, catalog)
         work.at_schools({calendar.school_id})  # YE-2, as in end_batch
-        students = changes.calendar_students(conn, calendar.calendar_id)
+        students = batches.calendar_students(conn, calendar.calendar_id)
         progress("loading", 1, 5)
         found = _CleanupInputs.read(conn, catalog, calendar, progress)
         plan = cleaning.plan_cleanup(catalog, calendar, found.enrollments, students, found.active,
@@ -151,7 +151,7 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
         ids = [r.enrollment_id for r in plan.removed]
         step = deletes("enrollments", ENROLLMENT_COLUMNS,
                        whole_rows(conn, "enrollments", ids), lambda row: calendar.school_id)
-        work.change(step, write=lambda: changes.delete_enrollments(conn, ids))
+        work.change(step, write=lambda: batches.delete_enrollments(conn, ids))
         if not options.test:
             progress("removing", len(plan.removed), len(plan.removed))
         record = work.finish(counts=plan.totals, report=cleaning.report_object(plan, mode))
@@ -187,16 +187,16 @@ class _CleanupInputs:
     def read(cls, conn: Connection, catalog: Catalog, calendar: Calendar,
              progress: Progress = no_progress) -> _CleanupInputs:
         calendar_id, year = calendar.calendar_id, calendar.school_year
-        enrollments = changes.calendar_enrollments(conn, calendar_id)
+        enrollments = batches.calendar_enrollments(conn, calendar_id)
         progress("loading", 2, 5)
-        active = changes.active_in_year(conn, calendar_id, year)
+        active = batches.active_in_year(conn, calendar_id, year)
         progress("loading", 3, 5)
-        sources = changes.rolled_sources(conn, calendar_id, year)
+        sources = batches.rolled_sources(conn, calendar_id, year)
         # "left early" is measured against each source calendar's last instructional day
-        changes.read_last_instructional_days(conn, catalog,
+        batches.read_last_instructional_days(conn, catalog,
                                              {s.calendar_id for s in sources.values()})
         progress("loading", 4, 5)
-        rolled_on = changes.rolled_on(conn, calendar_id)
+        rolled_on = batches.rolled_on(conn, calendar_id)
         progress("loading", 5, 5)
         return cls(enrollments, active, sources, rolled_on)
 
@@ -210,7 +210,7 @@ def _cleanup_would_remove(conn: Connection, catalog: Catalog, plan: EndBatchPlan
     if not ending:
         return 0
     removed = 0
-    for calendar_id in changes.calendars_rolled_into(conn, plan.settings.calendar.calendar_id):
+    for calendar_id in batches.calendars_rolled_into(conn, plan.settings.calendar.calendar_id):
         calendar = catalog.calendars[calendar_id]
         found = _CleanupInputs.read(conn, catalog, calendar)
         removed += len(cleaning.removed_once_ended(catalog, calendar, found.enrollments,

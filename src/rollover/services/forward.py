@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from ..domain.changes import INSERT, ChangeStep
+from ..domain.change_plan import INSERT, ChangeStep
 from ..domain.filter import parse_filter, student_id_list_filter
 from ..domain.forward.enroll import NewEnrollment
 from ..domain.forward.options import ForwardOptions, OptionError, RunSettings, resolve

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from ..domain.changes import ModulePlan
+from ..domain.change_plan import ModulePlan
 from ..errors import RolloverError
 from .modules import ModuleContext, RolloverModule, all_modules, dependents, get_module
 from ..pause_points import pause_point
@@ -23,14 +23,14 @@ from ..progress import Progress, no_progress
 from ..store import process as store
 from ..store.activity import ActivityBoard, read_activity
 from ..store.database import reading
-from ..store.changes import LaterEdit, later_edits, restore_runs
+from ..store.run_changes import LaterEdit, later_edits, restore_runs
 from ..store.locks import AlreadyRunning, exclusive_transaction
 from ..store.runs import new_run_id
 from ..store.bulk import refresh_statistics
 from ..store.schema import metadata, runs
 from ..store.schema_process import run_backup_rows
 from ..store.security import read_settings
-from ..store.side_effects import record_changes, side_effect_settings
+from ..store.side_effects import record_side_effects, side_effect_settings
 from .unit_of_work import Operation, operation, unit_of_work
 
 LOCK = "process"
@@ -302,7 +302,7 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
                 [f"{e.table} {'/'.join(map(str, e.key))}: {e.what}" for e in edits])
         settings = side_effect_settings(conn)
         rows = restore_runs(conn, newest_first, progress, on_change=(
-            (lambda step: record_changes(conn, who.recorded, [step], settings))
+            (lambda step: record_side_effects(conn, who.recorded, [step], settings))
             if settings.any_on else None))  # YE-3: a restore is a change like any other
         result = RestoreResult(work.run_id, "run", newest_first, edits, rows)
         work.finish(counts={"runs": len(newest_first), "rows": sum(rows.values()),

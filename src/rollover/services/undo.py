@@ -1,7 +1,7 @@
 """Undo any run: `rollover undo RUN_ID [--test] [--confirm]`.
 
 Every run that changes the district saves, through the unit of work, each row it inserted,
-updated or deleted, as it was before and after (`store/run_backup.py`).  Undoing a run puts those
+updated or deleted, as it was before and after (its undo log, `store/undo_log.py`).  Undoing a run puts those
 rows back, exactly as YE-9 restores a module run:
 
 - a later run that depends on it (it changed the same rows, or wrote rows naming rows the run
@@ -23,12 +23,12 @@ from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store import process as process_store
 from ..store.bulk import refresh_statistics
-from ..store.changes import later_edits, restore_runs
+from ..store.run_changes import later_edits, restore_runs
 from ..store.database import reading
 from ..store.run_dependencies import dependent_runs
 from ..store.runs import get_run
 from ..store.schema_process import run_backup_rows
-from ..store.side_effects import record_changes, side_effect_settings
+from ..store.side_effects import record_side_effects, side_effect_settings
 from .modules import ModuleRefused, get_module
 from .process import ProcessRefused, RestoreResult, module_operation, restore
 from .unit_of_work import Operation, all_operations, operation, unit_of_work
@@ -95,7 +95,7 @@ def undo(engine: Engine, run_id: str, *, test: bool = False, confirm: bool = Fal
                 [f"{e.table} {'/'.join(map(str, e.key))}: {e.what}" for e in edits])
         settings = side_effect_settings(conn)
         rows = restore_runs(conn, newest_first, progress, on_change=(
-            (lambda step: record_changes(conn, work.recorded_user, [step], settings))
+            (lambda step: record_side_effects(conn, work.recorded_user, [step], settings))
             if settings.any_on else None))  # YE-3: an undo is a change like any other
         process_store.mark_restored(conn, newest_first, work.run_id)
         result = RestoreResult(work.run_id, "run", newest_first, edits, rows)

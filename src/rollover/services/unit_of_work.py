@@ -14,7 +14,7 @@ It opens the one transaction of the run and, before the service reads anything:
   (`at_schools`) once it knows them, and every row changed must belong to one of them;
 - opens the run record, which `finish` completes.
 
-`change` is the only way a run writes: the step's rows are saved as the run's backup (YE-8, what
+`change` is the only way a run writes: the step's rows are saved in the run's undo log (YE-8, what
 `rollover undo` restores), written, and their side effects recorded (YE-3) while those settings
 are on.  In a Run Test (`test=True`, RF-24, YE-17) `change` only counts: the same code decides,
 nothing but the run record is written.  Everything commits together, or nothing does.
@@ -32,15 +32,15 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, Engine, update
 
-from ..domain.changes import ChangeStep
+from ..domain.change_plan import ChangeStep
 from ..domain.runs import RunRecord
 from ..progress import Progress, no_progress
-from ..store.changes import save_and_apply
+from ..store.run_changes import save_and_apply
 from ..store.database import writing
 from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
 from ..store.runs import new_run_id
 from ..store.schema import runs
-from ..store.side_effects import SideEffectSettings, record_changes, side_effect_settings
+from ..store.side_effects import SideEffectSettings, record_side_effects, side_effect_settings
 from .bulk_work import cycle_collection_paused
 from .security import Acting, NotPermitted, acting, require
 
@@ -142,7 +142,7 @@ class UnitOfWork:
         self.acting = require(self.conn, self.user, right, schools)
 
     def change(self, step: ChangeStep, write: Callable[[], object] | None = None) -> None:
-        """Save the step's rows as the run's backup, write them (`write` when the step is
+        """Save the step's rows in the run's undo log, write them (`write` when the step is
         written by a statement of its own, e.g. a guarded set-based UPDATE) and record their
         side effects.  In a Run Test: count them only."""
         if not self.operation.records_run:
@@ -154,7 +154,7 @@ class UnitOfWork:
         save_and_apply(self.conn, self.run_id, step, write, keep=self.operation.undoable)
         if self._effects is None:
             self._effects = side_effect_settings(self.conn)
-        record_changes(self.conn, self.acting.recorded, [step], self._effects)
+        record_side_effects(self.conn, self.acting.recorded, [step], self._effects)
 
     def _refuse_rows_outside_schools(self, step: ChangeStep) -> None:
         if self.operation.scope != "schools":

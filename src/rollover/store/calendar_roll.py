@@ -7,7 +7,7 @@ from sqlalchemy import Connection, select
 
 from ..bundle.format import FILES_BY_TABLE
 from ..domain.calendar_roll import CalendarRollPlan, CalendarRows, TakenIds
-from ..domain.changes import INSERT, ChangeStep
+from ..domain.change_plan import INSERT, ChangeStep
 from .bulk import insert_rows
 from .schema import calendars, days, grade_levels, schools, structures, terms
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..domain.changes import DONE, LogMessage
+from ..domain.change_plan import DONE, LogMessage
 from . import security
 from .bulk import insert_rows
 from .schema import district, runs

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, select
 
-from ..domain.changes import INSERT
-from .run_backup import key_columns, saved_steps, table_named
+from ..domain.change_plan import INSERT
+from .undo_log import key_columns, saved_steps, table_named
 from .schema import runs
 from .schema_process import run_backup_rows, run_backup_steps
 

@@ -6,7 +6,7 @@
 - partner sync: an event for the special education partner per change of a special_ed enrollment;
 - notifications: a notification per enrollment change.
 
-The unit of work (`services/unit_of_work.py`) calls `record_changes` for every change of a run,
+The unit of work (`services/unit_of_work.py`) calls `record_side_effects` for every change of a run,
 on the run's transaction, so the side effects
 commit (or vanish) with the change itself.
 """
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from ..domain.changes import ChangeStep
+from ..domain.change_plan import ChangeStep
 from .bulk import insert_rows
-from .run_backup import key_columns, table_named
+from .undo_log import key_columns, table_named
 from .schema_process import audit_log, notifications, outbox_events
 from .security import read_settings
 
@@ -51,7 +51,7 @@ def side_effect_settings(conn: Connection) -> SideEffectSettings:
     return SideEffectSettings(**{name: values[name] for name in SWITCHES})
 
 
-def record_changes(conn: Connection, user: str | None, steps: Sequence[ChangeStep],
+def record_side_effects(conn: Connection, user: str | None, steps: Sequence[ChangeStep],
                    settings: SideEffectSettings | None = None) -> None:
     """Write the audit rows, outbox events and notifications the settings ask for."""
     settings = settings or side_effect_settings(conn)

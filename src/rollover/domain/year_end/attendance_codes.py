@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..changes import ModulePlan, inserts
+from ..change_plan import ModulePlan, inserts
 from .rows import AttendanceCode
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..calendar_roll import move_date
-from ..changes import ModulePlan, inserts
+from ..change_plan import ModulePlan, inserts
 from .next_calendars import CopyRule, copy_into_next_calendars, match_next_calendars
 from .rows import CalendarRow, GradingPeriod, MarkType
 

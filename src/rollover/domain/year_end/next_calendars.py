@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from ..calendar_roll import IdAllocator, next_id, next_name
-from ..changes import LogMessage
+from ..change_plan import LogMessage
 from .rows import CalendarRow
 
 NO_NEXT_CALENDAR = "NO_NEXT_CALENDAR"

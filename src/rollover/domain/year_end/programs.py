@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..changes import LogMessage, ModulePlan, inserts, updates
+from ..change_plan import LogMessage, ModulePlan, inserts, updates
 from .places import first_places, last_places, school_of
 from .rows import EnrollmentPlace, Participation
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..calendar_roll import IdAllocator, next_id
-from ..changes import ModulePlan, deletes, inserts
+from ..change_plan import ModulePlan, deletes, inserts
 from .next_calendars import Copies, CopyRule, copy_into_next_calendars, match_next_calendars
 from .rows import CalendarRow, Course, CourseRequest, Section, StudentSchedule
 

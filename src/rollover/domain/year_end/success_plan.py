@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..calendar_roll import IdAllocator, next_id
-from ..changes import LogMessage, ModulePlan, inserts
+from ..change_plan import LogMessage, ModulePlan, inserts
 from .places import first_places, last_places, school_of
 from .rows import EnrollmentPlace, PlanGoal, SuccessPlan
 

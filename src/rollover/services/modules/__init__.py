@@ -18,7 +18,7 @@ from importlib.metadata import entry_points
 
 from sqlalchemy import Connection
 
-from ...domain.changes import ModulePlan
+from ...domain.change_plan import ModulePlan
 from ...domain.security import register_right
 from ...errors import RolloverError
 from ...progress import Progress, no_progress

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ...domain.changes import ModulePlan
+from ...domain.change_plan import ModulePlan
 from ...domain.year_end.attendance_codes import plan_attendance_codes
 from ...domain.year_end.rows import AttendanceCode
 from ...store.schema_modules import attendance_codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...bundle.format import FILES_BY_TABLE
 from ...domain.calendar_roll import CalendarRollOptions, choose_calendars, plan_calendar_roll
-from ...domain.changes import LogMessage, ModulePlan, inserts
+from ...domain.change_plan import LogMessage, ModulePlan, inserts
 from ...store.calendar_roll import load_calendar_rows, load_schools_and_calendars, load_taken_ids
 from . import ModuleContext, ModuleRefused, RolloverModule, register
 

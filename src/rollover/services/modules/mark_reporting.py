@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from ...domain.changes import ModulePlan
+from ...domain.change_plan import ModulePlan
 from ...domain.year_end.mark_reporting import GradingRows, plan_mark_reporting
 from ...domain.year_end.rows import GradingPeriod, MarkType
 from ...store.schema_modules import grading_periods, mark_types

@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, func, or_, select
 
-from ...domain.changes import ModulePlan
+from ...domain.change_plan import ModulePlan
 from ...domain.year_end.programs import ProgramRows, plan_programs
 from ...domain.year_end.rows import Participation
 from ...store.schema import calendars, program_participations, programs

@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ...domain.changes import INSERT, ChangeStep, LogMessage, ModulePlan
+from ...domain.change_plan import INSERT, ChangeStep, LogMessage, ModulePlan
 from ...domain.forward.enroll import NewEnrollment
 from ...domain.forward.options import SERVICE_TYPES, ForwardOptions, OptionError
 from ...domain.readiness import ERROR

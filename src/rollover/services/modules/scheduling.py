@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Select, select
 
-from ...domain.changes import ModulePlan
+from ...domain.change_plan import ModulePlan
 from ...domain.year_end.rows import (
     CalendarRow, Course, CourseRequest, EnrollmentPlace, Section, StudentSchedule,
 )

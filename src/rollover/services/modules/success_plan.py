@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from ...domain.changes import ModulePlan
+from ...domain.change_plan import ModulePlan
 from ...domain.year_end.rows import PlanGoal, SuccessPlan
 from ...domain.year_end.success_plan import OPEN, PlanRows, plan_success_plans
 from ...store.schema_modules import plan_goals, success_plans

@@ -1,7 +1,8 @@
-"""How a module run's backup is stored (YE-8): a step per table and action with its column list
-(`run_backup_steps`), and a row per changed row (`run_backup_rows`) holding the row before and after
-as compact JSON arrays in that order, and its key as text.  Written in bulk; read back as typed
-values, a step at a time."""
+"""A run's undo log (YE-8 calls its counts the run's "backup log"; it is no whole-database
+backup): a step per table and action with its column list (table `run_backup_steps`), and a row
+per changed row (table `run_backup_rows`) holding the row before and after as compact JSON arrays
+in that order, and its key as text.  Written in bulk; read back as typed values, a step at a
+time."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from operator import itemgetter
 
 from sqlalchemy import Connection, Table, insert, select
 
-from ..domain.changes import INSERT, ChangeStep
+from ..domain.change_plan import INSERT, ChangeStep
 from .bulk import insert_rows
 from .schema import metadata
 from .schema_process import run_backup_rows, run_backup_steps
@@ -32,7 +33,7 @@ def key_columns(table: Table) -> list[str]:
 
 
 def has_text_key(table: Table) -> bool:
-    """One key column holding text: its backup key can be joined to it directly in SQL."""
+    """One key column holding text: its logged key can be joined to it directly in SQL."""
     keys = key_columns(table)
     return len(keys) == 1 and table.c[keys[0]].type.python_type is str
 
@@ -48,7 +49,7 @@ def encode_row(row: tuple | None) -> str | None:
 def _iso(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    raise TypeError(f"a backup row cannot hold {type(value).__name__} {value!r}")
+    raise TypeError(f"an undo log row cannot hold {type(value).__name__} {value!r}")
 
 
 _dumps = json.JSONEncoder(separators=COMPACT, default=_iso).encode

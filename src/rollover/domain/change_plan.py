@@ -1,9 +1,9 @@
-"""What a year-end module run changes, as data (YE-8): steps of whole rows, decided before anything
-is written, so the same plan is reported by a test run, applied by a real run, saved as the run's
-backup and undone by its restore.
+"""A run's change plan, as data (YE-8): steps of whole rows, decided before anything is written,
+so the same plan is reported by a Run Test, applied by a Run, saved in the run's undo log and
+undone by `rollover undo` (or a module's restore).
 
 A step changes one table with one action.  Every row is the table's whole row (all its columns,
-in `columns` order), so the backup holds exactly what was there before and what was written.
+in `columns` order), so the undo log holds exactly what was there before and what was written.
 Steps are applied in their order and undone in the reverse order: a module lists parents'
 inserts before their children's, and children's deletes before their parents'.
 """

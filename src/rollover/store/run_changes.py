@@ -1,13 +1,13 @@
-"""Applying a module run's changes with their backup, and undoing them (YE-8, YE-9).
+"""Applying a run's change plan with its undo log, and undoing runs from it (YE-8, YE-9).
 
 `save_and_apply` (the unit of work's `change`) saves every row a step will insert, update or delete (as it was before and as it
-will be after, see `run_backup.py`), then makes the change, in bulk, on the caller's transaction.
+will be after, see `undo_log.py`), then makes the change, in bulk, on the caller's transaction.
 `restore_runs` undoes runs from those rows alone, newest run first and each run's steps in
 reverse, so the tables end exactly as they were before the oldest of them.  `later_edits` finds
 rows that are no longer as the runs left them (a user's edit): a restore would lose them.
 
 Rows with a one-column text key (enrollments, courses, plans ...) are undone and compared with
-set-based statements that join the backup to the table, so a run of a million rows costs a few
+set-based statements that join the undo log to the table, so a run of a million rows costs a few
 statements, not a million round trips.
 """
 
@@ -19,10 +19,10 @@ from itertools import islice
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, select, tuple_
 
-from ..domain.changes import DELETE, INSERT, UPDATE, ChangeStep
+from ..domain.change_plan import DELETE, INSERT, UPDATE, ChangeStep
 from ..progress import Progress, no_progress
 from .bulk import insert_rows
-from .run_backup import (
+from .undo_log import (
     SavedRow, SavedStep, decoder, encode_row, has_text_key, key_columns, save_step,
     saved_steps, step_rows, table_named, typed_key,
 )
@@ -36,7 +36,7 @@ STREAM = {"stream_results": True, "yield_per": 10_000}
 
 def apply_changes(conn: Connection, run_id: str, steps: list[ChangeStep],
                   progress: Progress = no_progress) -> None:
-    """Save the backup of every step, then apply it; all on the caller's transaction."""
+    """Save every step in the undo log, then apply it; all on the caller's transaction."""
     total = sum(len(step.rows) for step in steps)
     done = 0
     for step in steps:
@@ -47,7 +47,7 @@ def apply_changes(conn: Connection, run_id: str, steps: list[ChangeStep],
 
 def save_and_apply(conn: Connection, run_id: str, step: ChangeStep,
                    write: Callable[[], object] | None = None, *, keep: bool = True) -> None:
-    """Save one step's rows as the run's backup (after the steps it saved before), then apply
+    """Save one step's rows in the run's undo log (after the steps it saved before), then apply
     it: with `write` when the step is written by a statement of its own, else row by row in
     bulk.  `keep` False: apply only (a run nobody can undo)."""
     table = table_named(step.table)
@@ -121,7 +121,7 @@ def _saved_keys(step: SavedStep):
 def restore_runs(conn: Connection, run_ids_newest_first: Sequence[str],
                  progress: Progress = no_progress,
                  on_change: Callable[[ChangeStep], None] | None = None) -> dict[str, int]:
-    """Undo each run from its backup, newest run first, each run's steps and rows in reverse
+    """Undo each run from its undo log, newest run first, each run's steps and rows in reverse
     order; `on_change` hears each undo as a step of its own.  Returns rows put back per table."""
     restored: dict[str, int] = {}
     for done, run_id in enumerate(run_ids_newest_first, start=1):
@@ -207,7 +207,7 @@ def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str]) -> list[L
 
 def _compare_joined(conn: Connection, table: Table, step: SavedStep):
     """(key, the row as the run left it, the row as it is now), both encoded alike, for every
-    row of a step, read with one join of the backup to the table."""
+    row of a step, read with one join of the undo log to the table."""
     b = run_backup_rows.c
     key = table.c[key_columns(table)[0]]
     current = [table.c[c] for c in step.columns]
