@@ -10,11 +10,13 @@ if TYPE_CHECKING:  # types only: the command loads its service when it runs
 
 
 def edit_json(edit: Edit) -> dict:
-    return {"table": edit.table, "before": edit.before, "after": edit.after}
+    return {"table": edit.table, "before": edit.before, "after": edit.after,
+            "run_id": edit.run_id}
 
 
 def edit_line(edit: Edit, key: Sequence[str]) -> str:
     """`key`: the record's key as given (COLUMN=VALUE each)."""
     changed = [c for c in edit.after if edit.after[c] != edit.before[c]]
     return f"{edit.table} {' '.join(key)}: " + (", ".join(
-        f"{c} {edit.before[c]!r} -> {edit.after[c]!r}" for c in changed) or "no change")
+        f"{c} {edit.before[c]!r} -> {edit.after[c]!r}" for c in changed) or "no change") + \
+        f" (run {edit.run_id}: rollover undo puts it back)"
