@@ -32,6 +32,9 @@ from .processes import (  # noqa: F401 (autouse fixture)
     command, no_process_left, spawn, spawn_paused, timed,
 )
 
+# Real processes, killed with signals, started together: long by nature (`pytest -m slow`).
+pytestmark = pytest.mark.slow
+
 SOURCE, DESTINATION = 2027, 2028
 FREED_WITHIN = 10.0  # RF-23: a run that died leaves the tool free again within 10 seconds
 FORWARD = ("forward", "--source-year", str(SOURCE), "--totals-only")
@@ -267,7 +270,6 @@ def wait_for(condition, process: subprocess.Popen, what: str, limit: float = 120
         time.sleep(0.01)
 
 
-@pytest.mark.slow
 def test_rf23_run_killed_while_it_commits_changes_nothing_once_the_tool_is_free(store_url,
                                                                                  opened):
     """A real run is killed (SIGKILL) while its writing waits on another user's transaction.
@@ -316,7 +318,6 @@ def test_rf23_run_killed_while_it_commits_changes_nothing_once_the_tool_is_free(
 
 
 # -- RF-23 and RF-21: two real runs together ------------------------------------------------------
-@pytest.mark.slow
 def test_rf23_two_real_runs_started_together_never_duplicate(store_url, opened):
     engine = opened(students=3_000)
     expected = expected_new(engine)
@@ -385,7 +386,6 @@ def committing_now(engine, whole_wal: int):
 POINTS = ("forward:planned", "forward:writing", "forward:written")
 
 
-@pytest.mark.slow
 def test_rf24_real_run_killed_midway_leaves_none_or_all(store_url, opened, tmp_path):
     """SIGKILL a real run at named moments of its work (held there, so every kill lands while
     it runs, however loaded the machine), and at random moments and while it commits (these
