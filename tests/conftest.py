@@ -78,6 +78,13 @@ def db_url(request, tmp_path, postgres_url, sqlite_template):
 
 
 _EMPTIERS: dict[str, Engine] = {}
+# The bytes the district's tables take.  Past a few megabytes (a demo district was loaded), a
+# TRUNCATE empties them instead of DELETE: the dead rows a DELETE leaves wait for a vacuum that
+# may not come (this server has autovacuum off), and they and the big tables' statistics would
+# slow every later test.
+_TABLES_BYTES = text("SELECT coalesce(sum(pg_relation_size(c.oid)), 0) FROM pg_class c "
+                     "WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace")
+_LARGE_BYTES = 4 << 20
 
 
 def emptied_postgres(postgres_url: str | None) -> str:
@@ -85,7 +92,8 @@ def emptied_postgres(postgres_url: str | None) -> str:
 
     Emptied by deleting every row, children first, and restarting the sequences: on a few test
     rows that is ten times cheaper than a TRUNCATE of every table.  One engine does it for the
-    whole session: a new engine a test would cost more than the emptying itself."""
+    whole session: a new engine a test would cost more than the emptying itself.  After a large
+    district, TRUNCATE (see _LARGE_BYTES)."""
     if postgres_url is None:
         pytest.skip("no PostgreSQL server (set CI to make this a failure)")
     engine = _EMPTIERS.get(postgres_url)
@@ -93,8 +101,12 @@ def emptied_postgres(postgres_url: str | None) -> str:
         engine = _EMPTIERS[postgres_url] = open_engine(postgres_url)
     upgrade(engine)  # a test may have restored an older schema over it
     with engine.begin() as conn:
-        conn.execute(text("; ".join(f'DELETE FROM "{t.name}"'
-                                    for t in reversed(metadata.sorted_tables))))
+        if conn.execute(_TABLES_BYTES).scalar() > _LARGE_BYTES:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"'
+                                                      for t in metadata.sorted_tables)))
+        else:
+            conn.execute(text("; ".join(f'DELETE FROM "{t.name}"'
+                                        for t in reversed(metadata.sorted_tables))))
         conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
                           "WHERE c.relkind = 'S' AND pg_table_is_visible(c.oid)"))
     return postgres_url

@@ -16,6 +16,7 @@ from rollover.services.demo import load_demo, write_demo_bundle
 from rollover.store import schema, schema_modules
 from rollover.store.database import open_engine
 
+from . import cli
 from .conftest import BUNDLES
 from .test_bundle_roundtrip import same_folders
 
@@ -92,9 +93,7 @@ def test_demo_command_builds_rollover_db_in_the_working_directory(tmp_path):
 
 @pytest.mark.parametrize("students", ["99", "1000001", "many"])
 def test_demo_command_refuses_a_bad_size(tmp_path, students):
-    rollover = Path(sys.executable).with_name("rollover")
-    done = subprocess.run([rollover, "demo", "--students", students], cwd=tmp_path,
-                          capture_output=True, text=True)
+    done = cli.rollover("demo", "--students", students, cwd=tmp_path)
     assert done.returncode == 2
     assert students in done.stderr
     assert not (tmp_path / "rollover.db").exists()

@@ -599,6 +599,7 @@ def expressions(draw):
     return tree, render(draw, tree)
 
 
+@pytest.mark.slow  # a hypothesis run
 @settings(max_examples=400, deadline=None)
 @given(expressions(), st.lists(records(), min_size=1, max_size=8))
 def test_compiled_filter_agrees_with_reference(expression, sample):
@@ -608,6 +609,7 @@ def test_compiled_filter_agrees_with_reference(expression, sample):
         assert f.matches(record) is reference(tree, record), (text, record)
 
 
+@pytest.mark.slow  # a hypothesis run
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_arbitrary_text_parses_or_is_refused_cleanly(text):

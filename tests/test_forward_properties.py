@@ -36,6 +36,8 @@ from rollover.store.schema import calendars, enrollments
 from .conftest import emptied_postgres
 from .districts import District, first_day, last_day
 
+pytestmark = pytest.mark.slow  # hypothesis runs on real stores (`pytest -m slow`)
+
 SOURCE, DESTINATION = 2027, 2028
 SCHOOLS = ("A", "B", "C")
 GRADES = ("01", "02", "03", "04", "05")  # sequence = the code's number

@@ -34,6 +34,8 @@ from rollover.store.schema import metadata
 from .conftest import BUNDLES
 from .districts import stored_rows
 
+pytestmark = pytest.mark.slow  # hypothesis runs on real stores (`pytest -m slow`)
+
 FUZZ = settings(max_examples=40, derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])

@@ -1,15 +1,14 @@
 """`rollover import` refusing bad input: exit status 2, the exact lines on stderr, nothing written.
 
-The command runs in a child process, as a user runs it; the bundle tests run on SQLite and
-PostgreSQL (the `db_url` fixture).  Each problem is one stderr line `file:line: column: message`,
-followed by one `rollover: ...` summary line.
+The command runs in this process, answering as a finished process would (tests/cli.py: nothing
+here is about processes); the bundle tests run on SQLite and PostgreSQL (the `db_url` fixture).
+Each problem is one stderr line `file:line: column: message`, followed by one `rollover: ...`
+summary line.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,14 @@ from sqlalchemy import select
 from rollover.store import schema
 from rollover.store.schema import BUNDLE_TABLES
 
+from . import cli
 from .bundle_edits import ALREADY, counts, read_csv, set_cell, write_csv
-
-ROLLOVER = [sys.executable, "-m", "rollover"]
 
 
 # -- helpers --------------------------------------------------------------------------------------
 def rollover(*args: str, cwd: Path, env: dict[str, str] | None = None):
     """Run the command; ROLLOVER_DATABASE_URL only when the test gives it."""
-    base = {k: v for k, v in os.environ.items() if k != "ROLLOVER_DATABASE_URL"}
-    return subprocess.run([*ROLLOVER, *args], cwd=cwd, env={**base, **(env or {})},
-                          capture_output=True, text=True, timeout=120)
+    return cli.rollover(*args, cwd=cwd, env=env, user=os.environ.get("ROLLOVER_USER"))
 
 
 def import_cli(db_url: str, bundle: Path, *options: str):

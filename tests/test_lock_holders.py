@@ -19,6 +19,9 @@ from rollover.store.schema import enrollments, students
 
 from .processes import command, no_process_left, spawn_paused, timed  # noqa: F401 (fixture)
 
+# Two real processes at once, one held at a pause point: long by nature (`pytest -m slow`).
+pytestmark = pytest.mark.slow
+
 FORWARD = ("forward", "--source-year", "2027", "--totals-only")
 # "... (roll forward Run, started by ann at 2026-12-02 21:10:05 UTC)"
 STARTED_AT = re.compile(r"at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")

@@ -408,6 +408,7 @@ def slow(db_url: str, mode: str) -> list[str]:
     return [sys.executable, "-c", SLOW, db_url, mode]
 
 
+@pytest.mark.slow  # real processes, one killed with SIGKILL
 def test_ye18_a_second_step_is_refused_at_once_and_a_killed_step_leaves_nothing(
         engine, db_url, loaded, tmp_path):
     ok(rollover(db_url, "process", "prepare", "--backup-dir", str(tmp_path / "backups")))
@@ -423,9 +424,12 @@ def test_ye18_a_second_step_is_refused_at_once_and_a_killed_step_leaves_nothing(
     for args in (("process", "run", "calendar"), ("process", "run", "calendar", "--test"),
                  ("process", "finish"),
                  ("process", "prepare", "--backup-dir", str(tmp_path / "backups"))):
-        done, took = timed(command(db_url, *args), environment())
+        done, _ = timed(command(db_url, *args), environment())
         assert done.returncode == 3, (args, done.returncode, done.stdout, done.stderr)
         assert BUSY in done.stderr, done.stderr
+        # Refused while the holder still holds the lock (it never lets go by itself): the
+        # refused step cannot have waited for it.
+        assert holder.poll() is None, holder.communicate()
     # The status can be read meanwhile, and shows a step running.
     done, _ = timed(command(db_url, "process", "status", "--json"), environment())
     assert done.returncode == 0, done.stderr
@@ -438,8 +442,9 @@ def test_ye18_a_second_step_is_refused_at_once_and_a_killed_step_leaves_nothing(
     assert every_row(engine) == everything
     assert as_json(rollover(db_url, "process", "status", "--json")).get("running") is None
 
-    # No stale lock: the next step runs at once, and the same module now goes through.
-    done, took = timed(command(db_url, "process", "run", "calendar"), environment())
+    # No stale lock: the next step runs (a held lock would refuse it, exit status 3), and the
+    # same module now goes through.
+    done, _ = timed(command(db_url, "process", "run", "calendar"), environment())
     assert done.returncode == 0, (done.returncode, done.stderr)
     done, _ = timed(slow(db_url, "finish"), environment())
     assert done.returncode == 0, done.stderr

@@ -144,12 +144,17 @@ def _decode(label: str | None) -> Holder | None:
 
 
 def _advisory_holder(conn: Connection, key: int) -> Holder | None:
-    """Who holds the advisory lock `key`, as its transaction named itself."""
+    """Who holds the advisory lock `key` in this database, as its transaction named itself.
+
+    pg_locks lists the whole server's locks: the same key held in another database of the same
+    server is another lock, whose holder this one's must not be mistaken for."""
     high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF  # pg_locks splits the key in two
     label = conn.execute(text(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :high AND l.objid = :low "
-        "AND l.objsubid = 1 LIMIT 1"), {"high": high, "low": low}).scalar()
+        "WHERE l.locktype = 'advisory' AND l.granted "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.classid = :high AND l.objid = :low AND l.objsubid = 1 LIMIT 1"),
+        {"high": high, "low": low}).scalar()
     return _decode(label)
 
 
