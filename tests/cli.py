@@ -35,13 +35,14 @@ class Ran:
 
 
 def rollover(*args: str, user: str | None = None, env: dict[str, str | None] | None = None,
-             cwd: Path | None = None) -> Ran:
+             cwd: Path | None = None, stdin: str | None = None) -> Ran:
     """`rollover ARGS` with ROLLOVER_DATABASE_URL unset, ROLLOVER_USER = `user` (unset when
-    None), `env` on top (None unsets a variable), in the folder `cwd` when given."""
+    None), `env` on top (None unsets a variable), in the folder `cwd` when given, reading
+    `stdin` (no terminal) as its standard input."""
     environment = {"ROLLOVER_DATABASE_URL": None, "ROLLOVER_USER": user, **(env or {})}
     with _inside(cwd):
         result = CliRunner().invoke(main, list(args), env=environment, prog_name="rollover",
-                                    catch_exceptions=True)
+                                    catch_exceptions=True, input=stdin)
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(*result.exc_info))

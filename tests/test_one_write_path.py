@@ -17,7 +17,7 @@ from rollover.services.unit_of_work import all_operations
 
 SOURCE = Path(rollover.__file__).parent
 # Calls that open a writing transaction, check a right or take a lock by themselves.
-GUARDS = {"writing", "exclusive_transaction", "require", "begin", "record_run"}
+GUARDS = {"writing", "exclusive_transaction", "require", "require_writer", "begin", "record_run"}
 # The one place that may, and the places that call them for something that is no write.
 ALLOWED = {
     ("services/unit_of_work.py", name) for name in GUARDS} | {

@@ -20,6 +20,11 @@ class BundleRefused(RolloverError):
     def details(self) -> list[str]:
         return [str(p) for p in self.problems]
 
+    def problem_entries(self) -> list[dict]:
+        return [{"message": p.message, "file": p.file,
+                 **({"line": p.line} if p.line is not None else {}),
+                 **({"column": p.column} if p.column else {})} for p in self.problems]
+
 
 def bundle_files(folder: Path) -> tuple[list[BundleFile], list[BundleProblem]]:
     """The bundle files present, in loading order, and the problems of the folder itself.

@@ -12,7 +12,8 @@ store and the services only fetch the grants and the lock and act on the answer.
 - A district-wide action (`schools=None`) needs the right for all schools.
 - Write needs 'write' access; read accepts 'read' or 'write'.
 - While the system is locked, every write by a user who cannot get past the lock is refused with
-  exactly LOCKED_MESSAGE; reads are not refused.
+  exactly LOCKED_MESSAGE; reads are not refused.  Signing in while locked is for those who get
+  past the lock and for `maintenance_lock` read-only reviewers (who then only read).
 """
 
 from __future__ import annotations
@@ -135,9 +136,18 @@ def decide(grants: Iterable[Grant], settings_locked: bool, right: str,
                    f"{school_list(missing)}", right=right, schools=missing)
 
 
+def reviews_while_locked(grants: Iterable[Grant]) -> bool:
+    """`maintenance_lock` with read access for all schools: the key users who verify the
+    rollover before the district reopens may sign in while it is locked, and only read."""
+    return any(g.right == MAINTENANCE_LOCK and g.school_id is None and g.access == READ
+               for g in grants)
+
+
 def decide_sign_in(grants: Iterable[Grant], settings_locked: bool) -> Refusal | None:
-    """YE-2: while locked, only users who can get past the lock sign in."""
-    if settings_locked and not can_pass_lock(grants):
+    """YE-2: while locked, only users who can get past the lock sign in, and the reviewers of
+    `reviews_while_locked`, who may only read (every write of theirs is refused by `decide`)."""
+    grants = list(grants)
+    if settings_locked and not can_pass_lock(grants) and not reviews_while_locked(grants):
         return Refusal(LOCKED_MESSAGE, locked=True)
     return None
 

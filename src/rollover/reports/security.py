@@ -9,12 +9,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # types only: the command loads its service when it runs
     from ..domain.security import Grant
     from ..services.security import LockStatus, UserInfo
+    from ..services.sign_in import SetPassword
 
 
-def added_lines(added: UserInfo) -> Iterator[str]:
+def added_lines(added: UserInfo, *, password_set: bool = False) -> Iterator[str]:
     yield f"added user {added.user_name}"
     for g in added.grants:
         yield f"  the first user: given {g.right} ({g.access}) for {_scope(g.school_id)}"
+    if password_set:
+        yield "  password set: they can sign in"
+
+
+def password_lines(done: SetPassword) -> Iterator[str]:
+    yield f"password set for {done.user_name}"
+    if done.tokens_revoked:
+        ended = done.tokens_revoked
+        yield f"  {ended} sign-in{'s' if ended > 1 else ''} ended: sign in again"
 
 
 def users_text(found: list[UserInfo]) -> Iterator[str]:

@@ -2,7 +2,8 @@
 
     acting(conn, declared)                                   -> Acting: who is acting
     require(conn, user, right, schools=None, write=True)     -> Acting; the guard of every write
-    add_user(engine, name, full_name=None, *, user)         -> UserInfo
+    add_user(engine, name, full_name=None, *, user, password=None) -> UserInfo
+    may_add_user(engine, name, *, user)                      -> None, or the refusal add_user gives
     list_users(engine)                                       -> [UserInfo] with their grants
     grant(engine, name, right, school=None, access="write", *, user) -> Grant
     revoke(engine, name, right, school=None, *, user)       -> Grant (the one removed)
@@ -36,6 +37,7 @@ from ..domain.security import (
     acts_for_others, can_pass_lock, decide, decide_sign_in, is_known_right, known_rights,
     manages_security, user_name_problem,
 )
+from ..domain.sign_in import hash_password, password_problem
 from ..errors import RolloverError
 from ..store import security as store
 from ..store.database import reading
@@ -46,9 +48,13 @@ NO_USER = "no user given: use --user or ROLLOVER_USER"
 class NotPermitted(RolloverError):
     """The acting user may not do this (a missing right, an unknown or missing user name)."""
 
+    http_status = 403
+
 
 class SystemLocked(NotPermitted):
     """YE-2: the system is locked for maintenance and the user cannot get past the lock."""
+
+    http_status = 423
 
     def __init__(self, message: str = LOCKED_MESSAGE):
         super().__init__(message)
@@ -150,6 +156,21 @@ def require(conn: Connection, user: str | None, right: str,
     raise NotPermitted(f"user {who.user!r} {refusal}")
 
 
+def require_writer(conn: Connection, user: str | None) -> Acting:
+    """Raise NotPermitted or SystemLocked unless the user acting is a user who may write at all
+    while the system is as it is (YE-2: the maintenance lock); for a write that needs no right
+    of its own (a user's own password) or whose right is checked later, at the schools it
+    changes (a job queued for an undo).  Called by the unit of work only."""
+    who = acting(conn, user)
+    if not store.has_users(conn):
+        return who
+    _known_user(conn, who.user)
+    locked = store.read_settings(conn, lock="share")["lock_out_users"]
+    if locked and not can_pass_lock(store.user_grants(conn, who.user)):
+        raise SystemLocked()
+    return who
+
+
 def _known_user(conn: Connection, user: str | None) -> str:
     if not user:
         raise NotPermitted(NO_USER)
@@ -174,32 +195,65 @@ class UserInfo:
 
 
 def add_user(engine: Engine, name: str, full_name: str | None = None, *,
-             user: str | None) -> UserInfo:
-    """Add a user.  The first user of the district gets `system_all` for all schools (and may be
-    added by anyone, but a PostgreSQL role that is no superuser may add only itself first:
-    another first user would leave it unable to manage users); later ones need `security`."""
+             user: str | None, password: str | None = None) -> UserInfo:
+    """Add a user, with a password (kept as its argon2id hash) or without one (they cannot sign
+    in until `services.sign_in.set_password` sets one).  The first user of the district gets
+    `system_all` for all schools (and may be added by anyone, but a PostgreSQL role that is no
+    superuser may add only itself first: another first user would leave it unable to manage
+    users); later ones need `security`."""
     problem = user_name_problem(name)
     if problem:
         raise SecurityRefused(problem)
     full_name = (full_name or "").strip() or None
+    hashed = None
+    if password is not None:
+        check_password(password)
+        hashed = hash_password(password)  # slow on purpose: before the transaction
     with _guarded(engine, user) as work:
         conn = work.conn
-        first = not store.has_users(conn)
-        if first:
-            role = work.acting.role
-            if role is not None and name != role:
-                raise SecurityRefused(
-                    f"the first user must be the database role you connect as ({role!r}): add "
-                    f"{role!r} first, or connect as a role named {name!r}")
-        else:
-            work.at_schools(None)
-            if store.get_user(conn, name) is not None:
-                raise SecurityRefused(f"user {name!r} already exists")
-        row = store.insert_user(conn, name, full_name, dt.datetime.now(dt.timezone.utc))
+        first = _may_add(work, name)
+        row = store.insert_user(conn, name, full_name, dt.datetime.now(dt.timezone.utc),
+                                password_hash=hashed)
         if first:
             store.put_grant(conn, Grant(name, SYSTEM_ALL, None, WRITE))
         return UserInfo(row.user_name, row.full_name, row.created_at,
                         tuple(store.user_grants(conn, name)))
+
+
+def may_add_user(engine: Engine, name: str, *, user: str | None) -> None:
+    """Refuse as `add_user` would, writing nothing: asked before a password is typed in."""
+    problem = user_name_problem(name)
+    if problem:
+        raise SecurityRefused(problem)
+    with _guarded(engine, user, write=False) as work:
+        _may_add(work, name)
+
+
+def _may_add(work, name: str) -> bool:
+    """Refuse adding `name` unless allowed; whether it is the district's first user."""
+    conn = work.conn
+    first = not store.has_users(conn)
+    if first:
+        role = work.acting.role
+        if role is not None and name != role:
+            raise SecurityRefused(
+                f"the first user must be the database role you connect as ({role!r}): add "
+                f"{role!r} first, or connect as a role named {name!r}")
+    else:
+        work.at_schools(None)
+        if store.get_user(conn, name) is not None:
+            raise SecurityRefused(f"user {name!r} already exists")
+    return first
+
+
+class PasswordRefused(SecurityRefused):
+    """A password that is too short or otherwise unusable (the password itself is never said)."""
+
+
+def check_password(password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise PasswordRefused(problem)
 
 
 def list_users(engine: Engine) -> list[UserInfo]:
@@ -250,14 +304,15 @@ def revoke(engine: Engine, name: str, right: str, school: str | None = None, *,
     return held
 
 
-def _guarded(engine: Engine, user: str | None, right: str = SECURITY):
+def _guarded(engine: Engine, user: str | None, right: str = SECURITY, *, write: bool = True):
     """The unit of work of a change to security itself (no run): who is acting is known at
-    once; the right is checked where the change needs it (`at_schools`)."""
+    once; the right is checked where the change needs it (`at_schools`).  `write` False: the
+    same checks, writing nothing."""
     from .unit_of_work import operation, unit_of_work  # it guards with `require`, from here
 
     return unit_of_work(engine, operation("security", "security change", right,
                                           district_write=False, scope="schools",
-                                          records_run=False), user=user)
+                                          records_run=False), user=user, write=write)
 
 
 def _scope(school: str | None) -> set[str] | None:
@@ -356,17 +411,26 @@ class SignIn:
     user_name: str | None
     grants: tuple[Grant, ...]
     open_district: bool
+    read_only: bool = False  # a reviewer signed in while locked: every write is refused
 
 
 def sign_in(engine: Engine, user: str | None) -> SignIn:
-    """Let `user` in (the web's sign-in): refused for an unknown or missing user, and while the
-    system is locked for a user who cannot get past the lock (YE-2).  In an open district anyone
-    is let in."""
+    """Let `user` in: refused for an unknown or missing user, and while the system is locked for
+    a user who cannot get past the lock (YE-2) unless they hold `maintenance_lock` read-only for
+    all schools (then `read_only`).  In an open district anyone is let in.  The password is
+    checked before, by `services.sign_in`."""
     with reading(engine) as conn:
         if not store.has_users(conn):
             return SignIn(user, (), open_district=True)
-        _known_user(conn, user)
-        grants = tuple(store.user_grants(conn, user))
-        if decide_sign_in(grants, store.read_settings(conn)["lock_out_users"]) is not None:
-            raise SystemLocked()
-        return SignIn(user, grants, open_district=False)
+        return signed_in_as(conn, user)
+
+
+def signed_in_as(conn: Connection, user: str | None) -> SignIn:
+    """`sign_in`'s decision on the caller's transaction (a sign-in that also writes its token)."""
+    _known_user(conn, user)
+    grants = tuple(store.user_grants(conn, user))
+    locked = store.read_settings(conn)["lock_out_users"]
+    if decide_sign_in(grants, locked) is not None:
+        raise SystemLocked()
+    return SignIn(user, grants, open_district=False,
+                  read_only=locked and not can_pass_lock(grants))

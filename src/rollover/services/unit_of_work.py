@@ -42,7 +42,7 @@ from ..store.runs import new_run_id
 from ..store.schema import runs
 from ..store.side_effects import SideEffectSettings, record_side_effects, side_effect_settings
 from .bulk_work import cycle_collection_paused
-from .security import Acting, NotPermitted, acting, require
+from .security import Acting, NotPermitted, acting, require, require_writer
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,13 @@ class UnitOfWork:
         self.schools = None if schools is None else frozenset(schools)
         self.acting = require(self.conn, self.user, right or self.operation.right_for(self.options),
                               self.schools)
+        self._declared = True
+
+    def past_the_lock(self) -> None:
+        """Declare a write that needs no right of its own (a user's own password), or whose right
+        the service it queues checks later at the schools it changes (a job): only that the one
+        acting is a user who may write while the system is as it is (YE-2) is checked."""
+        self.acting = require_writer(self.conn, self.user)
         self._declared = True
 
     def needs(self, right: str, schools: Iterable[str] | None = None) -> None:

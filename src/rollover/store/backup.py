@@ -9,7 +9,9 @@ columns) and one entry per table of `schema.metadata` in COPY text format, writt
 `COPY ... TO STDOUT` and read back with `COPY ... FROM STDIN` (bulk, and exact for every type).
 
 Every backup leaves out the rows of `backup_key` (the key that signs the manifests stays in the
-database); its folder and files are made private to their owner (0700, 0600) whatever the umask.
+database) and the running server's state: sign-in tokens, failed sign-ins and jobs (a restored copy
+must neither accept old sign-ins nor run queued jobs again).  Its folder and files are made private
+to their owner (0700, 0600) whatever the umask.
 
 Everything here works on files and URLs; the manifest, ids and rules are in `services.backup`.
 """
@@ -35,6 +37,7 @@ from .database import describe
 from .migrate import alembic_config
 from .schema import metadata
 from .schema_process import backup_key
+from .schema_server import api_tokens, jobs, sign_in_failures
 
 SQLITE_FORMAT = "sqlite-backup"
 PG_DUMP_FORMAT = "pg_dump-custom"
@@ -79,10 +82,14 @@ def pg_tools_available() -> bool:
     return shutil.which("pg_dump") is not None and shutil.which("pg_restore") is not None
 
 
+# Tables whose rows no backup holds (see the module's docstring).
+LEFT_OUT = tuple(t.name for t in (backup_key, api_tokens, sign_in_failures, jobs))
+
+
 def backed_up_tables() -> list:
     """The tables whose rows a backup holds (and whose counts its manifest gives): all of the
-    schema's but `backup_key`."""
-    return [t for t in metadata.sorted_tables if t.name != backup_key.name]
+    schema's but those LEFT_OUT."""
+    return [t for t in metadata.sorted_tables if t.name not in LEFT_OUT]
 
 
 # -- private files ----------------------------------------------------------------------------
@@ -138,10 +145,13 @@ def _sqlite_backup(engine: Engine, path: Path) -> MadeFile:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             counts = _sqlite_counts(target)
-            if backup_key.name in _sqlite_tables(target):
-                # The key stays behind; secure_delete overwrites its bytes in the copy.
+            left_out = [name for name in LEFT_OUT if name in _sqlite_tables(target)]
+            if left_out:
+                # The key and the server's state stay behind; secure_delete overwrites their
+                # bytes in the copy.
                 target.execute("PRAGMA secure_delete = ON")
-                target.execute(f'DELETE FROM "{backup_key.name}"')
+                for name in left_out:
+                    target.execute(f'DELETE FROM "{name}"')
             revision = _sqlite_revision(target)
         finally:
             target.close()
@@ -203,7 +213,8 @@ def _pg_dump(engine: Engine, path: Path) -> MadeFile:
             version, revision, counts = _snapshot(conn)
             uri, env = _libpq(engine.url)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                  f"--exclude-table-data={backup_key.name}", f"--snapshot={snapshot}",
+                  *(f"--exclude-table-data={name}" for name in LEFT_OUT),
+                  f"--snapshot={snapshot}",
                   f"--file={path}", f"--dbname={uri}"], env, "pg_dump")
     return MadeFile(PG_DUMP_FORMAT, version, revision, counts)
 

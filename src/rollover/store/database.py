@@ -19,6 +19,8 @@ URL_VARIABLE = "ROLLOVER_DATABASE_URL"
 class DatabaseUnavailable(RolloverError):
     """The database URL is malformed or the server cannot be reached."""
 
+    http_status = 503
+
 
 def resolve_url(url: str | None = None) -> str:
     """The --db option, else ROLLOVER_DATABASE_URL, else rollover.db in the working directory."""

@@ -51,6 +51,7 @@ class AlreadyRunning(RolloverError):
     """Another holder has the lock: exit status 3."""
 
     exit_status = 3
+    http_status = 409
 
 
 @dataclass(frozen=True)

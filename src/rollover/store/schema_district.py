@@ -202,6 +202,8 @@ users = Table(
     Column("user_name", Key, primary_key=True),
     Column("full_name", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # argon2id (docs/sign-in.md); empty for a user who cannot sign in until one is set
+    Column("password_hash", Text),
 )
 
 runs = Table(

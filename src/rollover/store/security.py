@@ -62,10 +62,21 @@ def all_users(conn: Connection) -> list[UserRow]:
 
 
 def insert_user(conn: Connection, name: str, full_name: str | None,
-                created_at: dt.datetime) -> UserRow:
+                created_at: dt.datetime, *, password_hash: str | None = None) -> UserRow:
     conn.execute(users.insert().values(user_name=name, full_name=full_name,
-                                       created_at=created_at))
+                                       created_at=created_at, password_hash=password_hash))
     return UserRow(name, full_name, created_at)
+
+
+def password_hash_of(conn: Connection, name: str) -> str | None:
+    """The user's password hash (None: no such user, or no password set)."""
+    return conn.execute(select(users.c.password_hash).where(users.c.user_name == name)).scalar()
+
+
+def set_password_hash(conn: Connection, name: str, password_hash: str) -> int:
+    """The number of users changed (0: no such user)."""
+    return conn.execute(users.update().where(users.c.user_name == name)
+                        .values(password_hash=password_hash)).rowcount
 
 
 # -- rights -----------------------------------------------------------------------------------

@@ -1,11 +1,14 @@
-"""`rollover users add|list|grant|revoke` (YE-2): users and their rights, a thin layer over
-`services.security`; see docs/security.md."""
+"""`rollover users add|password|list|grant|revoke` (YE-2): users, their passwords and their
+rights, a thin layer over `services.security` and `services.sign_in`; see docs/security.md and
+docs/sign-in.md."""
 
 from __future__ import annotations
 
 import click
 
-from ...reports.security import added_lines, granted_line, revoked_line, users_text
+from ...reports.security import (
+    added_lines, granted_line, password_lines, revoked_line, users_text,
+)
 from .support import (
     db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
 )
@@ -20,21 +23,86 @@ def users_group():
 @users_group.command("add")
 @click.argument("name")
 @click.option("--full-name", metavar="TEXT", help="The user's full name.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (scripts).")
+@click.option("--no-password", is_flag=True,
+              help="Add the user without a password: they cannot sign in to the server until "
+                   "`rollover users password NAME` sets one.")
 @user_option()
 @db_option
 @refusals
-def add_command(db_url, name: str, full_name: str | None, user: str | None):
+def add_command(db_url, name: str, full_name: str | None, password_stdin: bool,
+                no_password: bool, user: str | None):
     """Add user NAME (the first user gets system_all for all schools; later ones need the
-    security right)."""
-    from ...services.security import add_user
+    security right).  On a terminal it asks for the user's password, twice; elsewhere, without
+    --password-stdin, the user gets none (as --no-password)."""
+    from ...services.security import add_user, may_add_user
+    from ...store.database import open_engine
+
+    if password_stdin and no_password:
+        raise click.UsageError("give --password-stdin or --no-password, not both")
+    engine = open_engine(db_url)
+    try:
+        password = None
+        if password_stdin or (not no_password and _on_a_terminal()):
+            may_add_user(engine, name, user=user)  # refused before a password is typed in
+            password = _read_password(name, password_stdin)
+        added = add_user(engine, name, full_name, user=user, password=password)
+    finally:
+        engine.dispose()
+    echo_lines(added_lines(added, password_set=password is not None))
+
+
+@example("users password plain --password-stdin")
+@users_group.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (scripts).")
+@user_option()
+@db_option
+@refusals
+def password_command(db_url, name: str, password_stdin: bool, user: str | None):
+    """Set user NAME's password (asked twice on a terminal), ending every sign-in they have.
+    Needs the security right, or to be NAME."""
+    from ...services.security import PasswordRefused
+    from ...services.sign_in import may_set_password, set_password
     from ...store.database import open_engine
 
     engine = open_engine(db_url)
     try:
-        added = add_user(engine, name, full_name, user=user)
+        may_set_password(engine, name, user=user)  # refused before a password is typed in
+        if not password_stdin and not _on_a_terminal():
+            raise PasswordRefused("no terminal to ask for the password on: give "
+                                  "--password-stdin and the password on standard input")
+        done = set_password(engine, name, _read_password(name, password_stdin), user=user)
     finally:
         engine.dispose()
-    echo_lines(added_lines(added))
+    echo_lines(password_lines(done))
+
+
+def _on_a_terminal() -> bool:
+    return click.get_text_stream("stdin").isatty()
+
+
+def _read_password(name: str, from_stdin: bool) -> str:
+    """The password from standard input's first line, or asked twice, hidden, on the terminal;
+    refused (exit 2) when too short, before anything is written.  Never echoed or logged."""
+    from ...domain.sign_in import password_problem
+    from ...services.security import PasswordRefused
+
+    if from_stdin:
+        line = click.get_text_stream("stdin").readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise PasswordRefused("no password on standard input (--password-stdin reads its "
+                                  "first line)")
+    else:
+        password = click.prompt(f"Password for {name}", hide_input=True,
+                                confirmation_prompt="Repeat it", err=True)
+    problem = password_problem(password)
+    if problem:
+        raise PasswordRefused(problem)
+    return password
 
 
 @example("users list")

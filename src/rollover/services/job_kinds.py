@@ -1,0 +1,238 @@
+"""The kinds of job (docs/jobs.md): each maps a job's params to one service call.
+
+    forward   services.forward.roll_forward    the options of `forward` (source_year resolved)
+    undo      services.undo.undo               run_id, test, confirm (a module run: YE-9's restore)
+    module    services.process.run_module      module, options, test, year
+    import    services.bundles.import_bundle   folder (a folder the server unpacked), replace
+    backup    services.backup.create_backup    label, school_year
+    prepare   services.process.prepare         year, test
+    finish    services.process.finish          year, test
+
+A kind checks the shape of its params when the job is submitted (`parse`: every key known, every
+value of its type; JobRefused otherwise, nothing written); what needs the district (an unknown
+calendar ...) is checked by the service when the job runs, in the run's own transaction, or
+before the job by `check` where the kind has one.  `right` is the right checked at submission
+(None: checked by the service when it runs, at the schools it changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ..errors import RolloverError
+from ..progress import Progress
+
+# A value's kind: how it is checked, and what the message calls it.
+_TEXT, _FLAG, _YEAR, _TEXTS, _NAMED_TEXTS, _DATE = (
+    "text", "true or false", "a whole number", "a list of texts", "an object of texts",
+    "a date (YYYY-MM-DD)")
+
+
+class JobRefused(RolloverError):
+    """A job that cannot be queued: an unknown kind, an unknown option or one of the wrong type.
+    Nothing was written."""
+
+
+class JobNotFound(RolloverError):
+    http_status = 404
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    fields: dict[str, tuple[str, object]]  # option -> (its kind, its default; REQUIRED: none)
+    run: Callable[[Engine, dict, str | None, Progress], object]  # -> the service's result
+    right: Callable[[dict], str | None]
+    run_id_of: Callable[[object], str | None] = lambda result: getattr(result, "run_id", None)
+    check: Callable[[Engine, dict], None] | None = None  # the district's checks, before a job
+    refuse: Callable[[dict], str | None] = lambda params: None  # a shape rule across options
+
+    def parse(self, params) -> dict:
+        """The params with every option, each of its type (defaults filled in), or JobRefused."""
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise JobRefused(f"the options of {_a(self.name)} job are an object, not {params!r}")
+        unknown = sorted(set(params) - set(self.fields), key=str)
+        if unknown:
+            raise JobRefused(f"unknown option {unknown[0]!r} for {_a(self.name)} job (its options:"
+                             f" {', '.join(self.fields)})")
+        parsed = {}
+        for name, (kind, default) in self.fields.items():
+            if name not in params or params[name] is None:
+                if default is REQUIRED:
+                    raise JobRefused(f"{_a(self.name)} job needs the option {name!r}")
+                parsed[name] = default
+                continue
+            parsed[name] = _value(self.name, name, kind, params[name])
+        problem = self.refuse(parsed)
+        if problem:
+            raise JobRefused(problem)
+        return parsed
+
+
+REQUIRED = object()
+
+
+def _a(kind: str) -> str:
+    """"a forward", "an undo"."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+
+
+def _value(job: str, name: str, kind: str, value):
+    ok = {_TEXT: isinstance(value, str),
+          _FLAG: isinstance(value, bool),
+          _YEAR: isinstance(value, int) and not isinstance(value, bool),
+          _TEXTS: isinstance(value, list) and all(isinstance(v, str) for v in value),
+          _NAMED_TEXTS: isinstance(value, dict) and all(
+              isinstance(k, str) and isinstance(v, str) for k, v in value.items()),
+          _DATE: isinstance(value, str)}[kind]
+    if ok and kind == _DATE:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise JobRefused(f"option {name!r} of {_a(job)} job must be {kind}, not {value!r}")
+    return value
+
+
+# -- forward ----------------------------------------------------------------------------------
+
+def _forward_options(engine: Engine, params: dict):
+    from ..domain.forward.options import ForwardOptions
+    from .forward import source_calendars_of_year
+
+    calendars = list(params["source_calendars"])
+    if params["source_year"] is not None:
+        calendars += source_calendars_of_year(engine, params["source_year"])
+    start = params["start_date"]
+    return ForwardOptions(
+        source_calendars=tuple(calendars), source_grades=tuple(params["source_grades"]),
+        filter=params["filter"], service_types=tuple(params["service_types"]),
+        source_structure=params["source_structure"],
+        local_start_status=params["local_start_status"], dest_calendar=params["dest_calendar"],
+        dest_structure=params["dest_structure"], dest_grade=params["dest_grade"],
+        start_date=dt.date.fromisoformat(start) if start else None,
+        allow_duplicate_primary=params["allow_duplicate_primary"],
+        include_last_day_enders=params["include_last_day_enders"], test=params["test"])
+
+
+def _forward(engine: Engine, params: dict, user: str | None, progress: Progress):
+    from .forward import roll_forward
+
+    return roll_forward(engine, _forward_options(engine, params), user=user, progress=progress)
+
+
+def _check_forward(engine: Engine, params: dict) -> None:
+    """RF-26 before the job: the options against the district as it is now."""
+    from ..domain.forward.options import resolve
+    from ..store.database import reading
+    from ..store.snapshot import load_catalog
+    from .forward import compile_filter
+
+    options = _forward_options(engine, params)
+    with reading(engine) as conn:
+        catalog = load_catalog(conn)
+    resolve(options, catalog, compile_filter(options.filter))
+
+
+def _forward_refusal(params: dict) -> str | None:
+    if not params["source_calendars"] and params["source_year"] is None:
+        return "a forward job needs 'source_calendars' or 'source_year'"
+    if (params["filter"] or "").startswith("@"):
+        return ("a filter file (@FILE) is read on the command line only: give the filter "
+                "expression itself")
+    return None
+
+
+FORWARD = JobKind(
+    "forward",
+    {"source_calendars": (_TEXTS, []), "source_year": (_YEAR, None),
+     "source_grades": (_TEXTS, []), "filter": (_TEXT, None),
+     "service_types": (_TEXTS, ["primary"]), "source_structure": (_TEXT, None),
+     "local_start_status": (_TEXT, None), "dest_calendar": (_TEXT, None),
+     "dest_structure": (_TEXT, None), "dest_grade": (_TEXT, None), "start_date": (_DATE, None),
+     "allow_duplicate_primary": (_FLAG, False), "include_last_day_enders": (_FLAG, False),
+     "test": (_FLAG, False)},
+    _forward, lambda params: "registration", run_id_of=lambda report: report.run.run_id,
+    check=_check_forward, refuse=_forward_refusal)
+
+
+# -- the others -------------------------------------------------------------------------------
+
+def _undo(engine, params, user, progress):
+    from .undo import undo
+
+    return undo(engine, params["run_id"], test=params["test"], confirm=params["confirm"],
+                user=user, progress=progress)
+
+
+def _module(engine, params, user, progress):
+    from .process import run_module
+
+    return run_module(engine, params["module"], params["options"], test=params["test"],
+                      year=params["year"], user=user, progress=progress)
+
+
+def _known_module(params: dict) -> str | None:
+    from .modules import get_module
+
+    get_module(params["module"])  # ModuleRefused names the modules there are
+    return None
+
+
+def _import(engine, params, user, progress):
+    from .bundles import import_bundle
+
+    return import_bundle(engine, Path(params["folder"]), replace=params["replace"],
+                         progress=progress, user=user)
+
+
+def _backup(engine, params, user, progress):
+    from .backup import create_backup
+
+    return create_backup(engine, label=params["label"], school_year=params["school_year"],
+                         user=user)
+
+
+def _prepare(engine, params, user, progress):
+    from .process import prepare
+
+    return prepare(engine, year=params["year"], user=user, test=params["test"])
+
+
+def _finish(engine, params, user, progress):
+    from .process import finish
+
+    return finish(engine, year=params["year"], user=user, test=params["test"])
+
+
+UNDO = JobKind("undo", {"run_id": (_TEXT, REQUIRED), "test": (_FLAG, False),
+                        "confirm": (_FLAG, False)},
+               _undo, lambda params: None)
+MODULE = JobKind("module", {"module": (_TEXT, REQUIRED), "options": (_NAMED_TEXTS, {}),
+                            "test": (_FLAG, False), "year": (_YEAR, None)},
+                 _module, lambda params: params["module"], refuse=_known_module)
+IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, False)},
+                 _import, lambda params: "import")
+BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None)},
+                 _backup, lambda params: "backup")
+PREPARE = JobKind("prepare", {"year": (_YEAR, None), "test": (_FLAG, False)},
+                  _prepare, lambda params: "maintenance_lock", run_id_of=lambda result: None)
+FINISH = JobKind("finish", {"year": (_YEAR, None), "test": (_FLAG, False)},
+                 _finish, lambda params: "maintenance_lock", run_id_of=lambda result: None)
+
+KINDS: dict[str, JobKind] = {k.name: k for k in (FORWARD, UNDO, MODULE, IMPORT, BACKUP,
+                                                 PREPARE, FINISH)}
+
+
+def job_kind(name) -> JobKind:
+    if not isinstance(name, str) or name not in KINDS:
+        raise JobRefused(f"unknown kind of job {name!r}; the kinds are: {', '.join(KINDS)}")
+    return KINDS[name]
