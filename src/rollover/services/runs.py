@@ -53,10 +53,11 @@ def forward_report(engine: Engine, run_id: str) -> ForwardReport:
             calendar_id=r.calendar_id, school_id="", structure_id=r.structure_id, grade=r.grade,
             start_date=r.start_date, service_type=r.service_type,
             local_start_status=r.local_start_status, graduation_cohort=r.graduation_cohort,
-            last_day_ender=bool(r.last_day_ender), rule="",
+            last_day_ender=bool(r.last_day_ender), rule=r.rule or "",
             warnings=r.warnings.split() if r.warnings else [], enrollment_id=r.enrollment_id)
             for r in stored.stored_rolled(conn, run_id)]
-        warnings = [ForwardWarning(w.student_id, w.source_enrollment_id, w.code, w.message)
+        warnings = [ForwardWarning(w.student_id, w.source_enrollment_id, w.code, w.message,
+                                   w.source_calendar_id)
                     for w in stored.stored_warnings(conn, run_id)]
         involved = union(
             select(run_rolled.c.student_id).where(run_rolled.c.run_id == run_id),

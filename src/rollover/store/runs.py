@@ -57,17 +57,28 @@ assert ENROLLMENT_COLUMNS == (
     "next_grade", "local_start_status", "graduation_cohort", "rolled_from")
 
 
+# The rows below list the columns in these orders; a new column must be placed there too.
+assert ROLLED_COLUMNS == [
+    "run_id", "seq", "student_id", "source_enrollment_id", "enrollment_id", "source_calendar_id",
+    "source_grade", "calendar_id", "structure_id", "grade", "start_date", "service_type",
+    "local_start_status", "graduation_cohort", "last_day_ender", "warnings", "rule"]
+assert WARNING_COLUMNS == ["run_id", "seq", "student_id", "source_enrollment_id", "code",
+                           "message", "source_calendar_id"]
+
+
 def write_run_report(conn: Connection, run_id: str, rolled: list[NewEnrollment],
                      warnings: list[ForwardWarning]) -> None:
-    """RF-25: what a roll forward decided, test or real: each new enrollment and warning."""
+    """RF-25: what a roll forward decided, test or real: each new enrollment and warning,
+    numbered 1, 2, 3 ... in decision order (store/run_pages.py pages by that number)."""
     insert_rows(conn, run_rolled, ROLLED_COLUMNS, (
         (run_id, seq, r.student_id, r.source_enrollment_id, r.enrollment_id,
          r.source_calendar_id, r.source_grade, r.calendar_id, r.structure_id, r.grade,
          r.start_date, r.service_type, r.local_start_status, r.graduation_cohort,
-         r.last_day_ender, " ".join(r.warnings))
+         r.last_day_ender, " ".join(r.warnings), r.rule)
         for seq, r in enumerate(rolled, start=1)))
     insert_rows(conn, run_warnings, WARNING_COLUMNS, (
-        (run_id, seq, w.student_id, w.source_enrollment_id, w.code, w.message)
+        (run_id, seq, w.student_id, w.source_enrollment_id, w.code, w.message,
+         w.source_calendar_id)
         for seq, w in enumerate(warnings, start=1)))
 
 

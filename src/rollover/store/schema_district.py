@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, ForeignKeyConstraint,
-    Index, Integer, Table, Text, UniqueConstraint,
+    Index, Integer, Table, Text, UniqueConstraint, func,
 )
 
 from .metadata import metadata
@@ -95,6 +95,12 @@ students = Table(
     Column("first_name", Text, nullable=False),
     Column("birth_date", Date),
 )
+
+# A search by the start of a name or number (store/run_pages.py): each case-folded, in byte order
+# on both databases (text_pattern_ops on PostgreSQL, SQLite's BINARY), with the student's id.
+for _name in ("first_name", "last_name", "student_number"):
+    Index(f"ix_students_lower_{_name}", func.lower(students.c[_name]).label(_name),
+          students.c.student_id, postgresql_ops={_name: "text_pattern_ops"})
 
 households = Table(
     "households", metadata,
@@ -241,6 +247,12 @@ run_rolled = Table(
     Column("graduation_cohort", Integer),
     Column("last_day_ender", Boolean, nullable=False),
     Column("warnings", Text, nullable=False),  # codes, space-separated
+    Column("rule", Text),  # the rule that chose the destination, e.g. "RF-8" (empty before 0005)
+    # A page of a run, filtered by grade, destination or student (store/run_pages.py); each
+    # holds what the other filters and the order need, so no row is read to find a page.
+    Index(None, "run_id", "grade", "seq"),
+    Index(None, "run_id", "calendar_id", "grade", "seq"),
+    Index(None, "run_id", "student_id", "grade", "calendar_id", "seq"),
 )
 
 run_warnings = Table(
@@ -251,6 +263,10 @@ run_warnings = Table(
     Column("source_enrollment_id", Key, nullable=False),
     Column("code", Text, nullable=False),
     Column("message", Text, nullable=False),
+    # The source enrollment's calendar when the run decided (empty if it was gone at 0005).
+    Column("source_calendar_id", Key),
+    Index(None, "run_id", "code", "seq"),
+    Index(None, "run_id", "source_calendar_id", "seq"),
 )
 
 # Bundle tables, parents before children: the order of loading, and the reverse of deleting.

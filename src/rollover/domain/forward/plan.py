@@ -28,6 +28,7 @@ class ForwardWarning:
     source_enrollment_id: str
     code: str
     message: str
+    source_calendar_id: str | None = None  # where the source enrollment was (a run's page by school)
 
 
 @dataclass
@@ -89,15 +90,15 @@ def plan_forward(snapshot: Snapshot, settings: RunSettings,
 def _decide(plan: ForwardPlan, enrollment, ctx: PlacementContext, ledger: DestinationLedger,
             last_day_ender: bool) -> None:
     decision = place(enrollment, ctx)
-    warn = [ForwardWarning(enrollment.student_id, enrollment.enrollment_id, n.code, n.message)
-            for n in decision.notices]
+    warn = [ForwardWarning(enrollment.student_id, enrollment.enrollment_id, n.code, n.message,
+                           enrollment.calendar_id) for n in decision.notices]
     created = 0
     for placement in decision.placements:
         refusal = ledger.admit(enrollment.student_id, placement.calendar.calendar_id,
                                enrollment.service_type, enrollment.enrollment_id)
         if refusal is not None:
             warn.append(ForwardWarning(enrollment.student_id, enrollment.enrollment_id,
-                                       refusal.code, refusal.message))
+                                       refusal.code, refusal.message, enrollment.calendar_id))
             continue
         plan.rolled.append(new_enrollment(enrollment, placement, ctx.settings, last_day_ender))
         created += 1
@@ -113,10 +114,12 @@ def _flag_multiple_destinations(plan: ForwardPlan, new: list[NewEnrollment]) -> 
     calendars = ", ".join(n.calendar_id for n in new)
     for entry in new:
         entry.warnings += (MULTIPLE_DESTINATIONS,)
-    for source in dict.fromkeys(n.source_enrollment_id for n in new):
+    sources = {n.source_enrollment_id: n.source_calendar_id for n in new}
+    for source, source_calendar in sources.items():
         plan.warnings.append(ForwardWarning(
             new[0].student_id, source, MULTIPLE_DESTINATIONS,
-            f"rolled into {len(new)} calendars ({calendars}); keep one in the clean-up"))
+            f"rolled into {len(new)} calendars ({calendars}); keep one in the clean-up",
+            source_calendar))
 
 
 def _refuse_missing_start_dates(plan: ForwardPlan) -> None:

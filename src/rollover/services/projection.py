@@ -1,0 +1,60 @@
+"""Next year's enrollment against this year's (the API's `/projection`), from the enrollments
+stored for both years, rolled or entered by hand; a Run Test's proposals are not enrollments and
+do not count.
+
+- `current`: the year before's *active* enrollments in the grade: primary enrollments of that
+  year's calendars not ended before their calendar's last day (a student who left in March is
+  not counted; one who ended on the last day is).
+- `projected`: the projected year's primary enrollments in the grade, active by the same rule (a
+  next-year enrollment already ended, e.g. a no-show, is not counted).  Enrollments are counted,
+  so a student placed at two schools (RF-10, MULTIPLE_DESTINATIONS) counts at both.
+- `flows`: students whose school changes, between different schools only (those who stay are
+  the grades' counts): from the school of the enrollment the projected one was rolled from when
+  that is of the year before, else from the student's active enrollments of the year before.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from ..store import projection as stored
+from ..store.database import reading
+from ..store.process import current_year
+from .reads import NotFound, ReadRefused, check_year
+
+
+def projection(engine: Engine, year: int | None = None) -> dict:
+    """{"year", "schools": [{"school_id", "name", "grades": [{"grade", "current",
+    "projected"}]}], "flows": [{"from_school_id", "to_school_id", "count"}]} for the projected
+    school year `year` (default: the year after the district's current one).  Schools with a
+    calendar in either year, by id; their grades offered in either year, by sequence; flows most
+    students first.  A year with no calendars is refused, naming it."""
+    if year is not None:
+        check_year(year)
+    with reading(engine) as conn:
+        if year is None:
+            current = current_year(conn)
+            if current is None:
+                raise NotFound("the district has no current school year yet (import one first)")
+            year = current + 1
+        if not stored.has_calendars(conn, year):
+            raise ReadRefused(f"no calendars of school year {year} to project (roll the "
+                              f"calendars of {year - 1} forward first)")
+        years = (year - 1, year)
+        schools = stored.schools_of_years(conn, years)
+        offered = stored.grades_offered(conn, years)
+        counts = stored.active_counts(conn, years)
+        moves = stored.flows(conn, year)
+    grades: dict[str, list[tuple[int, str]]] = {}
+    for school_id, grade, sequence in offered:
+        grades.setdefault(school_id, []).append((sequence, grade))
+    return {
+        "year": year,
+        "schools": [{"school_id": school_id, "name": name, "grades": [
+            {"grade": grade, "current": counts.get((year - 1, school_id, grade), 0),
+             "projected": counts.get((year, school_id, grade), 0)}
+            for _sequence, grade in sorted(grades.get(school_id, []))]}
+            for school_id, name in schools],
+        "flows": [{"from_school_id": from_id, "to_school_id": to_id, "count": count}
+                  for from_id, to_id, count in moves],
+    }
