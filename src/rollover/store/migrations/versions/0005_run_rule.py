@@ -1,7 +1,7 @@
 """the rule of each placement, and indexes to read a run a page at a time
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from rollover.store.types import Key
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
