@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, and_, delete, text
 from sqlalchemy.exc import DBAPIError
 
 from ..bundle.checks import BundleChecker, joined, problem_order
@@ -15,23 +15,18 @@ from ..bundle.writer import BundleWriter
 from ..errors import RolloverError
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
-from ..store.bulk import read_rows, refresh_statistics
-from ..store.bundle_rows import load_rows
+from ..store.bulk import insert_first_rows, insert_rows, read_rows, refresh_statistics
+from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
 from ..store.database import reading
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
-from .unit_of_work import UnitOfWork, operation, unit_of_work
+from .bulk_work import cycle_collection_paused
+from .security import require
 
 
 @dataclass(frozen=True)
 class ImportResult:
     rows: dict[str, int]  # bundle file name -> rows imported
-    run_id: str  # the import's run: `rollover undo RUN_ID` puts the store back
-
-
-# YE-2: the `import` right; a Run holding the district's write lock; every row it writes saved,
-# so that `rollover undo` can put the store back.  A data load, not a user's change (YE-3).
-IMPORT = operation("import", "import", "import", side_effects=False)
 
 
 def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
@@ -39,18 +34,17 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
     """Check the whole bundle and load it in one transaction; refuse it whole on any problem.
 
     Without `replace`, a row whose id is already in the store is a problem; with it, the
-    bundle's row replaces the stored one (rows the bundle does not name are kept).  The import
-    is a run (kind "import") with its backup; a refused one leaves no trace, not even its run.
+    bundle's row replaces the stored one (rows the bundle does not name are kept).
     """
     folder = Path(folder)
     present, problems = bundle_files(folder)
-    with unit_of_work(engine, IMPORT, user=user, progress=progress,
-                      options={"bundle": str(folder), "replace": replace}) as work:
-        conn = work.conn
+    with cycle_collection_paused(), \
+            exclusive_transaction(engine, *DISTRICT_WRITE, holder=Holder("import", user)) as conn:
+        require(conn, user, "import")  # YE-2: the right, and the maintenance lock
         # Checked and loaded in one transaction, so what was checked is what is written to; and
         # in one read of each file, its rows written as they pass (a refusal rolls them back).
         _allow_rows_naming_later_rows(conn)
-        loader = _Loader(work, replace) if not problems else None
+        loader = _Loader(conn, replace) if not problems else None
         checker = BundleChecker(folder, BundleStoreFacts(conn), replace=replace,
                                 progress=progress, sink=loader)
         check = checker.run(present)
@@ -61,32 +55,29 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
             raise loader.refusal  # the store refused what the checks let through
         refresh_statistics(conn, [metadata.tables[spec.table] for spec in present])
         pause_point("import:loaded")
-        record = work.finish(counts=check.rows)
-    return ImportResult(rows=check.rows, run_id=record.run_id)
+    return ImportResult(rows=check.rows)
 
 
 class _Loader:
-    """The checker's row sink: each file's rows written into its table, with their backup, in a
-    savepoint, so that rows the store refuses (the checks name the problem a little later) leave
-    the transaction usable for the rest of the checks."""
+    """The checker's row sink: each file's rows written into its table, in a savepoint, so that
+    rows the store refuses (the checks name the problem a little later) leave the transaction
+    usable for the rest of the checks."""
 
-    def __init__(self, work: UnitOfWork, replace: bool):
-        self.work = work
+    def __init__(self, conn, replace: bool):
+        self.conn = conn
         self.replace = replace
         self.refusal: Exception | None = None
         # The bulk writes use the driver's connection, so its own errors come through too.
-        self.store_errors = (DBAPIError, work.conn.dialect.loaded_dbapi.Error)
+        self.store_errors = (DBAPIError, conn.dialect.loaded_dbapi.Error)
 
     def refuses_repeated_key(self, spec: BundleFile) -> bool:
         primary_key = {c.name for c in metadata.tables[spec.table].primary_key.columns}
         return bool(spec.key) and primary_key == set(spec.key)
 
     def load(self, spec: BundleFile, rows, *, empty_table: bool) -> bool:
-        conn = self.work.conn
-        savepoint = conn.begin_nested()
+        savepoint = self.conn.begin_nested()
         try:
-            load_rows(conn, self.work.change, spec, rows, replace=self.replace,
-                      empty_table=empty_table)
+            load_rows(self.conn, spec, rows, replace=self.replace, empty_table=empty_table)
         except self.store_errors as exc:
             savepoint.rollback()
             self.refusal = exc
@@ -117,6 +108,38 @@ class BundleStoreFacts(StoreFacts):
         for row in read_rows(self.conn, table, (*columns, *spec.key)):
             key = row[width:]
             yield joined(row[:width]), key[0] if len(key) == 1 else joined(key)
+
+
+def load_rows(conn, spec: BundleFile, rows, *, replace: bool = False,
+              empty_table: bool = False) -> None:
+    """Write one bundle file's typed rows into its table (in the caller's transaction)."""
+    table = metadata.tables[spec.table]
+    columns = list(spec.column_names)
+    if empty_table and not spec.single_row:
+        insert_first_rows(conn, table, columns, rows)  # nothing to replace or keep apart
+        return
+    if spec.single_row:
+        # The district's settings: one row under a fixed key, replaced by a newer bundle.
+        conn.execute(delete(table))
+        for row in rows:
+            conn.execute(table.insert().values(district_key=1, **dict(zip(columns, row))))
+        return
+    has_surrogate_key = not set(spec.key) <= {c.name for c in table.primary_key.columns}
+    if has_surrogate_key:
+        rows = list(rows)  # boundary and override lists are small
+        if replace:
+            _delete_same_rows(conn, spec, table, rows)
+        insert_rows(conn, table, columns, rows)
+    else:
+        insert_rows(conn, table, columns, rows, upsert=replace)
+
+
+def _delete_same_rows(conn, spec: BundleFile, table, rows) -> None:
+    """Remove stored rows that a bundle row repeats (matching on every key column, empty = empty)."""
+    positions = [spec.column_names.index(k) for k in spec.key]
+    for row in rows:
+        conn.execute(delete(table).where(and_(*(
+            table.c[k].is_not_distinct_from(row[i]) for k, i in zip(spec.key, positions)))))
 
 
 def export_bundle(engine: Engine, folder: Path | str, *,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, exists, select
+from sqlalchemy import Connection, Engine, delete, exists, select
 
 from ..bundle.format import FILES, FILES_BY_TABLE
 from ..bundle.writer import BundleWriter
@@ -12,28 +12,23 @@ from ..demo import DemoSummary, generate
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store.bulk import refresh_statistics
-from ..store.bundle_rows import delete_every_row, load_rows
 from ..store.schema import metadata
-from .unit_of_work import UnitOfWork, operation, unit_of_work
+from .bundles import load_rows
+from .security import require
 
 # Every table the demo fills, the year-end modules' included, parents before children
 # (store.schema.BUNDLE_TABLES lists the core tables only).
 DISTRICT_TABLES = tuple(metadata.tables[f.table] for f in FILES)
 
 
-# YE-2: the `import` right, like an import; a run with its backup, undoable (a --replace puts
-# the district it replaced back); a data load, not a user's change (YE-3).
-DEMO = operation("demo", "demo district", "import", side_effects=False)
-
-
 class _StoreSink:
-    """Receives the generator's rows and loads them in bulk, with their backup, in the run."""
+    """Receives the generator's rows and loads them in bulk, in the caller's transaction."""
 
-    def __init__(self, work: UnitOfWork):
-        self.work = work
+    def __init__(self, conn):
+        self.conn = conn
 
     def write(self, table: str, rows) -> None:
-        load_rows(self.work.conn, self.work.change, FILES_BY_TABLE[table], rows)
+        load_rows(self.conn, FILES_BY_TABLE[table], rows)
 
 
 def write_demo_bundle(folder: Path | str, *, students: int, seed: int = 1,
@@ -49,23 +44,21 @@ def write_demo_bundle(folder: Path | str, *, students: int, seed: int = 1,
 
 def load_demo(engine: Engine, *, students: int, seed: int = 1, replace: bool = False,
               progress: Progress = no_progress, user: str | None = None) -> DemoSummary:
-    """Load the demo district into the store in one transaction, as a run (kind "demo").
+    """Load the demo district into the store in one transaction.
 
     A store that already holds a district is refused unless `replace`, which first removes
-    every district row (stored runs are kept; the rows removed are saved with the run).
+    every district row (stored runs are kept).
     """
-    with unit_of_work(engine, DEMO, user=user, progress=progress, options={
-            "students": students, "seed": seed, "replace": replace}) as work:
-        conn = work.conn
+    with engine.begin() as conn:
+        require(conn, user, "import")  # YE-2: the right, and the maintenance lock
         if _holds_a_district(conn):
             if not replace:
                 raise RolloverError("the database already holds a district; "
                                     "use --replace to replace it with the demo district")
-            for table in reversed(DISTRICT_TABLES):  # children first
-                delete_every_row(conn, work.change, table)
-        summary = _generate(_StoreSink(work), students, seed, progress)
+            for table in reversed(DISTRICT_TABLES):
+                conn.execute(delete(table))
+        summary = _generate(_StoreSink(conn), students, seed, progress)
         refresh_statistics(conn, DISTRICT_TABLES)
-        work.finish(counts=dict(summary.rows))
         return summary
 
 

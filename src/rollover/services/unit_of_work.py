@@ -64,8 +64,6 @@ class Operation:
     undoable: bool = True
     # False: a guarded transaction that is no run (a year-end process step, a backup check).
     records_run: bool = True
-    # YE-3's side effects of the rows it changes; a data load (an import) is not a user's change.
-    side_effects: bool = True
 
     def right_for(self, options: dict) -> str | None:
         return self.right(options) if callable(self.right) else self.right
@@ -161,8 +159,6 @@ class UnitOfWork:
         if self.test or not step.rows:
             return
         save_and_apply(self.conn, self.run_id, step, write, keep=self.operation.undoable)
-        if not self.operation.side_effects:
-            return
         if self._effects is None:
             self._effects = side_effect_settings(self.conn)
         record_side_effects(self.conn, self.acting.recorded, [step], self._effects)
