@@ -16,12 +16,16 @@ from ..errors import RolloverError
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store.bulk import insert_first_rows, insert_rows, read_rows, refresh_statistics
-from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
 from ..store.database import reading
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
 from .bulk_work import cycle_collection_paused
-from .security import require
+from .unit_of_work import operation, unit_of_work
+
+
+# An import holds the district's write lock and needs `import` (YE-2).  It is a guarded
+# transaction, not yet a run with an undo log (docs/undo.md).
+IMPORT = operation("import", "import", "import", records_run=False)
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,8 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
     folder = Path(folder)
     present, problems = bundle_files(folder)
     with cycle_collection_paused(), \
-            exclusive_transaction(engine, *DISTRICT_WRITE, holder=Holder("import", user)) as conn:
-        require(conn, user, "import")  # YE-2: the right, and the maintenance lock
+            unit_of_work(engine, IMPORT, user=user, holder="import") as work:
+        conn = work.conn  # YE-2: the right and the maintenance lock checked; the district lock
         # Checked and loaded in one transaction, so what was checked is what is written to; and
         # in one read of each file, its rows written as they pass (a refusal rolls them back).
         _allow_rows_naming_later_rows(conn)

@@ -14,7 +14,11 @@ from ..progress import Progress, no_progress
 from ..store.bulk import refresh_statistics
 from ..store.schema import metadata
 from .bundles import load_rows
-from .security import require
+from .unit_of_work import operation, unit_of_work
+
+# Loading the demo district needs `import` (YE-2); a guarded transaction, not yet a run.
+DEMO_LOAD = operation("demo", "demo district", "import", district_write=False,
+                      records_run=False)
 
 # Every table the demo fills, the year-end modules' included, parents before children
 # (store.schema.BUNDLE_TABLES lists the core tables only).
@@ -49,8 +53,8 @@ def load_demo(engine: Engine, *, students: int, seed: int = 1, replace: bool = F
     A store that already holds a district is refused unless `replace`, which first removes
     every district row (stored runs are kept).
     """
-    with engine.begin() as conn:
-        require(conn, user, "import")  # YE-2: the right, and the maintenance lock
+    with unit_of_work(engine, DEMO_LOAD, user=user, write=False) as work:
+        conn = work.conn  # YE-2: the right, and the maintenance lock, checked
         if _holds_a_district(conn):
             if not replace:
                 raise RolloverError("the database already holds a district; "
