@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, delete, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from ..bundle.checks import BundleChecker, joined, problem_order
@@ -15,22 +15,29 @@ from ..bundle.writer import BundleWriter
 from ..errors import RolloverError
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
-from ..store.bulk import insert_first_rows, insert_rows, read_rows, refresh_statistics
+from ..store.bulk import read_rows, refresh_statistics
+from ..store.bundle_rows import load_rows
 from ..store.database import reading
 from ..store.facts import StoreFacts
 from ..store.schema import metadata
-from .bulk_work import cycle_collection_paused
-from .unit_of_work import operation, unit_of_work
-
-
-# An import holds the district's write lock and needs `import` (YE-2).  It is a guarded
-# transaction, not yet a run with an undo log (docs/undo.md).
-IMPORT = operation("import", "import", "import", records_run=False)
+from .unit_of_work import UnitOfWork, operation, unit_of_work
 
 
 @dataclass(frozen=True)
 class ImportResult:
     rows: dict[str, int]  # bundle file name -> rows imported
+    # The import's run (`rollover undo RUN_ID` puts the store back); None for an import that
+    # only added rows (no --replace), which is no run.
+    run_id: str | None = None
+
+
+# YE-2: the `import` right, holding the district's write lock.  An import that replaces stored
+# rows (--replace) is a run: every row it inserts, replaces or deletes is saved, so that `rollover
+# undo` puts the store back.  Without --replace an import only adds rows the store does not hold
+# (the first load of a district among them, millions of rows that a backup would double); it is a
+# guarded transaction, no run.  Either is a data load, not a user's change (YE-3).
+IMPORT = operation("import", "import", "import", side_effects=False)
+IMPORT_ADDING = operation("import", "import", "import", side_effects=False, records_run=False)
 
 
 def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
@@ -38,17 +45,19 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
     """Check the whole bundle and load it in one transaction; refuse it whole on any problem.
 
     Without `replace`, a row whose id is already in the store is a problem; with it, the
-    bundle's row replaces the stored one (rows the bundle does not name are kept).
+    bundle's row replaces the stored one (rows the bundle does not name are kept), and the
+    import is a run (kind "import") with its backup.  A refused import leaves no trace.
     """
     folder = Path(folder)
     present, problems = bundle_files(folder)
-    with cycle_collection_paused(), \
-            unit_of_work(engine, IMPORT, user=user, holder="import") as work:
-        conn = work.conn  # YE-2: the right and the maintenance lock checked; the district lock
+    with unit_of_work(engine, IMPORT if replace else IMPORT_ADDING, user=user,
+                      progress=progress, options={"bundle": str(folder), "replace": replace},
+                      holder="import") as work:
+        conn = work.conn
         # Checked and loaded in one transaction, so what was checked is what is written to; and
         # in one read of each file, its rows written as they pass (a refusal rolls them back).
         _allow_rows_naming_later_rows(conn)
-        loader = _Loader(conn, replace) if not problems else None
+        loader = _Loader(work, replace) if not problems else None
         checker = BundleChecker(folder, BundleStoreFacts(conn), replace=replace,
                                 progress=progress, sink=loader)
         check = checker.run(present)
@@ -59,29 +68,32 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
             raise loader.refusal  # the store refused what the checks let through
         refresh_statistics(conn, [metadata.tables[spec.table] for spec in present])
         pause_point("import:loaded")
-    return ImportResult(rows=check.rows)
+        record = work.finish(counts=check.rows) if replace else None
+    return ImportResult(rows=check.rows, run_id=record and record.run_id)
 
 
 class _Loader:
-    """The checker's row sink: each file's rows written into its table, in a savepoint, so that
-    rows the store refuses (the checks name the problem a little later) leave the transaction
-    usable for the rest of the checks."""
+    """The checker's row sink: each file's rows written into its table, with their backup, in a
+    savepoint, so that rows the store refuses (the checks name the problem a little later) leave
+    the transaction usable for the rest of the checks."""
 
-    def __init__(self, conn, replace: bool):
-        self.conn = conn
+    def __init__(self, work: UnitOfWork, replace: bool):
+        self.work = work
         self.replace = replace
         self.refusal: Exception | None = None
         # The bulk writes use the driver's connection, so its own errors come through too.
-        self.store_errors = (DBAPIError, conn.dialect.loaded_dbapi.Error)
+        self.store_errors = (DBAPIError, work.conn.dialect.loaded_dbapi.Error)
 
     def refuses_repeated_key(self, spec: BundleFile) -> bool:
         primary_key = {c.name for c in metadata.tables[spec.table].primary_key.columns}
         return bool(spec.key) and primary_key == set(spec.key)
 
     def load(self, spec: BundleFile, rows, *, empty_table: bool) -> bool:
-        savepoint = self.conn.begin_nested()
+        conn = self.work.conn
+        savepoint = conn.begin_nested()
         try:
-            load_rows(self.conn, spec, rows, replace=self.replace, empty_table=empty_table)
+            load_rows(conn, self.work.change, spec, rows, replace=self.replace,
+                      empty_table=empty_table)
         except self.store_errors as exc:
             savepoint.rollback()
             self.refusal = exc
@@ -112,38 +124,6 @@ class BundleStoreFacts(StoreFacts):
         for row in read_rows(self.conn, table, (*columns, *spec.key)):
             key = row[width:]
             yield joined(row[:width]), key[0] if len(key) == 1 else joined(key)
-
-
-def load_rows(conn, spec: BundleFile, rows, *, replace: bool = False,
-              empty_table: bool = False) -> None:
-    """Write one bundle file's typed rows into its table (in the caller's transaction)."""
-    table = metadata.tables[spec.table]
-    columns = list(spec.column_names)
-    if empty_table and not spec.single_row:
-        insert_first_rows(conn, table, columns, rows)  # nothing to replace or keep apart
-        return
-    if spec.single_row:
-        # The district's settings: one row under a fixed key, replaced by a newer bundle.
-        conn.execute(delete(table))
-        for row in rows:
-            conn.execute(table.insert().values(district_key=1, **dict(zip(columns, row))))
-        return
-    has_surrogate_key = not set(spec.key) <= {c.name for c in table.primary_key.columns}
-    if has_surrogate_key:
-        rows = list(rows)  # boundary and override lists are small
-        if replace:
-            _delete_same_rows(conn, spec, table, rows)
-        insert_rows(conn, table, columns, rows)
-    else:
-        insert_rows(conn, table, columns, rows, upsert=replace)
-
-
-def _delete_same_rows(conn, spec: BundleFile, table, rows) -> None:
-    """Remove stored rows that a bundle row repeats (matching on every key column, empty = empty)."""
-    positions = [spec.column_names.index(k) for k in spec.key]
-    for row in rows:
-        conn.execute(delete(table).where(and_(*(
-            table.c[k].is_not_distinct_from(row[i]) for k, i in zip(spec.key, positions)))))
 
 
 def export_bundle(engine: Engine, folder: Path | str, *,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, exists, select
+from sqlalchemy import Connection, Engine, exists, select
 
 from ..bundle.format import FILES, FILES_BY_TABLE
 from ..bundle.writer import BundleWriter
@@ -12,27 +12,31 @@ from ..demo import DemoSummary, generate
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store.bulk import refresh_statistics
+from ..store.bundle_rows import delete_every_row, load_rows
 from ..store.schema import metadata
-from .bundles import load_rows
-from .unit_of_work import operation, unit_of_work
-
-# Loading the demo district needs `import` (YE-2); a guarded transaction, not yet a run.
-DEMO_LOAD = operation("demo", "demo district", "import", district_write=False,
-                      records_run=False)
+from .unit_of_work import UnitOfWork, operation, unit_of_work
 
 # Every table the demo fills, the year-end modules' included, parents before children
 # (store.schema.BUNDLE_TABLES lists the core tables only).
 DISTRICT_TABLES = tuple(metadata.tables[f.table] for f in FILES)
 
 
-class _StoreSink:
-    """Receives the generator's rows and loads them in bulk, in the caller's transaction."""
+# YE-2: the `import` right, like an import.  With --replace a run with its backup, so that
+# `rollover undo` puts back the district it replaced; without, it loads into an empty store only
+# and is no run, like an import that only adds rows.  A data load, not a user's change (YE-3).
+DEMO = operation("demo", "demo district", "import", side_effects=False)
+DEMO_ADDING = operation("demo", "demo district", "import", side_effects=False,
+                        records_run=False)
 
-    def __init__(self, conn):
-        self.conn = conn
+
+class _StoreSink:
+    """Receives the generator's rows and loads them in bulk, with their backup, in the run."""
+
+    def __init__(self, work: UnitOfWork):
+        self.work = work
 
     def write(self, table: str, rows) -> None:
-        load_rows(self.conn, FILES_BY_TABLE[table], rows)
+        load_rows(self.work.conn, self.work.change, FILES_BY_TABLE[table], rows)
 
 
 def write_demo_bundle(folder: Path | str, *, students: int, seed: int = 1,
@@ -51,18 +55,22 @@ def load_demo(engine: Engine, *, students: int, seed: int = 1, replace: bool = F
     """Load the demo district into the store in one transaction.
 
     A store that already holds a district is refused unless `replace`, which first removes
-    every district row (stored runs are kept).
+    every district row (stored runs are kept) in a run (kind "demo") that saves every row it
+    removes and writes.
     """
-    with unit_of_work(engine, DEMO_LOAD, user=user, write=False) as work:
-        conn = work.conn  # YE-2: the right, and the maintenance lock, checked
+    with unit_of_work(engine, DEMO if replace else DEMO_ADDING, user=user, progress=progress, options={
+            "students": students, "seed": seed, "replace": replace}) as work:
+        conn = work.conn
         if _holds_a_district(conn):
             if not replace:
                 raise RolloverError("the database already holds a district; "
                                     "use --replace to replace it with the demo district")
-            for table in reversed(DISTRICT_TABLES):
-                conn.execute(delete(table))
-        summary = _generate(_StoreSink(conn), students, seed, progress)
+            for table in reversed(DISTRICT_TABLES):  # children first
+                delete_every_row(conn, work.change, table)
+        summary = _generate(_StoreSink(work), students, seed, progress)
         refresh_statistics(conn, DISTRICT_TABLES)
+        if replace:
+            work.finish(counts=dict(summary.rows))
         return summary
 
 

@@ -62,8 +62,11 @@ class Operation:
     scope: str = "district"
     # The run's rows are saved, so that `rollover undo` can put them back.
     undoable: bool = True
-    # False: a guarded transaction that is no run (a year-end process step, a backup check).
+    # False: a guarded transaction that is no run (a year-end process step, a backup check, an
+    # import that only adds rows); what it changes is written, not saved for undo.
     records_run: bool = True
+    # YE-3's side effects of the rows it changes; a data load (an import) is not a user's change.
+    side_effects: bool = True
 
     def right_for(self, options: dict) -> str | None:
         return self.right(options) if callable(self.right) else self.right
@@ -152,13 +155,15 @@ class UnitOfWork:
         """Save the step's rows in the run's undo log, write them (`write` when the step is
         written by a statement of its own, e.g. a guarded set-based UPDATE) and record their
         side effects.  In a Run Test: count them only."""
-        if not self.operation.records_run:
-            raise RuntimeError(f"{self.operation.kind} is no run: it cannot change rows")
         self._refuse_rows_outside_schools(step)
         self.changed[step.table] = self.changed.get(step.table, 0) + len(step.rows)
         if self.test or not step.rows:
             return
-        save_and_apply(self.conn, self.run_id, step, write, keep=self.operation.undoable)
+        # A guarded transaction that is no run (an import that only adds rows) writes, unsaved.
+        keep = self.operation.undoable and self.operation.records_run
+        save_and_apply(self.conn, self.run_id, step, write, keep=keep)
+        if not self.operation.side_effects:
+            return
         if self._effects is None:
             self._effects = side_effect_settings(self.conn)
         record_side_effects(self.conn, self.acting.recorded, [step], self._effects)

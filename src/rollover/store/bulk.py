@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, Table, func, select, text
 
 BATCH_ROWS = 5_000
 
@@ -23,14 +24,15 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: It
     return _executemany_sqlite(conn, table, columns, rows, upsert)
 
 
-def insert_first_rows(conn: Connection, table: Table, columns: Sequence[str],
-                      rows: Iterable[tuple]) -> int:
-    """Insert rows into a table that holds none yet, as `insert_rows` does, but faster.
+@contextmanager
+def loading_empty_table(conn: Connection, table: Table) -> Iterator[None]:
+    """Around the first rows written into a table that holds none yet (with `insert_rows`, in
+    as many statements as the caller likes): faster than writing them through its indexes.
 
     The table's secondary indexes are built once after the load (one sort, not an insert per row
     into each), and PostgreSQL checks its foreign keys once, in one query, rather than row by row
     (most of the time of a large load).  All in the caller's transaction, so nobody sees the
-    table without them.
+    table without them; an error inside leaves them to the caller's rollback.
     """
     postgresql = conn.dialect.name == "postgresql"
     foreign_keys = _foreign_keys(conn, table) if postgresql else []
@@ -41,14 +43,29 @@ def insert_first_rows(conn: Connection, table: Table, columns: Sequence[str],
     if foreign_keys:
         conn.exec_driver_sql(f"ALTER TABLE {target} " + ", ".join(
             f"DROP CONSTRAINT {_quoted(conn, [name])}" for name, _ in foreign_keys))
-    count = insert_rows(conn, table, columns, rows)
+    yield
     for _name, definition in indexes:
         conn.exec_driver_sql(definition)
     if foreign_keys:
         conn.exec_driver_sql(f"ALTER TABLE {target} " + ", ".join(
             f"ADD CONSTRAINT {_quoted(conn, [name])} {definition}"
             for name, definition in foreign_keys))
-    return count
+
+
+def new_keys(conn: Connection, table: Table, count: int) -> list[int]:
+    """`count` new values of a table's one-column generated key (boundaries, overrides), in
+    increasing order, as the database would give the rows inserted next: PostgreSQL draws them
+    from the column's sequence, SQLite numbers on from the largest key."""
+    (key,) = table.primary_key.columns
+    if count == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        query = text("SELECT nextval(pg_get_serial_sequence(:table, :column)) "
+                     "FROM generate_series(1, :count)")
+        return sorted(conn.execute(query, {"table": _qualified(conn, table),
+                                           "column": key.name, "count": count}).scalars())
+    largest = conn.execute(select(func.coalesce(func.max(key), 0))).scalar_one()
+    return list(range(largest + 1, largest + 1 + count))
 
 
 def _foreign_keys(conn: Connection, table: Table) -> list[tuple[str, str]]:

@@ -187,14 +187,15 @@ class LaterEdit:
 def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str]) -> list[LaterEdit]:
     """Rows the runs wrote (or deleted) that are not as the newest of those runs left them."""
     edits: list[LaterEdit] = []
-    judged: set[tuple[str, str]] = set()  # (table, key) already compared with a newer run
-    several = len(run_ids_oldest_first) > 1
+    judged: set[tuple[str, str]] = set()  # (table, key) already compared with a newer step
+    steps = {run_id: saved_steps(conn, run_id) for run_id in run_ids_oldest_first}
+    repeating = _tables_saved_again(steps)
     for run_id in reversed(run_ids_oldest_first):
-        for step in reversed(saved_steps(conn, run_id)):
+        for step in reversed(steps[run_id]):
             table = table_named(step.table)
             compare = _compare_joined if has_text_key(table) else _compare_by_keys
             for key_text, expected, now in compare(conn, table, step):
-                if several:
+                if step.table in repeating:
                     if (step.table, key_text) in judged:
                         continue
                     judged.add((step.table, key_text))
@@ -203,6 +204,24 @@ def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str]) -> list[L
                     edits.append(LaterEdit(step.table, typed_key(table, key_text),
                                            decode(expected), decode(now)))
     return sorted(edits, key=lambda e: (e.table, tuple(map(str, e.key))))
+
+
+def _tables_saved_again(steps: dict[str, list[SavedStep]]) -> set[str]:
+    """Tables whose rows may be saved by more than one step: only the newest says how the row
+    was left.  Several runs: any table; one run: a table it deleted rows of and then wrote again
+    (the demo district replacing another, under the same ids).  Elsewhere a key is saved once,
+    and the keys compared need not be remembered (a million, for a large run)."""
+    if len(steps) > 1:
+        return {step.table for saved in steps.values() for step in saved}
+    again: set[str] = set()
+    deleted: set[str] = set()
+    for saved in steps.values():
+        for step in saved:
+            if step.table in deleted:
+                again.add(step.table)
+            if step.action == DELETE:
+                deleted.add(step.table)
+    return again
 
 
 def _compare_joined(conn: Connection, table: Table, step: SavedStep):
