@@ -43,6 +43,14 @@ def test_an_edit_with_a_bad_value_names_it(api):
         {"message": problem["detail"]}]
 
 
+def test_a_password_is_never_said_back(api):
+    answer = api.client.post(f"{V1}/tokens", json={"user": "ann", "password": 31415926535})
+    problem = is_problem(answer, 400)
+    assert problem["errors"] == [{"message": "password: input should be a valid string",
+                                  "field": "password"}]
+    assert "31415926535" not in answer.text
+
+
 def test_a_body_that_is_no_json_is_400(api):
     answer = api.client.put(f"{V1}/lock", content=b"{locked: yes",
                             headers={**api.as_user("keeper"),
