@@ -41,12 +41,14 @@ USERS = {
 }
 
 
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 @pytest.fixture(autouse=True)
 def quick_hashes(monkeypatch):
     """argon2id with the least work it allows (the district's parameters cost most of a second
     a hash; tests/test_sign_in.py checks those)."""
-    monkeypatch.setattr(sign_in_rules, "hasher",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(sign_in_rules, "hasher", QUICK_HASHER)
 
 
 @dataclass
@@ -69,6 +71,13 @@ class Api:
 
 @pytest.fixture
 def api(engine, tmp_path) -> Api:
+    api = district_with_users(engine, tmp_path)
+    yield api
+    api.client.close()
+
+
+def district_with_users(engine, tmp_path: Path) -> Api:
+    """The district, its users, a Run and a backup in the store of `engine`; the app on it."""
     load_district(engine, tmp_path)
     add_user(engine, ADMIN, "The Administrator", user=None, password=PASSWORD)
     for name, grants in USERS.items():
@@ -81,8 +90,7 @@ def api(engine, tmp_path) -> Api:
     backup = create_backup(engine, school_year=2026, folder=backups, user=ADMIN,
                            use_pg_dump=False)
     client = TestClient(create_app(engine, backup_dir=backups), raise_server_exceptions=False)
-    yield Api(client, engine, run.run.run_id, backup.id, backups)
-    client.close()
+    return Api(client, engine, run.run.run_id, backup.id, backups)
 
 
 def is_problem(answer, status: int) -> dict:

@@ -62,8 +62,26 @@ def test_unknown_routes_and_methods_are_problems(api):
     headers = api.as_user("ann")
     problem = is_problem(api.client.get(f"{V1}/nothing", headers=headers), 404)
     assert problem["detail"] == f"no such endpoint: GET {V1}/nothing"
-    problem = is_problem(api.client.post(f"{V1}/district", headers=headers), 405)
-    assert problem["detail"] == f"{V1}/district does not answer POST"
+    answer = api.client.post(f"{V1}/district", headers=headers)
+    problem = is_problem(answer, 405)
+    assert problem["detail"] == f"{V1}/district does not answer POST (it answers GET, HEAD)"
+    assert answer.headers["allow"] == "GET, HEAD"
+    # A path of several routes: every method of the path is named, not only the first route's.
+    answer = api.client.post(f"{V1}/lock", headers=headers)
+    assert is_problem(answer, 405)["detail"].endswith("(it answers GET, HEAD, PUT)")
+    assert answer.headers["allow"] == "GET, HEAD, PUT"
+
+
+def test_an_unknown_query_parameter_is_refused_naming_it(api):
+    """A misspelt filter would otherwise answer for the whole district."""
+    headers = api.as_user("ann")
+    answer = api.client.get(f"{V1}/runs/{api.run_id}/rolled?shcool=HSA&grade=11", headers=headers)
+    problem = is_problem(answer, 400)
+    assert problem["errors"] == [{
+        "message": "unknown query parameter 'shcool' (this endpoint takes calendar, grade, "
+                   "page, per_page, q, school)", "field": "shcool", "value": "HSA"}]
+    problem = is_problem(api.client.get(f"{V1}/district?year=2027", headers=headers), 400)
+    assert problem["detail"] == "unknown query parameter 'year' (this endpoint takes none)"
 
 
 def test_an_unexpected_failure_is_a_500_without_trace_or_sql(api, monkeypatch, caplog):
@@ -86,10 +104,10 @@ def test_an_unexpected_failure_is_a_500_without_trace_or_sql(api, monkeypatch, c
 def test_each_request_is_logged_with_its_user_and_run(api, caplog):
     headers = api.as_user("ann")
     with caplog.at_level(logging.INFO, logger="rollover.web"):
-        api.client.get(f"{V1}/runs/{api.run_id}/warnings?q=secret", headers=headers)
+        api.client.get(f"{V1}/runs/{api.run_id}/rolled?q=secret", headers=headers)
         api.client.get(f"{V1}/lock")
     lines = [r.getMessage() for r in caplog.records if r.name == "rollover.web"]
-    assert any(line.startswith(f"GET {V1}/runs/{api.run_id}/warnings 200 user=ann "
+    assert any(line.startswith(f"GET {V1}/runs/{api.run_id}/rolled 200 user=ann "
                                f"run={api.run_id} ") for line in lines), lines
     assert any(line.startswith(f"GET {V1}/lock 401 user=- ") for line in lines), lines
     assert not any("secret" in line for line in lines)

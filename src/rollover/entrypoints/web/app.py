@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
@@ -17,6 +17,7 @@ from . import backups, district, enrollments, problems, process, runs, security,
 from ...errors import TITLES
 from .auth import API, SignInGate, needs_sign_in
 from .logs import RequestLog
+from .queries import known_query_parameters
 
 TITLE = "rollover"
 DESCRIPTION = ("The year-end rollover of a K-12 student information system, over HTTP: the "
@@ -27,7 +28,8 @@ def create_app(engine: Engine, *, backup_dir: str | Path | None = None) -> FastA
     """The API on `engine`.  `backup_dir`: the backup folder (default: as `rollover backup`
     finds it for this database)."""
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1",
-                  openapi_url=f"{API}/openapi.json", docs_url=None, redoc_url=None)
+                  openapi_url=f"{API}/openapi.json", docs_url=None, redoc_url=None,
+                  dependencies=[Depends(known_query_parameters)])
     app.state.engine = engine
     app.state.backup_dir = backup_dir
     for router in (tokens.router, district.router, runs.router, process.router,

@@ -23,7 +23,7 @@ NEXT_YEAR_FIELDS = ("next_calendar_id", "next_structure_id", "next_grade", "end_
 class NextYear(BaseModel):
     """The fields to set; null clears one.  Values are checked as `rollover edit` checks them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # 0 is no false, "1" no number
     next_calendar_id: str | None = None
     next_structure_id: str | None = None
     next_grade: str | None = None

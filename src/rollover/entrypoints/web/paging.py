@@ -9,12 +9,16 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
-from ...services.reads import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from ...services.reads import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
 T = TypeVar("T")
 
-PageNumber = Annotated[int, Query(description="The page, from 1.")]
-PerPage = Annotated[int, Query(description=f"Items a page, 1 to {MAX_PER_PAGE:,}.")]
+# The ranges are written into the OpenAPI (so the document says what is refused) but checked by
+# the service, whose refusal names the value.
+PageNumber = Annotated[int, Query(description="The page, from 1.",
+                                  json_schema_extra={"minimum": 1, "maximum": MAX_PAGE})]
+PerPage = Annotated[int, Query(description=f"Items a page, 1 to {MAX_PER_PAGE:,}.",
+                               json_schema_extra={"minimum": 1, "maximum": MAX_PER_PAGE})]
 FIRST, PER_PAGE = 1, DEFAULT_PER_PAGE
 
 

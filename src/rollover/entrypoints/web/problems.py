@@ -13,8 +13,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...errors import TITLES, RolloverError, problem_details
@@ -94,6 +96,9 @@ def _entry(error: dict) -> dict:
     if "password" in field:  # a password is never said back, not even a wrong one
         return {"message": f"{field}: {reason[:1].lower()}{reason[1:]}", "field": field}
     value = jsonable_encoder(error.get("input"), custom_encoder={bytes: repr})
+    if kind == "extra_forbidden" and error.get("loc", ("",))[0] == "query":
+        return {"message": f"unknown query parameter {field!r} ({reason})", "field": field,
+                "value": value}
     if kind == "extra_forbidden":
         return {"message": f"unknown field {field!r}", "field": field, "value": value}
     if kind == "value_error":  # a check of the whole body or field: its own message
@@ -110,10 +115,25 @@ async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse
     if error.status_code == 404:
         detail = f"no such endpoint: {request.method} {request.url.path}"
     elif error.status_code == 405:
-        detail = f"{request.url.path} does not answer {request.method}"
+        allowed = methods_of(request.app, request.url.path)
+        detail = f"{request.url.path} does not answer {request.method} (it answers " \
+                 f"{', '.join(allowed)})"
+        # Every method of the path: Starlette names only those of the first route matching it.
+        return response(problem_object(405, detail), headers={"Allow": ", ".join(allowed)})
     else:
         detail = str(error.detail)
     return response(problem_object(error.status_code, detail), headers=error.headers)
+
+
+def methods_of(app: FastAPI, path: str) -> list[str]:
+    """The methods some route of the app answers at `path` (HEAD with GET)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        if route.methods and compile_path(route.path)[0].match(path):
+            methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:

@@ -38,7 +38,7 @@ class LockStatus(BaseModel):
 
 
 class LockBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # 0 is no false, "1" no number
     locked: bool
 
 
@@ -56,14 +56,14 @@ class UserInfo(BaseModel):
 
 
 class NewUser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # 0 is no false, "1" no number
     name: str
     password: str
     full_name: str | None = None
 
 
 class RightBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # 0 is no false, "1" no number
     school: str | None = None  # None: all schools
     read_only: bool = False
 

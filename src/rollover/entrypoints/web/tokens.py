@@ -16,7 +16,7 @@ router = APIRouter(tags=["sign-in"])
 
 
 class SignInBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # 0 is no false, "1" no number
     user: str
     password: str
 
