@@ -1,7 +1,7 @@
 """Jobs: long work run by a worker outside the request that asked for it (docs/jobs.md).
 
     submit(engine, kind, params, *, user)          -> Job, queued (the user's right checked now)
-    check_job(engine, kind, params)                -> None, or the refusal the job would meet
+    check_job(engine, kind, params, user=)         -> None, or the refusal the job would meet
     get_job(engine, job_id)                        -> Job
     claim_next(engine, worker_id)                  -> the oldest queued Job, now running, or None
     run_job(engine, job)                           -> the Job, succeeded or failed
@@ -84,14 +84,17 @@ def submit(engine: Engine, kind: str, params: dict | None, *, user: str | None,
     return job
 
 
-def check_job(engine: Engine, kind: str, params: dict | None) -> None:
-    """The checks a job of `kind` can make before it runs (its params' shape; for a roll
-    forward its options against the district, RF-26), writing nothing: a request can refuse
-    at once what its job would fail with."""
+def check_job(engine: Engine, kind: str, params: dict | None, *,
+              user: str | None = None) -> None:
+    """The checks a job of `kind` can make before it runs, as `user`, writing nothing: its
+    params' shape; what its run would be refused for now (for a roll forward its options
+    against the district, RF-26; an undo's rows changed since; a module's missing
+    prerequisites), and a lock its run takes held by another now (RF-23, YE-18), naming the
+    holder.  A request can refuse at once what its job would fail with."""
     spec = job_kind(kind)
     params = spec.parse(params)
     if spec.check is not None:
-        spec.check(engine, params)
+        spec.check(engine, params, user)
 
 
 def get_job(engine: Engine, job_id: str) -> Job:
