@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # types only: the command loads the roll forward when it runs
     from ..domain.forward.report import ForwardReport
+    from ..domain.runs import RunRecord
 
 SHOWN_CALENDARS = 8
 CSV_HEADER = ["kind", "student_id", "student_number", "last_name", "first_name",
@@ -38,6 +39,12 @@ def as_json(report: ForwardReport) -> dict:
                       "code": w.code, "message": w.message} for w in report.warnings],
         "totals": report.totals,
     }
+
+
+def summary_json(run: RunRecord) -> dict:
+    """`as_json` without `rolled` and `warnings`: read from the run's record alone (its counts
+    are the report's totals), so a large run's summary costs no more than a small one's."""
+    return {"run_id": run.run_id, "mode": run.mode, "totals": run.counts}
 
 
 def as_text(report: ForwardReport, *, totals_only: bool, show_warnings: bool) -> Iterator[str]:

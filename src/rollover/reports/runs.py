@@ -9,10 +9,15 @@ from .stored import counts_line
 
 
 def runs_json(runs: list[RunRecord]) -> list[dict]:
-    return [{"run_id": r.run_id, "kind": r.kind, "mode": r.mode, "user": r.user_name,
-             "started_at": r.started_at.isoformat(),
-             "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-             "status": r.status, "options": r.options, "counts": r.counts} for r in runs]
+    return [run_json(r) for r in runs]
+
+
+def run_json(r: RunRecord) -> dict:
+    """One run's record, as `runs --json` lists it."""
+    return {"run_id": r.run_id, "kind": r.kind, "mode": r.mode, "user": r.user_name,
+            "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "status": r.status, "options": r.options, "counts": r.counts}
 
 
 def runs_text(runs: list[RunRecord]) -> Iterator[str]:

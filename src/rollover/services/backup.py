@@ -46,6 +46,12 @@ BACKUP_ALLOWED = operation("backup-allowed", "backup", "backup", district_write=
                            records_run=False)
 
 
+class BackupNotFound(BackupRefused):
+    """No backup of that id in the backup folder."""
+
+    http_status = 404
+
+
 @dataclass
 class Manifest:
     id: str
@@ -185,7 +191,7 @@ def get_backup(folder: str | Path, backup_id: str) -> Manifest:
     """The manifest of `backup_id` as its file says (not yet verified: see `verified_backup`)."""
     path = Path(folder) / f"{backup_id}.json"
     if "/" in backup_id or "\\" in backup_id or not path.is_file():
-        raise BackupRefused(f"no backup {backup_id!r} in {str(folder)!r}")
+        raise BackupNotFound(f"no backup {backup_id!r} in {str(folder)!r}")
     try:
         manifest = Manifest(**json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError):
@@ -343,6 +349,7 @@ def delete_backup(engine: Engine, backup_id: str, *, folder: str | Path | None =
     return manifest
 
 
-__all__ = ["Manifest", "BackupRefused", "backup_folder", "create_backup", "list_backups",
+__all__ = ["Manifest", "BackupRefused", "BackupNotFound", "backup_folder", "create_backup",
+           "list_backups",
            "get_backup", "verified_backup", "backup_file", "restore_backup", "delete_backup",
            "current_school_year", "signature", "open_source"]

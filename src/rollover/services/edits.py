@@ -23,6 +23,12 @@ class EditRefused(RolloverError):
     value another row holds: nothing written."""
 
 
+class RecordNotFound(EditRefused):
+    """No record of the table with the key given."""
+
+    http_status = 404
+
+
 @dataclass(frozen=True)
 class Edit:
     table: str
@@ -84,7 +90,7 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
         conn = work.conn
         row = conn.execute(select(stored).where(match)).first()
         if row is None:
-            raise EditRefused(f"no {table} record with "
+            raise RecordNotFound(f"no {table} record with "
                               + ", ".join(f"{k}={v!r}" for k, v in key.items()))
         before = dict(row._mapping)
         after = {**before, **typed_changes}

@@ -26,6 +26,8 @@ class ReadRefused(RolloverError):
 class NotFound(RolloverError):
     """A read about something the district does not have; the message names it."""
 
+    http_status = 404
+
 
 @dataclass(frozen=True)
 class Page:
@@ -60,6 +62,13 @@ def check_paging(page: int, per_page: int) -> int:
             not 1 <= per_page <= MAX_PER_PAGE:
         raise ReadRefused(f"per_page {per_page!r} is out of range (1 to {MAX_PER_PAGE:,})")
     return (page - 1) * per_page
+
+
+def page_of(items: list, page: int, per_page: int) -> Page:
+    """A page of a list read whole (a list that stays short: runs, users, backups), by the same
+    paging rules as the lists read a page at a time."""
+    offset = check_paging(page, per_page)
+    return Page(items[offset:offset + per_page], page, per_page, len(items))
 
 
 def check_year(year: int) -> int:

@@ -9,11 +9,11 @@ from ..domain.forward.plan import ForwardWarning
 from ..domain.forward.report import ForwardReport
 from ..domain.people import Student
 from ..domain.runs import RunRecord
-from ..errors import RolloverError
 from ..store import runs as stored
 from ..store.database import reading
 from ..store.schema import run_rolled, run_warnings, students
 from ..store.snapshot import load_catalog
+from .reads import NotFound
 
 
 # The runs that place students, each keeping its per-student report (RF-25): a roll forward, and
@@ -35,7 +35,7 @@ def get_run(engine: Engine, run_id: str) -> RunRecord:
     with reading(engine) as conn:
         record = stored.get_run(conn, run_id)
     if record is None:
-        raise RolloverError(f"unknown run {run_id!r} (see `rollover runs`)")
+        raise NotFound(f"unknown run {run_id!r} (see `rollover runs`)")
     return record
 
 
@@ -44,9 +44,9 @@ def forward_report(engine: Engine, run_id: str) -> ForwardReport:
     with reading(engine) as conn:
         record = stored.get_run(conn, run_id)
         if record is None:
-            raise RolloverError(f"unknown run {run_id!r} (see `rollover runs`)")
+            raise NotFound(f"unknown run {run_id!r} (see `rollover runs`)")
         if not places_students(record):
-            raise RolloverError(f"run {run_id!r} is a {record.kind} run, not a roll forward")
+            raise NotFound(f"run {run_id!r} is a {record.kind} run, not a roll forward")
         rolled = [NewEnrollment(
             student_id=r.student_id, source_enrollment_id=r.source_enrollment_id,
             source_calendar_id=r.source_calendar_id, source_grade=r.source_grade,
