@@ -4,7 +4,7 @@
     undo      services.undo.undo               run_id, test, confirm (a module run: YE-9's restore)
     module    services.process.run_module      module, options, test, year
     import    services.bundles.import_bundle   folder (a folder the server unpacked), replace
-    backup    services.backup.create_backup    label, school_year
+    backup    services.backup.create_backup    label, school_year, folder (the server's)
     prepare   services.process.prepare         year, test
     finish    services.process.finish          year, test
 
@@ -240,7 +240,7 @@ def _backup(engine, params, user, progress):
     from .backup import create_backup
 
     return create_backup(engine, label=params["label"], school_year=params["school_year"],
-                         user=user)
+                         folder=params["folder"], user=user)
 
 
 def _prepare(engine, params, user, progress):
@@ -264,7 +264,8 @@ MODULE = JobKind("module", {"module": (_TEXT, REQUIRED), "options": (_NAMED_TEXT
                  refuse=_known_module)
 IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, False)},
                  _import, lambda params: "import", check=_check_import)
-BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None)},
+BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None),
+                            "folder": (_TEXT, None)},  # the server's backup folder
                  _backup, lambda params: "backup")
 PREPARE = JobKind("prepare", {"year": (_YEAR, None), "test": (_FLAG, False)},
                   _prepare, lambda params: "maintenance_lock", run_id_of=lambda result: None,
