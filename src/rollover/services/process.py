@@ -267,8 +267,9 @@ def _may_run(conn, module, year: int, test: bool) -> None:
     done = {r.module for r in _completed(store.module_run_rows(conn, year=year))}
     missing = [m for m in module.requires if m not in done]
     if missing:
-        raise MissingPrerequisites(f"module {module.name} needs {', '.join(missing)} to have run for "
-                             f"{year} first (YE-7); nothing was written")
+        raise MissingPrerequisites(
+            f"module {module.name} needs {', '.join(missing)} to have run for {year} first "
+            "(YE-7); nothing was written")
 
 
 def _record_failure(engine: Engine, run_id: str, name: str, mode: str, user: str | None,

@@ -2,14 +2,15 @@
 on an engine of its own, until the server stops it or dies.
 
     pool = WorkerPool(url, count)    # started with the spawn context: no state of the server's
-    pool.start()                     # processes inherited (connections, threads, locks)
-    pool.watch()                     # a worker that died is started again (its job is failed
-    pool.stop()                      #   by the new worker's recovery); stop: SIGTERM, then kill
+    pool.start()                     # processes inherited (connections, threads, locks); a
+    pool.stop()                      # worker that dies is started again (its recovery fails the
+                                     # job the dead one left); stop: SIGTERM, then kill
 
-A worker stops on SIGTERM (SIGINT is the server's: it stops its workers itself): the signal becomes an exception, so a job it is running fails
-with "the worker stopped" and its run's transaction rolls back (all or nothing), and the worker
-exits.  A worker whose server dies gets SIGTERM from the kernel (Linux: PR_SET_PDEATHSIG), and
-also sees its parent gone within a second (other systems): no worker outlives its server.
+A worker stops on SIGTERM (SIGINT is the server's, which stops its workers itself): the signal
+becomes an exception, so a job it is running fails with "the worker stopped" and its run's
+transaction rolls back (all or nothing), and the worker exits.  A worker whose server dies gets
+SIGTERM from the kernel (Linux: PR_SET_PDEATHSIG), and also sees its parent gone within a second
+(other systems): no worker outlives its server.
 """
 
 from __future__ import annotations
