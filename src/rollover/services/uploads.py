@@ -137,7 +137,7 @@ def _unsafe(info: zipfile.ZipInfo) -> str | None:
         return "an absolute path"
     if ".." in PurePosixPath(name).parts:
         return "climbs out of the folder (..)"
-    if mode and not stat.S_ISREG(mode):
+    if stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # no type bits: an archiver's plain file
         return "a link or a special file, not a plain file"
     if info.flag_bits & 0x1:
         return "encrypted"
