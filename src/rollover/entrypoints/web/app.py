@@ -45,7 +45,8 @@ def create_app(engine: Engine, *, backup_dir: str | Path | None = None) -> FastA
 
 def _openapi(app: FastAPI) -> dict:
     """FastAPI's document, true to what the server answers: problem responses as problem+json
-    only; a refused request 400 (never FastAPI's 422); 401 on every route but the open ones."""
+    only; a refused request 400 (never FastAPI's 422); 401 on every route but the open ones;
+    500 anywhere."""
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version, openapi_version="3.1.0",
                              description=app.description, routes=app.routes)
@@ -56,6 +57,7 @@ def _openapi(app: FastAPI) -> dict:
                     answers.setdefault("400", _problem(400))
                 if needs_sign_in(method.upper(), path):
                     answers.setdefault("401", _problem(401))
+                answers.setdefault("500", _problem(500))
                 for answer in answers.values():
                     content = answer.get("content", {})
                     if problems.MEDIA_TYPE in content:

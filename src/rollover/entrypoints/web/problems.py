@@ -91,6 +91,8 @@ def _entry(error: dict) -> dict:
     reason = str(error.get("msg", "is refused"))
     if kind == "missing":
         return {"message": f"{field}: is required", "field": field}
+    if "password" in field:  # a password is never said back, not even a wrong one
+        return {"message": f"{field}: {reason[:1].lower()}{reason[1:]}", "field": field}
     value = jsonable_encoder(error.get("input"), custom_encoder={bytes: repr})
     if kind == "extra_forbidden":
         return {"message": f"unknown field {field!r}", "field": field, "value": value}

@@ -57,7 +57,7 @@ class Rolled(BaseModel):
     warnings: list[str]
 
 
-class Warning(BaseModel):
+class ForwardWarning(BaseModel):
     student_id: str
     source_enrollment_id: str | None
     code: str
@@ -71,7 +71,7 @@ class RunDetail(Run):
 
     totals: dict[str, Any] | None = None
     rolled: list[Rolled] | None = None
-    warnings: list[Warning] | None = None
+    warnings: list[ForwardWarning] | None = None
     report: dict[str, Any] | None = None
     backup_log: list[Any] | None = None
     rollover_log: dict[str, Any] | None = None
