@@ -26,6 +26,7 @@ from rollover.domain.forward.options import ForwardOptions
 from rollover.entrypoints.web.app import create_app
 from rollover.services.backup import create_backup
 from rollover.services.forward import roll_forward
+from rollover.services.jobs import claim_next, run_job, submit
 from rollover.services.security import add_user, grant
 
 from .security_setup import ADMIN, load_district
@@ -58,6 +59,7 @@ class Api:
     run_id: str  # a roll forward Run of 2027, by ADMIN
     backup_id: str  # a backup made for school year 2026: one that may be deleted
     backups: Path
+    job_id: str  # a roll forward Run Test job of ADMIN's, succeeded
 
     def token(self, user: str) -> str:
         answer = self.client.post("/api/v1/tokens", json={"user": user, "password": PASSWORD})
@@ -89,8 +91,10 @@ def district_with_users(engine, tmp_path: Path) -> Api:
     backups = tmp_path / "backups"
     backup = create_backup(engine, school_year=2026, folder=backups, user=ADMIN,
                            use_pg_dump=False)
+    job = submit(engine, "forward", {"source_year": 2027, "test": True}, user=ADMIN)
+    run_job(engine, claim_next(engine, "api-setup"))
     client = TestClient(create_app(engine, backup_dir=backups), raise_server_exceptions=False)
-    return Api(client, engine, run.run.run_id, backup.id, backups)
+    return Api(client, engine, run.run.run_id, backup.id, backups, job.job_id)
 
 
 def is_problem(answer, status: int) -> dict:

@@ -76,6 +76,18 @@ EXPECTED: dict[tuple[str, str], Route] = {
                                                             {"end_action": "retain"}),
     ("GET", f"{V1}/backups"): read(),
     ("DELETE", f"{V1}/backups/{{backup_id}}"): write("backup"),
+    ("POST", f"{V1}/backups"): write("backup", {"label": "before"}, ok=202),
+    ("POST", f"{V1}/forward"): write("registration", {"source_year": 2027, "test": True},
+                                     ok=202),
+    ("POST", f"{V1}/runs/{{run_id}}/restore"): write("registration", {"test": True}, ok=202),
+    ("POST", f"{V1}/process/prepare"): write("maintenance_lock", {"test": True}, ok=202),
+    ("POST", f"{V1}/process/finish"): write("maintenance_lock", {"test": True}, ok=202),
+    ("POST", f"{V1}/process/modules/{{module}}/runs"): write("calendar", {"test": True},
+                                                            ok=202),
+    ("POST", f"{V1}/imports"): write("import", ok=202),
+    ("GET", f"{V1}/jobs/{{job_id}}"): read(),
+    ("GET", f"{V1}/jobs/{{job_id}}/events"): read(),
+    ("GET", f"{V1}/exports"): read("format=bundle"),
 }
 
 
@@ -88,7 +100,8 @@ def app_routes(app) -> set[tuple[str, str]]:
 
 def url(api, path: str, query: str = "", **values: str) -> str:
     filled = path.format(**{"run_id": api.run_id, "backup_id": api.backup_id, "name": "ann",
-                            "right": "calendar", "enrollment_id": "EA", **values})
+                            "right": "calendar", "enrollment_id": "EA", "job_id": api.job_id,
+                            "module": "calendar", **values})
     return f"{filled}?{query}" if query else filled
 
 
@@ -119,7 +132,7 @@ def test_every_route_but_the_open_ones_answers_401_first(api, token):
         if route.access == "open":
             continue
         filled = path.format(run_id="nope", backup_id="nope", name="nope", right="nope",
-                             enrollment_id="nope")
+                             enrollment_id="nope", job_id="nope", module="nope")
         answer = api.client.request(method, filled + "?page=zero&year=soon",
                                     content=b"{not json", headers={
                                         **headers, "Content-Type": "application/json"})

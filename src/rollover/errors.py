@@ -26,10 +26,14 @@ class RolloverError(Exception):
         they apply): the details, else the message itself."""
         return [{"message": line} for line in self.details()] or [{"message": str(self)}]
 
+    def problem_extensions(self) -> dict:
+        """Members of its problem object besides the standard ones (RFC 9457's extensions)."""
+        return {}
+
 
 def problem_details(error: RolloverError) -> dict:
     """The refusal as a problem object (RFC 9457's members but "type"): title, status, detail
     (the message) and errors (every problem)."""
     status = error.http_status
     return {"title": TITLES.get(status, "Refused"), "status": status, "detail": str(error),
-            "errors": error.problem_entries()}
+            "errors": error.problem_entries(), **error.problem_extensions()}

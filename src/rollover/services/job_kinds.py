@@ -4,7 +4,7 @@
     undo      services.undo.undo               run_id, test, confirm (a module run: YE-9's restore)
     module    services.process.run_module      module, options, test, year
     import    services.bundles.import_bundle   folder (a folder the server unpacked), replace
-    backup    services.backup.create_backup    label, school_year
+    backup    services.backup.create_backup    label, school_year, folder (the server's)
     prepare   services.process.prepare         year, test
     finish    services.process.finish          year, test
 
@@ -49,7 +49,9 @@ class JobKind:
     run: Callable[[Engine, dict, str | None, Progress], object]  # -> the service's result
     right: Callable[[dict], str | None]
     run_id_of: Callable[[object], str | None] = lambda result: getattr(result, "run_id", None)
-    check: Callable[[Engine, dict], None] | None = None  # the district's checks, before a job
+    # The district's checks before a job (engine, params, user): what its run would be refused
+    # for now (an unknown calendar, a missing prerequisite, a lock held ...), writing nothing.
+    check: Callable[[Engine, dict, str | None], None] | None = None
     refuse: Callable[[dict], str | None] = lambda params: None  # a shape rule across options
 
     def parse(self, params) -> dict:
@@ -129,17 +131,20 @@ def _forward(engine: Engine, params: dict, user: str | None, progress: Progress)
     return roll_forward(engine, _forward_options(engine, params), user=user, progress=progress)
 
 
-def _check_forward(engine: Engine, params: dict) -> None:
-    """RF-26 before the job: the options against the district as it is now."""
+def _check_forward(engine: Engine, params: dict, user: str | None) -> None:
+    """RF-26 before the job: the options against the district as it is now; then RF-23: the
+    roll forward's lock held by another run now."""
     from ..domain.forward.options import resolve
     from ..store.database import reading
     from ..store.snapshot import load_catalog
-    from .forward import compile_filter
+    from .forward import FORWARD, compile_filter
+    from .unit_of_work import refuse_if_busy
 
     options = _forward_options(engine, params)
     with reading(engine) as conn:
         catalog = load_catalog(conn)
     resolve(options, catalog, compile_filter(options.filter))
+    refuse_if_busy(engine, FORWARD, test=params["test"])
 
 
 def _forward_refusal(params: dict) -> str | None:
@@ -180,6 +185,39 @@ def _module(engine, params, user, progress):
                       year=params["year"], user=user, progress=progress)
 
 
+def _check_undo(engine, params, user):
+    from .undo import check_undo
+
+    check_undo(engine, params["run_id"], test=params["test"], confirm=params["confirm"],
+               user=user)
+
+
+def _check_module(engine, params, user):
+    from .modules import get_module
+    from .process import check_module_run, module_operation
+    from .unit_of_work import refuse_if_busy
+
+    check_module_run(engine, params["module"], params["options"], test=params["test"],
+                     year=params["year"])
+    refuse_if_busy(engine, module_operation(get_module(params["module"])), test=params["test"])
+
+
+def _check_import(engine, params, user):
+    from .bundles import IMPORT, IMPORT_ADDING
+    from .unit_of_work import refuse_if_busy
+
+    refuse_if_busy(engine, IMPORT if params["replace"] else IMPORT_ADDING)
+
+
+def _check_process_step(operation_name: str):
+    def check(engine, params, user):
+        from . import process
+        from .unit_of_work import refuse_if_busy
+
+        refuse_if_busy(engine, getattr(process, operation_name), test=params["test"])
+    return check
+
+
 def _known_module(params: dict) -> str | None:
     from .modules import get_module
 
@@ -189,16 +227,20 @@ def _known_module(params: dict) -> str | None:
 
 def _import(engine, params, user, progress):
     from .bundles import import_bundle
+    from .uploads import discard_upload
 
-    return import_bundle(engine, Path(params["folder"]), replace=params["replace"],
-                         progress=progress, user=user)
+    try:
+        return import_bundle(engine, Path(params["folder"]), replace=params["replace"],
+                             progress=progress, user=user)
+    finally:
+        discard_upload(params["folder"])  # an upload the server unpacked: read once
 
 
 def _backup(engine, params, user, progress):
     from .backup import create_backup
 
     return create_backup(engine, label=params["label"], school_year=params["school_year"],
-                         user=user)
+                         folder=params["folder"], user=user)
 
 
 def _prepare(engine, params, user, progress):
@@ -215,18 +257,22 @@ def _finish(engine, params, user, progress):
 
 UNDO = JobKind("undo", {"run_id": (_TEXT, REQUIRED), "test": (_FLAG, False),
                         "confirm": (_FLAG, False)},
-               _undo, lambda params: None)
+               _undo, lambda params: None, check=_check_undo)
 MODULE = JobKind("module", {"module": (_TEXT, REQUIRED), "options": (_NAMED_TEXTS, {}),
                             "test": (_FLAG, False), "year": (_YEAR, None)},
-                 _module, lambda params: params["module"], refuse=_known_module)
+                 _module, lambda params: params["module"], check=_check_module,
+                 refuse=_known_module)
 IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, False)},
-                 _import, lambda params: "import")
-BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None)},
+                 _import, lambda params: "import", check=_check_import)
+BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None),
+                            "folder": (_TEXT, None)},  # the server's backup folder
                  _backup, lambda params: "backup")
 PREPARE = JobKind("prepare", {"year": (_YEAR, None), "test": (_FLAG, False)},
-                  _prepare, lambda params: "maintenance_lock", run_id_of=lambda result: None)
+                  _prepare, lambda params: "maintenance_lock", run_id_of=lambda result: None,
+                  check=_check_process_step("PREPARE"))
 FINISH = JobKind("finish", {"year": (_YEAR, None), "test": (_FLAG, False)},
-                 _finish, lambda params: "maintenance_lock", run_id_of=lambda result: None)
+                 _finish, lambda params: "maintenance_lock", run_id_of=lambda result: None,
+                 check=_check_process_step("FINISH"))
 
 KINDS: dict[str, JobKind] = {k.name: k for k in (FORWARD, UNDO, MODULE, IMPORT, BACKUP,
                                                  PREPARE, FINISH)}

@@ -1,7 +1,8 @@
 """Jobs: long work run by a worker outside the request that asked for it (docs/jobs.md).
 
     submit(engine, kind, params, *, user)          -> Job, queued (the user's right checked now)
-    check_job(engine, kind, params)                -> None, or the refusal the job would meet
+    submit_checked(engine, kind, params, *, user)  -> the same, once may_submit and check_job pass
+    check_job(engine, kind, params, user=)         -> None, or the refusal the job would meet
     get_job(engine, job_id)                        -> Job
     claim_next(engine, worker_id)                  -> the oldest queued Job, now running, or None
     run_job(engine, job)                           -> the Job, succeeded or failed
@@ -70,13 +71,8 @@ def submit(engine: Engine, kind: str, params: dict | None, *, user: str | None,
     the user's right for the kind and the maintenance lock (YE-2), before anything is written."""
     spec = job_kind(kind)
     params = spec.parse(params)
-    right = spec.right(params)
     now = _now(now)
-    with unit_of_work(engine, SUBMIT, user=user, options={"right": right}) as work:
-        if right is None:
-            work.past_the_lock()
-        else:
-            work.at_schools(None)
+    with _submitting(engine, spec, params, user) as work:
         job = Job(new_run_id("job", now), kind, QUEUED, work.acting.user, params,
                   Progress(None, None, None), None, None, now)
         store.insert_job(work.conn, job)
@@ -84,14 +80,48 @@ def submit(engine: Engine, kind: str, params: dict | None, *, user: str | None,
     return job
 
 
-def check_job(engine: Engine, kind: str, params: dict | None) -> None:
-    """The checks a job of `kind` can make before it runs (its params' shape; for a roll
-    forward its options against the district, RF-26), writing nothing: a request can refuse
-    at once what its job would fail with."""
+@contextmanager
+def _submitting(engine: Engine, spec, params: dict, user: str | None, write: bool = True):
+    """The unit of work that queues a job: the user's right for its kind, or only the lock."""
+    right = spec.right(params)
+    with unit_of_work(engine, SUBMIT, user=user, options={"right": right}, write=write) as work:
+        if right is None:
+            work.past_the_lock()
+        else:
+            work.at_schools(None)
+        yield work
+
+
+def may_submit(engine: Engine, kind: str, params: dict | None, *, user: str | None) -> None:
+    """What `submit` checks of the user (their right for the kind, the maintenance lock),
+    writing nothing: a request refuses a user first, before it looks at the district."""
+    spec = job_kind(kind)
+    params = spec.parse(params)
+    with _submitting(engine, spec, params, user, write=False):
+        pass
+
+
+def submit_checked(engine: Engine, kind: str, params: dict | None, *,
+                   user: str | None) -> Job:
+    """What a request does with a job: the user's right and the lock first, then every refusal
+    the job would meet that can be found now (`check_job`: 400, a lock held now 409 ...), and
+    only then the job, queued.  A refused request writes nothing."""
+    may_submit(engine, kind, params, user=user)
+    check_job(engine, kind, params, user=user)
+    return submit(engine, kind, params, user=user)
+
+
+def check_job(engine: Engine, kind: str, params: dict | None, *,
+              user: str | None = None) -> None:
+    """The checks a job of `kind` can make before it runs, as `user`, writing nothing: its
+    params' shape; what its run would be refused for now (for a roll forward its options
+    against the district, RF-26; an undo's rows changed since; a module's missing
+    prerequisites), and a lock its run takes held by another now (RF-23, YE-18), naming the
+    holder.  A request can refuse at once what its job would fail with."""
     spec = job_kind(kind)
     params = spec.parse(params)
     if spec.check is not None:
-        spec.check(engine, params)
+        spec.check(engine, params, user)
 
 
 def get_job(engine: Engine, job_id: str) -> Job:

@@ -55,6 +55,34 @@ class ProcessRefused(RolloverError):
     """A step that cannot be taken now (not prepared, prerequisites, later edits ...)."""
 
 
+class MissingPrerequisites(ProcessRefused):
+    """YE-7: a module whose prerequisite modules have not run for the year (409: not now)."""
+
+    http_status = 409
+
+
+class NeedsConfirmation(ProcessRefused):
+    """Rows changed after the runs to put back would be lost: nothing is put back without
+    confirm (409; the problem object's `changed_after` lists them)."""
+
+    http_status = 409
+
+    def __init__(self, edits: list[LaterEdit], again: str, done: str):
+        many = "s" if len(edits) > 1 else ""
+        super().__init__(
+            f"{len(edits)} row{many} changed after the run would be lost; look at them, then "
+            f"{again} again with --confirm; nothing was {done}",
+            [f"{e.table} {'/'.join(map(str, e.key))}: {e.what}" for e in edits])
+        self.edits = edits
+
+    def problem_extensions(self) -> dict:
+        return {"changed_after": [_later_edit_json(e) for e in self.edits]}
+
+
+def _later_edit_json(edit: LaterEdit) -> dict:
+    return {"table": edit.table, "key": list(map(str, edit.key)), "what": edit.what}
+
+
 def _both(first: Progress, second: Progress) -> Progress:
     def report(label: str, done: int, total: int) -> None:
         first(label, done, total)
@@ -209,6 +237,17 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
     return ModuleRun(run_id, name, year, mode, plan)
 
 
+def check_module_run(engine: Engine, name: str, options: dict[str, str] | None = None, *,
+                     test: bool = False, year: int | None = None) -> None:
+    """What a run of module `name` would be refused for, checked now and writing nothing: its
+    options, the process not prepared (a real run), a prerequisite module that has not run for
+    the year (YE-7, MissingPrerequisites).  The run checks them again in its own transaction."""
+    module = get_module(name)
+    module.parse_options(dict(options or {}))
+    with reading(engine) as conn:
+        _may_run(conn, module, _year(conn, year), test)
+
+
 def module_operation(module: RolloverModule) -> Operation:
     """A module's runs (YE-6): its own right, the process lock and the module's own locks."""
     return operation(module.name, f"year-end step {module.name}", module.name,
@@ -228,8 +267,9 @@ def _may_run(conn, module, year: int, test: bool) -> None:
     done = {r.module for r in _completed(store.module_run_rows(conn, year=year))}
     missing = [m for m in module.requires if m not in done]
     if missing:
-        raise ProcessRefused(f"module {module.name} needs {', '.join(missing)} to have run for "
-                             f"{year} first (YE-7); nothing was written")
+        raise MissingPrerequisites(
+            f"module {module.name} needs {', '.join(missing)} to have run for {year} first "
+            "(YE-7); nothing was written")
 
 
 def _record_failure(engine: Engine, run_id: str, name: str, mode: str, user: str | None,
@@ -260,8 +300,7 @@ class RestoreResult:
     def as_json(self) -> dict:
         return {"run_id": self.run_id, "mode": self.mode, "restored_runs": self.restored_runs,
                 "rows": self.rows,
-                "later_edits": [{"table": e.table, "key": list(map(str, e.key)),
-                                 "what": e.what} for e in self.later_edits]}
+                "later_edits": [_later_edit_json(e) for e in self.later_edits]}
 
 
 def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
@@ -296,10 +335,7 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
         if test:
             return RestoreResult(None, "test", newest_first, edits)
         if edits and not confirm:
-            raise ProcessRefused(
-                f"{len(edits)} row{'s' if len(edits) > 1 else ''} changed after the run would be "
-                "lost; look at them, then restore again with --confirm; nothing was restored",
-                [f"{e.table} {'/'.join(map(str, e.key))}: {e.what}" for e in edits])
+            raise NeedsConfirmation(edits, "restore", "restored")
         settings = side_effect_settings(conn)
         rows = restore_runs(conn, newest_first, progress, on_change=(
             (lambda step: record_side_effects(conn, who.recorded, [step], settings))

@@ -30,8 +30,10 @@ from ..store.runs import get_run
 from ..store.schema_process import run_backup_rows
 from ..store.side_effects import record_side_effects, side_effect_settings
 from .modules import ModuleRefused, get_module
-from .process import ProcessRefused, RestoreResult, module_operation, restore
-from .unit_of_work import Operation, all_operations, operation, unit_of_work
+from .process import (
+    NeedsConfirmation, ProcessRefused, RestoreResult, module_operation, restore,
+)
+from .unit_of_work import Operation, all_operations, operation, refuse_if_busy, unit_of_work
 
 # The undoer needs the right of every run undone, at the schools of its rows (YE-2).
 UNDO = operation("undo", "undo", lambda options: options["right"], scope="schools",
@@ -43,6 +45,10 @@ NOT_UNDOABLE = {"undo": "an undo", "restore": "a restore", "check": "a check",
 class UndoRefused(RolloverError):
     """A run that cannot be undone (unknown, a Run Test, already undone, changed nothing), or rows
     changed since that the undo would lose without --confirm: nothing was written."""
+
+
+class RunNotFound(UndoRefused):
+    http_status = 404
 
 
 def operation_of(kind: str) -> Operation:
@@ -60,15 +66,13 @@ def undo(engine: Engine, run_id: str, *, test: bool = False, confirm: bool = Fal
          user: str | None = None, progress: Progress = no_progress) -> RestoreResult:
     """Undo run `run_id` and every later run that depends on it, newest first; the district's
     rows are then exactly as before the run.  See the module's docstring."""
-    with reading(engine) as conn:
-        record = get_run(conn, run_id)
-        module_run = bool(process_store.module_run_rows(conn, run_id=run_id))
-    if record is None:
-        raise UndoRefused(f"unknown run {run_id!r} (see `rollover runs`)")
+    record, module_run = _run_of(engine, run_id)
     if module_run:  # YE-9: the process's own rule for what must be restored with it
         try:
             return restore(engine, record.kind, run_id, test=test, confirm=confirm, user=user,
                            progress=progress)
+        except NeedsConfirmation:
+            raise
         except ProcessRefused as exc:
             raise UndoRefused(str(exc), exc.details()) from None
     _refuse_unless_undoable(record)
@@ -89,10 +93,7 @@ def undo(engine: Engine, run_id: str, *, test: bool = False, confirm: bool = Fal
         if test:
             return RestoreResult(None, "test", newest_first, edits)
         if edits and not confirm:
-            raise UndoRefused(
-                f"{len(edits)} row{'s' if len(edits) > 1 else ''} changed after the run would be "
-                "lost; look at them, then undo again with --confirm; nothing was undone",
-                [f"{e.table} {'/'.join(map(str, e.key))}: {e.what}" for e in edits])
+            raise NeedsConfirmation(edits, "undo", "undone")
         settings = side_effect_settings(conn)
         rows = restore_runs(conn, newest_first, progress, on_change=(
             (lambda step: record_side_effects(conn, work.recorded_user, [step], settings))
@@ -102,6 +103,33 @@ def undo(engine: Engine, run_id: str, *, test: bool = False, confirm: bool = Fal
         work.finish(counts={"runs": len(newest_first), "rows": sum(result.rows.values()),
                             "later_edits": len(edits)}, report=result.as_json())
     return result
+
+
+def check_undo(engine: Engine, run_id: str, *, test: bool = False, confirm: bool = False,
+               user: str | None = None) -> None:
+    """What an undo of `run_id` would be refused for, found now by its test mode, writing
+    nothing: an unknown run (404), one that cannot be undone, a right the user lacks, a lock
+    held now (409); and unless `test` or `confirm`, rows changed since that it would lose
+    (NeedsConfirmation, 409, naming them).  The undo checks all of it again when it runs."""
+    listing = undo(engine, run_id, test=True, user=user)
+    if test:
+        return
+    _record, module_run = _run_of(engine, run_id)
+    if not module_run:  # a module run's listing has probed the process lock already
+        refuse_if_busy(engine, UNDO)
+    if listing.later_edits and not confirm:
+        raise NeedsConfirmation(listing.later_edits, *(("restore", "restored") if module_run
+                                                       else ("undo", "undone")))
+
+
+def _run_of(engine: Engine, run_id: str):
+    """The run's record, and whether it is a module run of the year-end process."""
+    with reading(engine) as conn:
+        record = get_run(conn, run_id)
+        module_run = bool(process_store.module_run_rows(conn, run_id=run_id))
+    if record is None:
+        raise RunNotFound(f"unknown run {run_id!r} (see `rollover runs`)")
+    return record, module_run
 
 
 def _refuse_unless_undoable(record) -> None:

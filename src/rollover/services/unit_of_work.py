@@ -37,7 +37,7 @@ from ..domain.runs import RunRecord
 from ..progress import Progress, no_progress
 from ..store.run_changes import save_and_apply
 from ..store.database import writing
-from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction
+from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction, refuse_if_held
 from ..store.runs import new_run_id
 from ..store.schema import runs
 from ..store.side_effects import SideEffectSettings, record_side_effects, side_effect_settings
@@ -219,12 +219,12 @@ def unit_of_work(engine: Engine, op: Operation, *, user: str | None, test: bool 
     started = started or _now()
     run_id = run_id or new_run_id(op.kind, started)
     mode = "test" if test else "run"
-    locks = [*op.locks, *also]
-    if not test and op.district_write:
-        locks.append(DISTRICT_WRITE)
+    locks = _locks(op, test, also)
     what = holder or f"{op.title} {'Run Test' if test else 'Run'}"
     with cycle_collection_paused(), \
-            _transaction(engine, locks, Holder(what, user), write) as conn:
+            _transaction(engine, locks, Holder(what, user, started,
+                                               run_id if op.records_run else None),
+                         write) as conn:
         options = dict(options or {})
         # YE-2: a district-wide operation checks at once; a school-scoped one when it declares
         # its schools, which it must do before it changes or records anything.
@@ -245,6 +245,24 @@ def unit_of_work(engine: Engine, op: Operation, *, user: str | None, test: bool 
         yield work
         if op.records_run and work.record is None:
             raise RuntimeError(f"{op.kind}: the unit of work ended without finish()")
+
+
+def _locks(op: Operation, test: bool, also: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The one-at-a-time locks a run of `op` takes (name, busy message)."""
+    locks = [*op.locks, *also]
+    if not test and op.district_write:
+        locks.append(DISTRICT_WRITE)
+    return locks
+
+
+def refuse_if_busy(engine: Engine, op: Operation, *, test: bool = False,
+                   also: Iterable[tuple[str, str]] = ()) -> None:
+    """Refuse now (AlreadyRunning, naming the holder: what, who, since, its run) what a run of
+    `op` would be refused when it starts, while another holds one of its locks; takes no lock
+    for longer than an instant and writes nothing.  A request checks it before queueing a job
+    (the lock may still be taken meanwhile: the run itself is refused then)."""
+    for name, busy in _locks(op, test, also):
+        refuse_if_held(engine, name, busy)
 
 
 @contextmanager

@@ -39,6 +39,7 @@ from .database import writing
 _MEMORY_LOCKS: dict[str, threading.Lock] = {}
 _MEMORY_HOLDERS: dict[str, "Holder"] = {}
 _APPLICATION = "rollover"
+_RUN = "ro"  # a run's holder: its run id takes the room of "rollover" (see _encode)
 _NAME_BYTES = 63  # PostgreSQL keeps this much of an application_name
 
 
@@ -56,15 +57,18 @@ class AlreadyRunning(RolloverError):
 
 @dataclass(frozen=True)
 class Holder:
-    """What holds a lock: the operation (e.g. "rollover forward"), who started it, and when."""
+    """What holds a lock: the operation (e.g. "rollover forward"), who started it, when, and
+    the run it records (if it is a run)."""
 
     what: str
     user: str | None = None
     since: dt.datetime | None = None
+    run_id: str | None = None
 
     def describe(self) -> str:
         when = f" at {self.since:%Y-%m-%d %H:%M:%S} UTC" if self.since else ""
-        return f"{self.what}, started by {self.user or 'an unnamed user'}{when}"
+        run = f", run {self.run_id}" if self.run_id else ""
+        return f"{self.what}, started by {self.user or 'an unnamed user'}{when}{run}"
 
 
 @contextmanager
@@ -92,6 +96,34 @@ def exclusive_transaction(engine: Engine, name: str, busy_message: str, *, write
                 stack.enter_context(_file_lock(engine, lock_name, message, holder))
             conn = stack.enter_context(transaction)
             yield conn
+
+
+def refuse_if_held(engine: Engine, name: str, busy_message: str) -> None:
+    """Raise AlreadyRunning, naming the holder as `exclusive_transaction` would, when another
+    holds the named lock now; write nothing.  PostgreSQL: read from pg_locks, taking nothing;
+    SQLite: the lock file's lock tried for an instant (as a status probe does)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            held, label = _advisory_lock_state(conn, _lock_key(name))
+            conn.rollback()
+        if held:
+            raise _busy(busy_message, _decode(label))
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        lock = _MEMORY_LOCKS.setdefault(name, threading.Lock())
+        if lock.locked():
+            raise _busy(busy_message, _MEMORY_HOLDERS.get(name))
+        return
+    path = Path(f"{database}.{name}.lock")
+    if not path.exists():
+        return  # a holder makes it first
+    with path.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(busy_message, _file_holder(handle)) from None
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _busy(message: str, holder: Holder | None) -> AlreadyRunning:
@@ -127,21 +159,32 @@ def _name_holder(conn: Connection, holder: Holder | None) -> None:
 
 
 def _encode(holder: Holder) -> str:
-    # application_name keeps printable ASCII only, 63 bytes: "rollover|when|what|user".
-    since = holder.since.strftime("%Y%m%dT%H%M%S") if holder.since else ""
-    label = f"{_APPLICATION}|{since}|{holder.what}|{holder.user or ''}"
+    # application_name keeps printable ASCII only, 63 bytes: "rollover|when|what|user"; for a
+    # run "ro|run id|user|what", its run id holding its kind and start time, what last (where
+    # the 63 bytes may cut it short).
+    if holder.run_id:
+        label = f"{_RUN}|{holder.run_id}|{holder.user or ''}|{holder.what}"
+    else:
+        since = holder.since.strftime("%Y%m%dT%H%M%S") if holder.since else ""
+        label = f"{_APPLICATION}|{since}|{holder.what}|{holder.user or ''}"
     return "".join(c if " " <= c <= "~" else "?" for c in label)[:_NAME_BYTES]
 
 
 def _decode(label: str | None) -> Holder | None:
     parts = (label or "").split("|", 3)
-    if len(parts) != 4 or parts[0] != _APPLICATION:
+    if len(parts) != 4 or parts[0] not in (_APPLICATION, _RUN):
         return None
+    if parts[0] == _RUN:
+        run_id, user, what = parts[1:]
+        return Holder(what, user or None, _time(run_id.rsplit("-", 2)[-2:][0]), run_id)
+    return Holder(parts[2], parts[3] or None, _time(parts[1]))
+
+
+def _time(text: str) -> dt.datetime | None:
     try:
-        since = dt.datetime.strptime(parts[1], "%Y%m%dT%H%M%S")
+        return dt.datetime.strptime(text, "%Y%m%dT%H%M%S")
     except ValueError:
-        since = None
-    return Holder(parts[2], parts[3] or None, since)
+        return None
 
 
 def _advisory_holder(conn: Connection, key: int) -> Holder | None:
@@ -149,14 +192,19 @@ def _advisory_holder(conn: Connection, key: int) -> Holder | None:
 
     pg_locks lists the whole server's locks: the same key held in another database of the same
     server is another lock, whose holder this one's must not be mistaken for."""
+    return _decode(_advisory_lock_state(conn, key)[1])
+
+
+def _advisory_lock_state(conn: Connection, key: int) -> tuple[bool, str | None]:
+    """Whether a session of this database holds the advisory lock `key`, and its name."""
     high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF  # pg_locks splits the key in two
-    label = conn.execute(text(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    row = conn.execute(text(
+        "SELECT a.application_name FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted "
         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
         "AND l.classid = :high AND l.objid = :low AND l.objsubid = 1 LIMIT 1"),
-        {"high": high, "low": low}).scalar()
-    return _decode(label)
+        {"high": high, "low": low}).first()
+    return (row is not None, row[0] if row is not None else None)
 
 
 @contextmanager
@@ -202,7 +250,7 @@ def _write_holder(handle, holder: Holder | None) -> None:
     if holder is not None:
         handle.write(json.dumps({"what": holder.what, "user": holder.user,
                                  "since": holder.since.isoformat() if holder.since else None,
-                                 "pid": os.getpid()}))
+                                 "run_id": holder.run_id, "pid": os.getpid()}))
     handle.flush()
 
 
@@ -212,6 +260,6 @@ def _file_holder(handle) -> Holder | None:
         handle.seek(0)
         entry = json.loads(handle.read() or "null")
         since = dt.datetime.fromisoformat(entry["since"]) if entry.get("since") else None
-        return Holder(str(entry["what"]), entry.get("user"), since)
+        return Holder(str(entry["what"]), entry.get("user"), since, entry.get("run_id"))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

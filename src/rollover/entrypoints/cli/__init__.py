@@ -10,7 +10,8 @@ from __future__ import annotations
 import click
 
 from . import (
-    backup, bundles, calendars, check, edit, end_batch, forward, lock, process, tasks, undo, users,
+    backup, bundles, calendars, check, edit, end_batch, forward, lock, process, serve, tasks, undo,
+    users,
 )
 from .support import DB_HELP
 
@@ -24,6 +25,7 @@ COMMANDS = (
     users.users_group, lock.lock_group,  # YE-2
     process.process_group, tasks.tasks_command,  # YE-6..YE-9, YE-16..YE-20
     edit.edit_command, undo.undo_command,
+    serve.serve_command,  # the web app and the HTTP API
 )
 
 

@@ -13,7 +13,9 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
-from . import backups, district, enrollments, problems, process, runs, security, tokens
+from . import (
+    backups, district, enrollments, jobs, problems, process, runs, security, tokens, transfers,
+)
 from ...errors import TITLES
 from .auth import API, SignInGate, needs_sign_in
 from .logs import RequestLog
@@ -33,7 +35,8 @@ def create_app(engine: Engine, *, backup_dir: str | Path | None = None) -> FastA
     app.state.engine = engine
     app.state.backup_dir = backup_dir
     for router in (tokens.router, district.router, runs.router, process.router,
-                   security.router, enrollments.router, backups.router):
+                   security.router, enrollments.router, backups.router, jobs.router,
+                   transfers.router):
         app.include_router(router, prefix=API)
     problems.install(app)
     app.add_middleware(SignInGate, engine=engine)  # inside the log: a 401 is logged too

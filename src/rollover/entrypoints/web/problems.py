@@ -36,7 +36,7 @@ class ProblemEntry(BaseModel):
     message: str
     file: str | None = None
     line: int | None = None
-    column: int | None = None
+    column: int | str | None = None  # a bundle's problems name the column
     field: str | None = None
     value: Any = None
 
