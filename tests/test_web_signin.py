@@ -336,3 +336,13 @@ def test_every_form_control_has_a_label(browser):
         controls.feed(page.text)
         for control in controls.controls:
             assert control.get("id") in controls.labelled, control
+
+
+def test_a_page_takes_the_csrf_token_from_the_header_too(browser):
+    """For the pages' scripts: the X-CSRF-Token header instead of the form field."""
+    csrf = signed_in_as(browser, "ann")
+    page = is_page(browser.post("/signout", headers={"X-CSRF-Token": "wrong"}), 403)
+    assert "X-CSRF-Token header" in page
+    answer = browser.post("/signout", headers={"X-CSRF-Token": csrf}, follow_redirects=False)
+    assert answer.status_code == 303 and browser.get("/", follow_redirects=False) \
+        .headers["location"] == "/signin"

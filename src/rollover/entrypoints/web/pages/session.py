@@ -53,11 +53,12 @@ async def page_session(request: Request) -> PageSession:
     if who.kind != "session":
         raise SignInNeeded(stale_cookie=True)
     if request.method in UNSAFE_METHODS:
-        presented = request.headers.get(CSRF_HEADER)
+        presented, where = request.headers.get(CSRF_HEADER), f"the {CSRF_HEADER} header"
         if presented is None:
             field = (await request.form()).get(CSRF_FIELD)
             presented = field if isinstance(field, str) else None
-        check_csrf(who.csrf_secret, presented, where=f"form field {CSRF_FIELD!r}")
+            where = f"form field {CSRF_FIELD!r}"
+        check_csrf(who.csrf_secret, presented, where=where)
     session = PageSession(who.user_name, token, csrf_token(who.csrf_secret))
     setattr(request.state, SESSION_STATE, session)
     setattr(request.state, STATE_KEY, (who, token))  # the request log names the user
