@@ -2,7 +2,8 @@
 its ids or body are looked at) but for the two open routes; 403 without the right, at the school
 where the right is per school (YE-2); 423 for every write while the district is locked, for a
 read-only reviewer too, who signs in and reads; tokens that expire and are revoked; 429 after
-repeated failed sign-ins.
+repeated failed sign-ins.  The pages beside the API send a request without a web session to the
+sign-in form (their own tests: test_web_signin.py).
 
 A route the app has and EXPECTED does not name fails `test_every_route_has_its_expectation`, so
 a new route is covered by adding it here, never forgotten.  Every test runs on SQLite and
@@ -27,7 +28,8 @@ class Route:
     """How to call a route well (`query`, `body`), and who may: `access` "open" (no token),
     "signed-in" (any signed-in user, even while locked: signing out), "read" (any signed-in
     user: the command line checks no right for it) or "write" (`right`, checked at a school
-    when `per_school`: the request names school HSB)."""
+    when `per_school`: the request names school HSB); a page "page-open" (no session) or "page"
+    (a web session, else the sign-in form)."""
 
     access: str
     right: str | None = None
@@ -88,7 +90,14 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", f"{V1}/jobs/{{job_id}}"): read(),
     ("GET", f"{V1}/jobs/{{job_id}}/events"): read(),
     ("GET", f"{V1}/exports"): read("format=bundle"),
+    # The pages (tests/test_web_signin.py): "page-open" answers without a session ...
+    ("GET", "/signin"): Route("page-open"),
+    ("POST", "/signin"): Route("page-open", ok=403),  # the form again: it lacks its token
+    # ... "page" sends a request without one to the sign-in form.
+    ("GET", "/"): Route("page"),
+    ("POST", "/signout"): Route("page"),
 }
+PAGES = ("page", "page-open")
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -129,7 +138,7 @@ def test_every_route_but_the_open_ones_answers_401_first(api, token):
     """No token (or an unknown one), unknown ids, a body that is no JSON: 401, nothing else."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     for (method, path), route in sorted(EXPECTED.items()):
-        if route.access == "open":
+        if route.access in ("open", *PAGES):
             continue
         filled = path.format(run_id="nope", backup_id="nope", name="nope", right="nope",
                              enrollment_id="nope", job_id="nope", module="nope")
@@ -144,6 +153,18 @@ def test_every_route_but_the_open_ones_answers_401_first(api, token):
 def test_the_open_routes_answer_without_a_token(api):
     for method, path, route in routes_of("open"):
         answer = call(api, method, path, route)
+        assert answer.status_code == route.ok, (method, path, answer.text)
+
+
+def test_every_page_but_the_sign_in_form_sends_who_has_no_session_to_it(api):
+    """Neither no session nor a bearer token (the API's, not a web session) opens a page."""
+    for headers in ({}, api.as_user(ADMIN)):
+        for method, path, route in routes_of("page"):
+            answer = api.client.request(method, path, headers=headers, follow_redirects=False)
+            assert answer.status_code == 303, (method, path, answer.text)
+            assert answer.headers["location"] == "/signin"
+    for method, path, route in routes_of("page-open"):
+        answer = api.client.request(method, path, follow_redirects=False)
         assert answer.status_code == route.ok, (method, path, answer.text)
 
 

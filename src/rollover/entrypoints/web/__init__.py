@@ -1,2 +1,3 @@
-"""The HTTP API (docs/http-api.md): `app.create_app(engine)`, like `entrypoints/cli` a thin
-layer over the services and `rollover.reports`; the web pages are to come beside it."""
+"""The HTTP API (docs/http-api.md) and the web pages beside it (`pages/`, docs/sign-in.md):
+`app.create_app(engine)`, like `entrypoints/cli` a thin layer over the services and
+`rollover.reports`."""

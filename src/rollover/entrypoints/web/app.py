@@ -20,15 +20,18 @@ from ...errors import TITLES
 from .auth import API, SignInGate, needs_sign_in
 from .logs import RequestLog
 from .queries import known_query_parameters
+from .pages import install as install_pages
 
 TITLE = "rollover"
 DESCRIPTION = ("The year-end rollover of a K-12 student information system, over HTTP: the "
                "same rules, refusals, runs, lock and rights as the `rollover` command.")
 
 
-def create_app(engine: Engine, *, backup_dir: str | Path | None = None) -> FastAPI:
-    """The API on `engine`.  `backup_dir`: the backup folder (default: as `rollover backup`
-    finds it for this database)."""
+def create_app(engine: Engine, *, backup_dir: str | Path | None = None,
+               behind_proxy: bool | None = None) -> FastAPI:
+    """The API and the pages on `engine`.  `backup_dir`: the backup folder (default: as
+    `rollover backup` finds it for this database); `behind_proxy`: trust `X-Forwarded-Proto`
+    (default: $ROLLOVER_BEHIND_PROXY, see `pages.install`)."""
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1",
                   openapi_url=f"{API}/openapi.json", docs_url=None, redoc_url=None,
                   dependencies=[Depends(known_query_parameters)])
@@ -38,6 +41,7 @@ def create_app(engine: Engine, *, backup_dir: str | Path | None = None) -> FastA
                    security.router, enrollments.router, backups.router, jobs.router,
                    transfers.router):
         app.include_router(router, prefix=API)
+    install_pages(app, behind_proxy=behind_proxy)
     problems.install(app)
     app.add_middleware(SignInGate, engine=engine)  # inside the log: a 401 is logged too
     app.add_middleware(RequestLog)

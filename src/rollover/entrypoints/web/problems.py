@@ -1,7 +1,8 @@
 """Every error the API answers is a problem object (RFC 9457, `application/problem+json`):
 a refusal of a service (a RolloverError, its status from `http_status`), a request that does not
 fit the endpoint (400, every problem listed), an unknown route (404), and anything unexpected
-(500: logged here with its traceback, never shown)."""
+(500: logged here with its traceback, never shown).  Outside the API the same problem is
+answered as a page (`answer`: the pages set `error_page` on the app's state)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+<<<<<<< HEAD
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
+=======
+from fastapi.responses import JSONResponse, Response
+>>>>>>> pages
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -71,17 +76,24 @@ def response(problem: dict, headers: dict | None = None) -> JSONResponse:
                         media_type=MEDIA_TYPE, headers=headers)
 
 
+def answer(scope: Scope, problem: dict, headers: dict | None = None) -> Response:
+    """The problem object; for a request outside the API, the page the pages show for it."""
+    error_page = getattr(scope["app"].state, "error_page", None) if "app" in scope else None
+    page = error_page(scope, problem, headers) if error_page is not None else None
+    return page if page is not None else response(problem, headers=headers)
+
+
 # -- the handlers -----------------------------------------------------------------------------
 
-async def _refused(_request: Request, error: RolloverError) -> JSONResponse:
-    return response(of_error(error))
+async def _refused(request: Request, error: RolloverError) -> Response:
+    return answer(request.scope, of_error(error))
 
 
-async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+async def _invalid(request: Request, error: RequestValidationError) -> Response:
     found = [_entry(e) for e in error.errors()]
     detail = found[0]["message"] if len(found) == 1 else \
         f"{len(found)} problems: " + "; ".join(f["message"] for f in found)
-    return response(problem_object(400, detail, found))
+    return answer(request.scope, problem_object(400, detail, found))
 
 
 def _entry(error: dict) -> dict:
@@ -111,7 +123,7 @@ def _entry(error: dict) -> dict:
             "value": value}
 
 
-async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+async def _http(request: Request, error: StarletteHTTPException) -> Response:
     if error.status_code == 404:
         detail = f"no such endpoint: {request.method} {request.url.path}"
     elif error.status_code == 405:
@@ -122,7 +134,7 @@ async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse
         return response(problem_object(405, detail), headers={"Allow": ", ".join(allowed)})
     else:
         detail = str(error.detail)
-    return response(problem_object(error.status_code, detail), headers=error.headers)
+    return answer(request.scope, problem_object(error.status_code, detail), headers=error.headers)
 
 
 def methods_of(app: FastAPI, path: str) -> list[str]:
@@ -168,7 +180,7 @@ class UnexpectedErrors:
             log.exception("%s %s failed unexpectedly", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            await response(problem_object(500, UNEXPECTED))(scope, receive, send)
+            await answer(scope, problem_object(500, UNEXPECTED))(scope, receive, send)
 
 
 # The problem responses each route may give, for the OpenAPI document.
