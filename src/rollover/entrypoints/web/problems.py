@@ -13,12 +13,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-<<<<<<< HEAD
-from fastapi.responses import JSONResponse
-from fastapi.routing import iter_route_contexts
-=======
 from fastapi.responses import JSONResponse, Response
->>>>>>> pages
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
@@ -131,7 +127,8 @@ async def _http(request: Request, error: StarletteHTTPException) -> Response:
         detail = f"{request.url.path} does not answer {request.method} (it answers " \
                  f"{', '.join(allowed)})"
         # Every method of the path: Starlette names only those of the first route matching it.
-        return response(problem_object(405, detail), headers={"Allow": ", ".join(allowed)})
+        return answer(request.scope, problem_object(405, detail),
+                      headers={"Allow": ", ".join(allowed)})
     else:
         detail = str(error.detail)
     return answer(request.scope, problem_object(error.status_code, detail), headers=error.headers)
