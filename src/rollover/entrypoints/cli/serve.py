@@ -38,13 +38,15 @@ def serve_command(db_url, host: str, port: int, workers: int):
     url = resolve_url(db_url)
     engine = open_engine(url)  # migrated here, once, before any worker opens it
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a migration's steps are no news
     for job in recover_dead_jobs(engine):  # a server killed with its workers: say so now
         log.warning("job %s failed: %s", job.job_id, job.error["detail"])
     if is_sqlite(engine) and workers > 1:
         log.warning("SQLite writes one transaction at a time: one worker is enough")
     pool = WorkerPool(url, workers)
+    # No access log of uvicorn's: the app logs each request itself, with its user and run.
     server = uvicorn.Server(uvicorn.Config(create_app(engine), host=host, port=port,
-                                           log_level="info"))
+                                           log_level="info", access_log=False))
 
     def stop(_signum, _frame) -> None:
         server.should_exit = True

@@ -68,6 +68,7 @@ def run_worker(url: str, parent: int, poll_interval: float = POLL_SECONDS) -> No
         return
     _watch_parent(parent)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a restore's migration steps
 
     from ...services.jobs import new_worker_id, worker_loop
     from ...store.database import open_engine
