@@ -117,6 +117,14 @@ def test_forward_options_are_refused_at_the_request_with_every_problem(api):
                                                               "colour": "red"},
                                        headers=admin(api)), 400)
     assert {e.get("field") for e in shape["errors"]} == {"source_year", "colour"}, shape
+    several = {"source_calendars": ["HSA27", "NOPE27"], "local_start_status": "ZZ9",
+               "dest_grade": "11"}
+    problem = is_problem(api.client.post(f"{V1}/forward", json=several, headers=admin(api)), 400)
+    assert problem["detail"] == "3 options refused; nothing was run", problem
+    assert [e["message"] for e in problem["errors"]] == [
+        "unknown source calendar 'NOPE27'",
+        "unknown local start status 'ZZ9'",
+        "--dest-grade '11' needs a destination calendar (--dest-calendar)"]
     assert job_count(api.engine) == 1  # the fixture's only
 
 

@@ -202,6 +202,21 @@ def test_rf26_filter_file_that_does_not_exist(store):
     assert_refused(store, [*SOURCE, "--filter", "@no-such-students.txt"], "no-such-students.txt")
 
 
+def test_rf26_every_refused_option_is_named_at_once(store):
+    """Several bad options: each is named (one line each), not only the first; checks that
+    depend on a refused option are not run (no grade is checked against an unknown calendar)."""
+    message = assert_refused(store, [
+        "--source-calendar", "HSA27", "--source-calendar", "GHOST27", "--source-grade", "13",
+        "--local-start-status", "ZZ9", "--dest-calendar", "HSB28", "--dest-structure", "NOPE-S"],
+        "GHOST27", "ZZ9", "NOPE-S")
+    lines = message.strip().splitlines()
+    assert lines[-1] == "rollover: 3 options refused; nothing was run"
+    assert lines[:-1] == [
+        "unknown source calendar 'GHOST27'",
+        "unknown local start status 'ZZ9'",
+        "destination structure 'NOPE-S' is not a structure of destination calendar 'HSB28'"]
+
+
 def test_rf26_good_options_on_the_same_store_do_run(store):
     """The refusals above are the options', not the store's: good options complete."""
     db_url, engine, cwd = store

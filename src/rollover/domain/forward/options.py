@@ -80,51 +80,86 @@ class RunSettings:
 
 
 def resolve(options: ForwardOptions, catalog: Catalog, student_filter=None) -> RunSettings:
-    """RF-26: check every option against the catalog and resolve it, or raise OptionError."""
-    if not options.source_calendars:
-        raise OptionError("at least one source calendar is required (--source-calendar)")
-    sources = tuple(_calendar(catalog, calendar_id, "source calendar")
-                    for calendar_id in dict.fromkeys(options.source_calendars))
-    years = sorted({c.school_year for c in sources})
-    if len(years) > 1:
-        listed = ", ".join(f"{c.calendar_id!r} ({c.school_year})" for c in sources)
-        raise OptionError(f"source calendars of different school years: {listed}")
-    source_year = years[0]
-    destination_year = source_year + 1
+    """RF-26: check every option against the catalog and resolve it, or raise OptionError
+    naming every refused option.  A check runs when what it depends on was accepted (the
+    grades of unknown source calendars are not checked; a destination structure is, against
+    its destination calendar)."""
+    problems: list[str] = []
+    sources, source_year = _sources(options, catalog, problems)
 
     if not options.service_types:
-        raise OptionError("at least one service type is required (--service-type)")
+        problems.append("at least one service type is required (--service-type)")
     for service_type in options.service_types:
         if service_type not in SERVICE_TYPES:
-            raise OptionError(f"unknown service type {service_type!r} "
-                              f"(one of {', '.join(SERVICE_TYPES)})")
+            problems.append(f"unknown service type {service_type!r} "
+                            f"(one of {', '.join(SERVICE_TYPES)})")
 
-    structure_names = {s.name for c in sources for s in c.structures.values()}
-    if options.source_structure is not None and options.source_structure not in structure_names:
-        raise OptionError(f"unknown source structure {options.source_structure!r}: no structure "
-                          f"of that name in the source calendars "
-                          f"(names: {', '.join(sorted(structure_names)) or 'none'})")
-    offered = {g for c in sources for s in c.structures.values() for g in s.grades}
-    for grade in options.source_grades:
-        if grade not in offered:
-            raise OptionError(f"unknown source grade {grade!r}: not a grade of the source "
-                              f"calendars (grades: {', '.join(sorted(offered)) or 'none'})")
+    if source_year is not None:
+        _check_source_structure_and_grades(options, sources, problems)
 
     if options.local_start_status is not None \
             and options.local_start_status not in catalog.start_statuses:
-        raise OptionError(f"unknown local start status {options.local_start_status!r}")
+        problems.append(f"unknown local start status {options.local_start_status!r}")
 
-    calendar, structure, grade = _destination(options, catalog, destination_year)
-    _refuse_assignment_required(catalog, calendar, grade)  # RF-16c
+    calendar = structure = grade = start_status = None
+    try:
+        calendar, structure, grade = _destination(
+            options, catalog, None if source_year is None else source_year + 1)
+        _refuse_assignment_required(catalog, calendar, grade)  # RF-16c
+    except OptionError as refused:
+        problems.append(str(refused))
+    try:
+        start_status = _start_status(options, catalog)
+    except OptionError as refused:
+        problems.append(str(refused))
 
+    if len(problems) == 1:
+        raise OptionError(problems[0])
+    if problems:
+        raise OptionError(f"{len(problems)} options refused; nothing was run", details=problems)
     return RunSettings(
         options=options, source_calendars=sources, source_year=source_year,
-        destination_year=destination_year, destination_calendar=calendar,
+        destination_year=source_year + 1, destination_calendar=calendar,
         destination_structure=structure, destination_grade=grade,
-        start_status=_start_status(options, catalog), student_filter=student_filter,
+        start_status=start_status, student_filter=student_filter,
         source_grades=frozenset(options.source_grades),
         service_types=frozenset(options.service_types),
     )
+
+
+def _sources(options: ForwardOptions, catalog: Catalog, problems: list[str]
+             ) -> tuple[tuple[Calendar, ...], int | None]:
+    """The source calendars and their one school year (None when any is refused)."""
+    if not options.source_calendars:
+        problems.append("at least one source calendar is required (--source-calendar)")
+        return (), None
+    found = {calendar_id: catalog.calendars.get(calendar_id)
+             for calendar_id in dict.fromkeys(options.source_calendars)}
+    unknown = [calendar_id for calendar_id, calendar in found.items() if calendar is None]
+    problems.extend(f"unknown source calendar {calendar_id!r}" for calendar_id in unknown)
+    if unknown:
+        return (), None
+    sources = tuple(found.values())
+    years = sorted({c.school_year for c in sources})
+    if len(years) > 1:
+        listed = ", ".join(f"{c.calendar_id!r} ({c.school_year})" for c in sources)
+        problems.append(f"source calendars of different school years: {listed}")
+        return sources, None
+    return sources, years[0]
+
+
+def _check_source_structure_and_grades(options: ForwardOptions, sources: tuple[Calendar, ...],
+                                       problems: list[str]) -> None:
+    structure_names = {s.name for c in sources for s in c.structures.values()}
+    if options.source_structure is not None and options.source_structure not in structure_names:
+        problems.append(f"unknown source structure {options.source_structure!r}: no structure "
+                        f"of that name in the source calendars "
+                        f"(names: {', '.join(sorted(structure_names)) or 'none'})")
+    offered = {g for c in sources for s in c.structures.values() for g in s.grades}
+    for grade in options.source_grades:
+        if grade not in offered:
+            problems.append(f"unknown source grade {grade!r}: not a grade of the source "
+                            f"calendars (grades: {', '.join(sorted(offered)) or 'none'})")
 
 
 def _calendar(catalog: Catalog, calendar_id: str, what: str) -> Calendar:
@@ -134,7 +169,7 @@ def _calendar(catalog: Catalog, calendar_id: str, what: str) -> Calendar:
     return calendar
 
 
-def _destination(options: ForwardOptions, catalog: Catalog, year: int):
+def _destination(options: ForwardOptions, catalog: Catalog, year: int | None):
     if options.dest_calendar is None:
         for name, value in (("--dest-structure", options.dest_structure),
                             ("--dest-grade", options.dest_grade)):
@@ -143,7 +178,7 @@ def _destination(options: ForwardOptions, catalog: Catalog, year: int):
                                   "(--dest-calendar)")
         return None, None, None
     calendar = _calendar(catalog, options.dest_calendar, "destination calendar")
-    if calendar.school_year != year:
+    if year is not None and calendar.school_year != year:  # None: the source year is unknown
         raise OptionError(f"destination calendar {calendar.calendar_id!r} is in school year "
                           f"{calendar.school_year}, not the destination year {year}")
     if options.dest_structure is None:
