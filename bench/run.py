@@ -19,6 +19,7 @@ own.  Results are printed and appended to bench/results.md.
 
     python bench/run.py                                   # 100,000 and 1,000,000; both databases
     python bench/run.py --students 100000 --db sqlite     # one size, one database
+    python bench/run.py --api --students 100000           # the HTTP API's goals (bench/api.py)
 """
 
 from __future__ import annotations
@@ -323,7 +324,13 @@ def main() -> None:
     parser.add_argument("--db", nargs="+", choices=("sqlite", "postgresql"),
                         default=["sqlite", "postgresql"])
     parser.add_argument("--no-save", action="store_true", help="Do not append to results.md.")
+    parser.add_argument("--api", action="store_true",
+                        help="Measure the HTTP API's goals instead (bench/api.py).")
     args = parser.parse_args()
+    if args.api:
+        import api
+        api.run_all(args.students, args.db, not args.no_save)
+        return
     results = []
     with tempfile.TemporaryDirectory(prefix="rollover-bench-") as tmp:
         folder = Path(tmp)
