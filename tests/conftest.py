@@ -155,3 +155,20 @@ def forward(request, tmp_path, postgres_url, sqlite_template):
     yield run
     for engine in engines:
         engine.dispose()
+
+
+# -- the browser tests (tests/browser_setup.py) ------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium by its path (Playwright's own browser download is not used)."""
+    from .browser_setup import CHROMIUM
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--no-sandbox", "--disable-dev-shm-usage"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """The pages forbid scripts from elsewhere (Content-Security-Policy); the tests' own
+    accessibility check (axe-core) is let in."""
+    return {**browser_context_args, "bypass_csp": True}

@@ -1,0 +1,56 @@
+"""Signing in and out in a real browser (Chromium): a wrong password is refused, the pages
+need a session, a locked district keeps an ordinary user out and lets the administrator in, and
+every page the navigation reaches opens without a script error or a serious accessibility
+violation.  On SQLite and PostgreSQL (tests/browser_setup.py)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from rollover.services.security import set_lock
+
+from .browser_setup import assert_page_is_clean, site, watch  # noqa: F401 - fixture
+from .security_setup import ADMIN
+
+
+def test_a_wrong_password_is_refused_and_the_right_one_signs_in(site, page):
+    seen = watch(page)
+    page.goto(f"{site.url}/")
+    expect(page).to_have_url(f"{site.url}/signin")  # no session: the sign-in form
+    assert_page_is_clean(page, seen)
+    site.sign_in(page, password="not the password")
+    expect(page.get_by_role("alert")).to_contain_text("wrong user name or password")
+    site.sign_in(page)
+    expect(page).to_have_url(f"{site.url}/")
+    expect(page.locator("form.signout")).to_contain_text(f"Signed in as {ADMIN}")
+    assert_page_is_clean(page, seen)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{site.url}/signin")
+    page.goto(f"{site.url}/")
+    expect(page).to_have_url(f"{site.url}/signin")  # the session ended on the server
+
+
+def test_a_locked_district_keeps_an_ordinary_user_out_and_lets_the_administrator_in(site, page):
+    set_lock(site.engine, True, user=ADMIN)
+    seen = watch(page)
+    page.goto(f"{site.url}/signin")
+    expect(page.get_by_text("The system is locked for maintenance.")).to_be_visible()
+    site.sign_in(page, user="clerk")
+    expect(page.get_by_role("alert")).to_contain_text("the system is locked for maintenance")
+    site.sign_in(page)
+    expect(page).to_have_url(f"{site.url}/")
+    assert_page_is_clean(page, seen)
+
+
+def test_every_page_of_the_navigation_opens_cleanly(site, page):
+    seen = watch(page)
+    site.sign_in(page)
+    navigation = page.get_by_role("navigation", name="Main")
+    links = [(a.inner_text(), a.get_attribute("href"))
+             for a in navigation.get_by_role("link").all()]
+    assert links, "the navigation lists the pages"
+    for name, href in links:
+        answer = page.goto(f"{site.url}{href}")
+        assert answer.status == 200, (name, href, answer.status)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_page_is_clean(page, seen)
