@@ -77,6 +77,8 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", f"{V1}/backups"): read(),
     ("DELETE", f"{V1}/backups/{{backup_id}}"): write("backup"),
     ("POST", f"{V1}/backups"): write("backup", {"label": "before"}, ok=202),
+    ("POST", f"{V1}/backups/{{backup_id}}/restore"): write("backup", {"confirm": True},
+                                                            ok=202),
     ("POST", f"{V1}/forward"): write("registration", {"source_year": 2027, "test": True},
                                      ok=202),
     ("POST", f"{V1}/runs/{{run_id}}/restore"): write("registration", {"test": True}, ok=202),

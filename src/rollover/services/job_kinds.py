@@ -1,12 +1,16 @@
 """The kinds of job (docs/jobs.md): each maps a job's params to one service call.
 
-    forward   services.forward.roll_forward    the options of `forward` (source_year resolved)
-    undo      services.undo.undo               run_id, test, confirm (a module run: YE-9's restore)
-    module    services.process.run_module      module, options, test, year
-    import    services.bundles.import_bundle   folder (a folder the server unpacked), replace
-    backup    services.backup.create_backup    label, school_year, folder (the server's)
-    prepare   services.process.prepare         year, test
-    finish    services.process.finish          year, test
+    forward         services.forward.roll_forward    the options of `forward` (source_year
+                                                     resolved)
+    undo            services.undo.undo               run_id, test, confirm (a module run: YE-9's
+                                                     restore)
+    module          services.process.run_module      module, options, test, year
+    import          services.bundles.import_bundle   folder (a folder the server unpacked),
+                                                     replace
+    backup          services.backup.create_backup    label, school_year, folder (the server's)
+    restore_backup  services.backup.restore_in_place backup_id, confirm, folder (the server's)
+    prepare         services.process.prepare         year, test
+    finish          services.process.finish          year, test
 
 A kind checks the shape of its params when the job is submitted (`parse`: every key known, every
 value of its type; JobRefused otherwise, nothing written); what needs the district (an unknown
@@ -243,6 +247,20 @@ def _backup(engine, params, user, progress):
                          folder=params["folder"], user=user)
 
 
+def _restore_backup(engine, params, user, progress):
+    from .backup import restore_in_place
+
+    return restore_in_place(engine, params["backup_id"], folder=params["folder"],
+                            confirm=params["confirm"], user=user, progress=progress)
+
+
+def _check_restore_backup(engine, params, user):
+    from .backup import check_restore_in_place
+
+    check_restore_in_place(engine, params["backup_id"], folder=params["folder"],
+                           confirm=params["confirm"], user=user)
+
+
 def _prepare(engine, params, user, progress):
     from .process import prepare
 
@@ -267,6 +285,12 @@ IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, Fals
 BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None),
                             "folder": (_TEXT, None)},  # the server's backup folder
                  _backup, lambda params: "backup")
+# A restore makes no run (it puts the district's runs back as they were): the job has no run_id.
+RESTORE_BACKUP = JobKind("restore_backup", {"backup_id": (_TEXT, REQUIRED),
+                                            "confirm": (_FLAG, False),
+                                            "folder": (_TEXT, None)},  # the server's backup folder
+                         _restore_backup, lambda params: "backup",
+                         run_id_of=lambda result: None, check=_check_restore_backup)
 PREPARE = JobKind("prepare", {"year": (_YEAR, None), "test": (_FLAG, False)},
                   _prepare, lambda params: "maintenance_lock", run_id_of=lambda result: None,
                   check=_check_process_step("PREPARE"))
@@ -275,7 +299,7 @@ FINISH = JobKind("finish", {"year": (_YEAR, None), "test": (_FLAG, False)},
                  check=_check_process_step("FINISH"))
 
 KINDS: dict[str, JobKind] = {k.name: k for k in (FORWARD, UNDO, MODULE, IMPORT, BACKUP,
-                                                 PREPARE, FINISH)}
+                                                 RESTORE_BACKUP, PREPARE, FINISH)}
 
 
 def job_kind(name) -> JobKind:

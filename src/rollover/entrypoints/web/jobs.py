@@ -1,5 +1,5 @@
 """Long work as jobs (docs/jobs.md, docs/serve.md): a roll forward, a restore (undo), the
-year-end process's steps and module runs, a backup.  Each request is refused at once for
+year-end process's steps and module runs, a backup and its restore.  Each request is refused at once for
 whatever its job would be refused for now (`jobs.submit_checked`: the user's right and the lock,
 the options, a lock held by another, rows changed since, missing prerequisites), else answers 202
 with the job, which a worker of `rollover serve` runs.  `GET /jobs/{id}` and its events follow
@@ -104,6 +104,11 @@ class NewBackup(_Body):
     school_year: StrictInt | None = None
 
 
+class BackupRestore(_Body):
+    confirm: StrictBool = Field(False, description="Replace the district's rows (every change "
+                                                   "since the backup is lost).")
+
+
 def _queued(engine, kind: str, params: dict, user: str) -> dict:
     return job_json(submit_checked(engine, kind, params, user=user))
 
@@ -149,6 +154,16 @@ def module_run(module: Annotated[str, Path(description="The module, e.g. calenda
 def backup(body: NewBackup, engine: District, folder: BackupFolder, user: User):
     """A whole-database backup (YE-4) into the server's backup folder."""
     return _queued(engine, "backup", {**body.model_dump(), "folder": str(folder)}, user)
+
+
+@router.post("/backups/{backup_id}/restore", status_code=202, response_model=Job,
+             responses=SUBMITTED)
+def restore_backup(backup_id: str, body: BackupRestore, engine: District, folder: BackupFolder,
+                   user: User):
+    """Restore a backup (YE-4) over the district, as a job; the server's sign-ins and jobs are
+    kept.  A district that holds rows needs `confirm` (409 at once, saying how many)."""
+    return _queued(engine, "restore_backup",
+                   {"backup_id": backup_id, **body.model_dump(), "folder": str(folder)}, user)
 
 
 # -- following a job --------------------------------------------------------------------------
