@@ -90,6 +90,8 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", f"{V1}/jobs/{{job_id}}"): read(),
     ("GET", f"{V1}/jobs/{{job_id}}/events"): read(),
     ("GET", f"{V1}/exports"): read("format=bundle"),
+    # The fixture's job is a roll forward, no export: its link is no download.
+    ("GET", f"{V1}/exports/{{job_id}}.zip"): read(ok=404),
 }
 
 

@@ -16,9 +16,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 
-from ...domain.jobs import Job as JobRecord
+from ...domain.jobs import SUCCEEDED, Job as JobRecord
 from ...services.jobs import get_job, submit_checked
-from .auth import User
+from .auth import API, User
 from .context import BackupFolder, District
 from .problems import Problem, problem_type, responses
 
@@ -34,9 +34,14 @@ class Progress(BaseModel):
     total: int | None
 
 
+class Result(BaseModel):
+    download: str = Field(description="An export job's zip: GET it (signed in) while the server "
+                                      "keeps it")
+
+
 class Job(BaseModel):
-    """A job: `state` queued -> running -> succeeded (its `run_id`, when its kind makes a run)
-    or failed (its `error`, a problem object)."""
+    """A job: `state` queued -> running -> succeeded (its `run_id`, when its kind makes a run;
+    its `result`, when its kind makes a file) or failed (its `error`, a problem object)."""
 
     job_id: str
     kind: str
@@ -48,13 +53,17 @@ class Job(BaseModel):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    result: Result | None = None
 
 
 def job_json(job: JobRecord) -> dict:
-    """The job object, its error a whole problem object (with its type)."""
+    """The job object, its error a whole problem object (with its type); a succeeded export's
+    `result` its download link."""
     found = job.as_json()
     if found["error"] is not None:
         found["error"] = {"type": problem_type(found["error"]["status"]), **found["error"]}
+    found["result"] = ({"download": f"{API}/exports/{job.job_id}.zip"}
+                       if job.kind == "export" and job.state == SUCCEEDED else None)
     return found
 
 
