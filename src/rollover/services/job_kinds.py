@@ -320,7 +320,7 @@ FINISH = JobKind("finish", {"year": (_YEAR, None), "test": (_FLAG, False)},
                  check=_check_process_step("FINISH"))
 
 KINDS: dict[str, JobKind] = {k.name: k for k in (FORWARD, UNDO, MODULE, IMPORT, BACKUP,
-                                                 RESTORE_BACKUP, EXPORT, PREPARE, FINISH)}
+                                                 PREPARE, FINISH, RESTORE_BACKUP, EXPORT)}
 
 
 def job_kind(name) -> JobKind:
