@@ -79,6 +79,8 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", f"{V1}/backups"): read(),
     ("DELETE", f"{V1}/backups/{{backup_id}}"): write("backup"),
     ("POST", f"{V1}/backups"): write("backup", {"label": "before"}, ok=202),
+    ("POST", f"{V1}/backups/{{backup_id}}/restore"): write("backup", {"confirm": True},
+                                                            ok=202),
     ("POST", f"{V1}/forward"): write("registration", {"source_year": 2027, "test": True},
                                      ok=202),
     ("POST", f"{V1}/runs/{{run_id}}/restore"): write("registration", {"test": True}, ok=202),
@@ -90,6 +92,8 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", f"{V1}/jobs/{{job_id}}"): read(),
     ("GET", f"{V1}/jobs/{{job_id}}/events"): read(),
     ("GET", f"{V1}/exports"): read("format=bundle"),
+    # The fixture's job is a roll forward, no export: its link is no download.
+    ("GET", f"{V1}/exports/{{job_id}}.zip"): read(ok=404),
     # The pages (tests/test_web_signin.py): "page-open" answers without a session ...
     ("GET", "/signin"): Route("page-open"),
     ("POST", "/signin"): Route("page-open", ok=403),  # the form again: it lacks its token

@@ -200,7 +200,7 @@ def test_an_import_job_refused_lists_every_problem(engine, tmp_path):
 
 @pytest.mark.parametrize("kind, params, message", [
     ("bake", {}, "unknown kind of job 'bake'; the kinds are: forward, undo, module, import, "
-                 "backup, prepare, finish"),
+                 "backup, prepare, finish, restore_backup, export"),
     ("forward", {"source_year": 2027, "colour": "red"}, "unknown option 'colour' for a forward "
                                                         "job"),
     ("forward", {"source_year": "2027"}, "option 'source_year' of a forward job must be a whole "

@@ -3,6 +3,8 @@
     create_backup(engine, label="before rollover")           -> Manifest (file + manifest)
     list_backups(folder)                                     -> [Manifest], newest first
     restore_backup(engine, backup_id, into=URL, folder=...)  -> Manifest (target = the backup)
+    restore_in_place(engine, backup_id, confirm=True)        -> Manifest (over engine's own
+                                                                database; the server's state kept)
     delete_backup(engine, backup_id, folder=...)             -> Manifest (an earlier year's only)
 
 A backup is two files in the backup folder, private to their owner: `<id>.<ext>` (the database)
@@ -25,16 +27,19 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 
+from ..progress import Progress, no_progress
 from ..store.backup import (
-    SUFFIX, BackupRefused, give_backup_key, kind_of_url, make_backup_file, make_private_file,
+    LEFT_OUT, SUFFIX, BackupRefused, give_backup_key, kind_of_url, make_backup_file, make_private_file,
     make_private_folder, restore_file, restored_counts, sha256_of, sqlite_path, target_rows,
 )
 from ..store.backup_key import backup_key, read_backup_key
-from ..store.database import describe, open_engine
+from ..store.database import describe, open_engine, reading
+from ..store.migrate import upgrade
 from ..store.runs import new_run_id
 from ..store.schema import district
+from ..store.server_state import put_server_state, read_server_state
 from .security import lock_status
-from .unit_of_work import operation, unit_of_work
+from .unit_of_work import operation, refuse_if_busy, unit_of_work
 
 DIR_VARIABLE = "ROLLOVER_BACKUP_DIR"
 FOLDER_NAME = "rollover-backups"
@@ -44,12 +49,24 @@ KIND = "backup"
 BACKUP = operation(KIND, "backup", "backup", district_write=False, undoable=False)
 BACKUP_ALLOWED = operation("backup-allowed", "backup", "backup", district_write=False,
                            records_run=False)
+# Writing the server's own state back after a restore over its database: bookkeeping of the
+# server, no right of the restored district's (its user may be one the backup does not know).
+# A restore over the district's own database must not interleave with a run writing it.
+RESTORE_IN_PLACE = operation("restore-backup", "backup restore", "backup", records_run=False)
+SERVER_STATE = operation("server-state", "restore", None, district_write=False,
+                         records_run=False)
 
 
 class BackupNotFound(BackupRefused):
     """No backup of that id in the backup folder."""
 
     http_status = 404
+
+
+class RestoreNotConfirmed(BackupRefused):
+    """A restore over a district that holds rows, not confirmed: they would be replaced."""
+
+    http_status = 409
 
 
 @dataclass
@@ -260,8 +277,82 @@ def restore_backup(engine: Engine, backup_id: str, *, into: str,
     copy), a different database kind, a file whose sha256 is not the manifest's, a non-empty
     target without `confirm`, a target whose security is set up when `user` lacks the `backup`
     right there (YE-2)."""
-    url = engine.url.render_as_string(hide_password=False)
-    folder = backup_folder(url, folder)
+    folder = backup_folder(_url(engine), folder)
+    manifest, path = _restorable(engine, backup_id, into, folder, user)
+    held = target_rows(into)
+    if held and not confirm:
+        total = sum(held.values())
+        raise BackupRefused(f"{describe(into)} is not empty ({total} rows in {len(held)} rollover "
+                            "tables); restoring would replace them: add --confirm")
+    if held.get("users"):
+        _require_on_target(into, user)
+    # A backup holds no key: the restored database gets the one that verified it, so restored
+    # over its own database the other backups still verify, and a copy verifies them too.
+    key = _backup_key_of(engine, backup_id)  # read first: `into` may be engine's database
+    restore_file(path, manifest.format, into)
+    give_backup_key(into, key)
+    _refuse_other_counts(manifest, restored_counts(into), into)
+    return manifest
+
+
+def check_restore_in_place(engine: Engine, backup_id: str, *,
+                           folder: str | Path | None = None, confirm: bool = False,
+                           user: str | None = None) -> tuple[Manifest, Path]:
+    """What `restore_in_place` would be refused for now, writing nothing: the refusals of
+    `restore_backup` into `engine`'s own database, and a district that holds rows without
+    `confirm` (RestoreNotConfirmed, naming how many), a run writing the district now (naming
+    it).  The manifest and its file."""
+    url = _url(engine)
+    manifest, path = _restorable(engine, backup_id, url, backup_folder(url, folder), user)
+    held = {name: n for name, n in target_rows(url).items() if name not in LEFT_OUT}
+    if held and not confirm:
+        raise RestoreNotConfirmed(f"restoring backup {backup_id} would replace the district's "
+                                  f"{sum(held.values())} rows; send confirm: true")
+    if held.get("users"):
+        with unit_of_work(engine, BACKUP_ALLOWED, user=user, write=False):
+            pass
+    refuse_if_busy(engine, RESTORE_IN_PLACE)
+    return manifest, path
+
+
+def restore_in_place(engine: Engine, backup_id: str, *, folder: str | Path | None = None,
+                     confirm: bool = False, user: str | None = None,
+                     progress: Progress = no_progress) -> Manifest:
+    """Restore a backup over `engine`'s own database (the server's restore): the district is put
+    back as the backup holds it, and the server's own state is kept: its sign-ins, failed
+    sign-ins and jobs (a backup holds none of them) are read before the restore and written back
+    after it, into the restored schema brought up to this rollover's (a backup of an older
+    revision is upgraded first).  Signed-in users stay signed in and the job running the restore
+    can record its end.  Refused before anything changes as `check_restore_in_place`."""
+    url = _url(engine)
+    manifest, path = check_restore_in_place(engine, backup_id, folder=folder, confirm=confirm,
+                                            user=user)
+    key = _backup_key_of(engine, backup_id)
+    progress("saving the server's state", 0, 3)
+    with reading(engine) as conn:
+        saved = read_server_state(conn)
+    progress("restoring", 1, 3)
+    restore_file(path, manifest.format, url)
+    try:
+        give_backup_key(url, key)
+        counts = restored_counts(url)
+    finally:  # whatever went wrong after the restore, the server's state goes back
+        progress("putting the server's state back", 2, 3)
+        upgrade(engine)
+        with unit_of_work(engine, SERVER_STATE, user=None) as work:
+            put_server_state(work.conn, saved)
+    _refuse_other_counts(manifest, counts, url)
+    progress("restored", 3, 3)
+    return manifest
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _restorable(engine: Engine, backup_id: str, into: str, folder: Path,
+                user: str | None) -> tuple[Manifest, Path]:
+    """The checks of every restore but the target's rows: the manifest and its file."""
     manifest = verified_backup(engine, folder, backup_id)
     if lock_status(engine).locked:  # YE-2: a full copy, past the lock only (as a write)
         with unit_of_work(engine, BACKUP_ALLOWED, user=user, write=False):
@@ -276,25 +367,15 @@ def restore_backup(engine: Engine, backup_id: str, *, into: str,
     if sha256_of(path) != manifest.sha256:
         raise BackupRefused(f"backup file {path} is corrupted: its sha256 is not the one in "
                             f"its manifest; restore refused")
-    held = target_rows(into)
-    if held and not confirm:
-        total = sum(held.values())
-        raise BackupRefused(f"{describe(into)} is not empty ({total} rows in {len(held)} rollover "
-                            "tables); restoring would replace them: add --confirm")
-    if held.get("users"):
-        _require_on_target(into, user)
-    # A backup holds no key: the restored database gets the one that verified it, so restored
-    # over its own database the other backups still verify, and a copy verifies them too.
-    key = _backup_key_of(engine, backup_id)  # read first: `into` may be engine's database
-    restore_file(path, manifest.format, into)
-    give_backup_key(into, key)
-    counts = restored_counts(into)
+    return manifest, path
+
+
+def _refuse_other_counts(manifest: Manifest, counts: dict[str, int], into: str) -> None:
     if counts != manifest.row_counts:
         wrong = sorted(n for n in set(counts) | set(manifest.row_counts)
                        if counts.get(n) != manifest.row_counts.get(n))
-        raise BackupRefused(f"restore of {backup_id} into {describe(into)} does not match its "
+        raise BackupRefused(f"restore of {manifest.id} into {describe(into)} does not match its "
                             f"manifest (row counts differ in {', '.join(wrong)})")
-    return manifest
 
 
 def open_source(url: str) -> Engine:
@@ -352,4 +433,5 @@ def delete_backup(engine: Engine, backup_id: str, *, folder: str | Path | None =
 __all__ = ["Manifest", "BackupRefused", "BackupNotFound", "backup_folder", "create_backup",
            "list_backups",
            "get_backup", "verified_backup", "backup_file", "restore_backup", "delete_backup",
+           "restore_in_place", "check_restore_in_place", "RestoreNotConfirmed",
            "current_school_year", "signature", "open_source"]

@@ -1,12 +1,18 @@
 """The kinds of job (docs/jobs.md): each maps a job's params to one service call.
 
-    forward   services.forward.roll_forward    the options of `forward` (source_year resolved)
-    undo      services.undo.undo               run_id, test, confirm (a module run: YE-9's restore)
-    module    services.process.run_module      module, options, test, year
-    import    services.bundles.import_bundle   folder (a folder the server unpacked), replace
-    backup    services.backup.create_backup    label, school_year, folder (the server's)
-    prepare   services.process.prepare         year, test
-    finish    services.process.finish          year, test
+    forward         services.forward.roll_forward    the options of `forward` (source_year
+                                                     resolved)
+    undo            services.undo.undo               run_id, test, confirm (a module run: YE-9's
+                                                     restore)
+    module          services.process.run_module      module, options, test, year
+    import          services.bundles.import_bundle   folder (a folder the server unpacked),
+                                                     replace
+    backup          services.backup.create_backup    label, school_year, folder (the server's)
+    restore_backup  services.backup.restore_in_place backup_id, confirm, folder (the server's)
+    export          services.exports.run_export      format, year, file (a new name the server
+                                                     chose in its exports folder)
+    prepare         services.process.prepare         year, test
+    finish          services.process.finish          year, test
 
 A kind checks the shape of its params when the job is submitted (`parse`: every key known, every
 value of its type; JobRefused otherwise, nothing written); what needs the district (an unknown
@@ -53,6 +59,9 @@ class JobKind:
     # for now (an unknown calendar, a missing prerequisite, a lock held ...), writing nothing.
     check: Callable[[Engine, dict, str | None], None] | None = None
     refuse: Callable[[dict], str | None] = lambda params: None  # a shape rule across options
+    # A job that only reads (an export): queued by any signed-in user, even while locked, as
+    # any read is answered.
+    reads: bool = False
 
     def parse(self, params) -> dict:
         """The params with every option, each of its type (defaults filled in), or JobRefused."""
@@ -243,6 +252,20 @@ def _backup(engine, params, user, progress):
                          folder=params["folder"], user=user)
 
 
+def _restore_backup(engine, params, user, progress):
+    from .backup import restore_in_place
+
+    return restore_in_place(engine, params["backup_id"], folder=params["folder"],
+                            confirm=params["confirm"], user=user, progress=progress)
+
+
+def _check_restore_backup(engine, params, user):
+    from .backup import check_restore_in_place
+
+    check_restore_in_place(engine, params["backup_id"], folder=params["folder"],
+                           confirm=params["confirm"], user=user)
+
+
 def _prepare(engine, params, user, progress):
     from .process import prepare
 
@@ -267,6 +290,28 @@ IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, Fals
 BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None),
                             "folder": (_TEXT, None)},  # the server's backup folder
                  _backup, lambda params: "backup")
+def _export(engine, params, user, progress):
+    from .exports import run_export
+
+    return run_export(engine, params["file"], progress=progress)
+
+
+def _export_refusal(params: dict) -> str | None:
+    if params["format"] != "bundle":
+        return f"format {params['format']!r} is not yet supported: give format=bundle"
+    return None
+
+
+# A restore makes no run (it puts the district's runs back as they were): the job has no run_id.
+RESTORE_BACKUP = JobKind("restore_backup", {"backup_id": (_TEXT, REQUIRED),
+                                            "confirm": (_FLAG, False),
+                                            "folder": (_TEXT, None)},  # the server's backup folder
+                         _restore_backup, lambda params: "backup",
+                         run_id_of=lambda result: None, check=_check_restore_backup)
+EXPORT = JobKind("export", {"format": (_TEXT, "bundle"), "year": (_YEAR, None),
+                            "file": (_TEXT, REQUIRED)},
+                 _export, lambda params: None, run_id_of=lambda result: None,
+                 refuse=_export_refusal, reads=True)
 PREPARE = JobKind("prepare", {"year": (_YEAR, None), "test": (_FLAG, False)},
                   _prepare, lambda params: "maintenance_lock", run_id_of=lambda result: None,
                   check=_check_process_step("PREPARE"))
@@ -275,7 +320,7 @@ FINISH = JobKind("finish", {"year": (_YEAR, None), "test": (_FLAG, False)},
                  check=_check_process_step("FINISH"))
 
 KINDS: dict[str, JobKind] = {k.name: k for k in (FORWARD, UNDO, MODULE, IMPORT, BACKUP,
-                                                 PREPARE, FINISH)}
+                                                 PREPARE, FINISH, RESTORE_BACKUP, EXPORT)}
 
 
 def job_kind(name) -> JobKind:

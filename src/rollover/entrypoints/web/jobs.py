@@ -1,5 +1,5 @@
 """Long work as jobs (docs/jobs.md, docs/serve.md): a roll forward, a restore (undo), the
-year-end process's steps and module runs, a backup.  Each request is refused at once for
+year-end process's steps and module runs, a backup and its restore.  Each request is refused at once for
 whatever its job would be refused for now (`jobs.submit_checked`: the user's right and the lock,
 the options, a lock held by another, rows changed since, missing prerequisites), else answers 202
 with the job, which a worker of `rollover serve` runs.  `GET /jobs/{id}` and its events follow
@@ -16,9 +16,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from starlette.concurrency import run_in_threadpool
 
-from ...domain.jobs import Job as JobRecord
+from ...domain.jobs import SUCCEEDED, Job as JobRecord
 from ...services.jobs import get_job, submit_checked
-from .auth import User
+from .auth import API, User
 from .context import BackupFolder, District
 from .problems import Problem, problem_type, responses
 
@@ -34,9 +34,14 @@ class Progress(BaseModel):
     total: int | None
 
 
+class Result(BaseModel):
+    download: str = Field(description="An export job's zip: GET it (signed in) while the server "
+                                      "keeps it")
+
+
 class Job(BaseModel):
-    """A job: `state` queued -> running -> succeeded (its `run_id`, when its kind makes a run)
-    or failed (its `error`, a problem object)."""
+    """A job: `state` queued -> running -> succeeded (its `run_id`, when its kind makes a run;
+    its `result`, when its kind makes a file) or failed (its `error`, a problem object)."""
 
     job_id: str
     kind: str
@@ -48,13 +53,17 @@ class Job(BaseModel):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    result: Result | None = None
 
 
 def job_json(job: JobRecord) -> dict:
-    """The job object, its error a whole problem object (with its type)."""
+    """The job object, its error a whole problem object (with its type); a succeeded export's
+    `result` its download link."""
     found = job.as_json()
     if found["error"] is not None:
         found["error"] = {"type": problem_type(found["error"]["status"]), **found["error"]}
+    found["result"] = ({"download": f"{API}/exports/{job.job_id}.zip"}
+                       if job.kind == "export" and job.state == SUCCEEDED else None)
     return found
 
 
@@ -104,6 +113,11 @@ class NewBackup(_Body):
     school_year: StrictInt | None = None
 
 
+class BackupRestore(_Body):
+    confirm: StrictBool = Field(False, description="Replace the district's rows (every change "
+                                                   "since the backup is lost).")
+
+
 def _queued(engine, kind: str, params: dict, user: str) -> dict:
     return job_json(submit_checked(engine, kind, params, user=user))
 
@@ -149,6 +163,16 @@ def module_run(module: Annotated[str, Path(description="The module, e.g. calenda
 def backup(body: NewBackup, engine: District, folder: BackupFolder, user: User):
     """A whole-database backup (YE-4) into the server's backup folder."""
     return _queued(engine, "backup", {**body.model_dump(), "folder": str(folder)}, user)
+
+
+@router.post("/backups/{backup_id}/restore", status_code=202, response_model=Job,
+             responses=SUBMITTED)
+def restore_backup(backup_id: str, body: BackupRestore, engine: District, folder: BackupFolder,
+                   user: User):
+    """Restore a backup (YE-4) over the district, as a job; the server's sign-ins and jobs are
+    kept.  A district that holds rows needs `confirm` (409 at once, saying how many)."""
+    return _queued(engine, "restore_backup",
+                   {"backup_id": backup_id, **body.model_dump(), "folder": str(folder)}, user)
 
 
 # -- following a job --------------------------------------------------------------------------

@@ -1,25 +1,24 @@
 """Import and export: `POST /imports` takes a zip of a district bundle (an import job, once the
 zip is unpacked into a folder the server owns) and `GET /exports` answers a zip of the bundle
-export.  The user's right is checked before the upload is read; an upload over the limit is
+export, or for a large district a job whose result links to the zip (`GET /exports/{job}.zip`).  The user's right is checked before the upload is read; an upload over the limit is
 refused as it arrives (413)."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ...errors import RolloverError
-from ...services.bundles import export_bundle
+from ...services.exports import export_file, is_large, new_export_file, write_bundle_zip
 from ...services.jobs import may_submit, submit_checked
 from ...services.uploads import (
     MAX_UPLOAD_BYTES, UploadRefused, refuse_too_large, unpack_bundle_zip, uploads_folder,
@@ -116,29 +115,45 @@ def _import_fields(fields) -> tuple[UploadFile, str, bool]:
 
 # -- export -----------------------------------------------------------------------------------
 
+_ZIP = {"description": "A zip of the export",
+        "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}
+
+
 @router.get("/exports", response_class=FileResponse,
-            responses={200: {"description": "A zip of the export",
-                             "content": {"application/zip": {
-                                 "schema": {"type": "string", "format": "binary"}}}},
+            responses={200: _ZIP,
+                       202: {"model": Job, "description": "A job, for a large district: once "
+                             "it has succeeded its `result.download` is the zip's link"},
                        **responses(400, 401)})
-def export(engine: District, _user: User,
+def export(engine: District, user: User,
            format: Annotated[Literal["bundle", "edfi", "oneroster"],  # noqa: A002 - the API's
                              Query(description="The export's format")] = "bundle",
            year: Annotated[int | None, Query(description="The school year (bundle: every "
                                              "year)")] = None):
-    """The district as a zip of a bundle (every stored row), read at one moment."""
+    """The district as a zip of a bundle (every stored row), read at one moment: at once, or
+    for a district of more than 200,000 rows a job whose result links to the zip."""
     if format != "bundle":
         raise FormatNotSupported(f"format {format!r} is not yet supported: give format=bundle")
+    if is_large(engine):
+        params = {"format": format, "year": year, "file": str(new_export_file(_url(engine)))}
+        return JSONResponse(job_json(submit_checked(engine, "export", params, user=user)),
+                            status_code=202)
     work = Path(tempfile.mkdtemp(prefix="rollover-export-"))
     try:
-        export_bundle(engine, work / "bundle")
-        archive = work / "bundle.zip"
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-            for path in sorted((work / "bundle").iterdir()):
-                out.write(path, path.name)
+        archive = write_bundle_zip(engine, work / "bundle.zip")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return FileResponse(archive, media_type="application/zip", filename="rollover-bundle.zip",
                         background=BackgroundTask(shutil.rmtree, work, ignore_errors=True))
 
+
+@router.get("/exports/{job_id}.zip", response_class=FileResponse,
+            responses={200: _ZIP, **responses(400, 401, 404)})
+def exported(job_id: str, engine: District, _user: User):
+    """The zip an export job wrote (its `result.download`), while the server keeps it."""
+    path = export_file(engine, job_id, _url(engine))
+    return FileResponse(path, media_type="application/zip", filename="rollover-bundle.zip")
+
+
+def _url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
