@@ -1,4 +1,4 @@
-"""The district bundle's files and columns, as data (the contract of ../shared/spec/bundle.md).
+"""The district bundle's files and columns, as data (documented whole in docs/bundle.md).
 
 Every reader, writer, validator and table of the project takes its column lists from here, so a
 column is added in one place.  Nothing here knows about databases or terminals.

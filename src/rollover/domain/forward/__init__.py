@@ -1,4 +1,4 @@
-"""The enrollment roll forward (../shared/spec/roll-forward.md), as pure functions.
+"""The enrollment roll forward (the rules RF-1..RF-26 of docs/rules.md), as pure functions.
 
 `plan.plan_forward(snapshot, settings)` decides every candidate enrollment; each rule lives in one
 module, its id in the comment beside it:
