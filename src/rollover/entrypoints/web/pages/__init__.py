@@ -7,13 +7,26 @@ trace)."""
 from __future__ import annotations
 
 import os
+from importlib import import_module
+from pkgutil import iter_modules
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from . import home, signin
+from . import signin
 from .rendering import STATIC, error_page
 from .session import SignInNeeded, behind_proxy_setting, to_sign_in
+
+
+def page_routers() -> list:
+    """The `pages` router of every module of this package (one module a page or group of
+    pages): a new page is a new module, found here without editing this file."""
+    found = []
+    for module in sorted(iter_modules(__path__), key=lambda m: m.name):
+        imported = import_module(f"{__name__}.{module.name}")
+        if module.name != "signin" and hasattr(imported, "pages"):
+            found.append(imported.pages)
+    return found
 
 
 def install(app: FastAPI, *, behind_proxy: bool | None = None) -> None:
@@ -24,7 +37,7 @@ def install(app: FastAPI, *, behind_proxy: bool | None = None) -> None:
         behind_proxy = behind_proxy_setting(os.environ.get("ROLLOVER_BEHIND_PROXY"))
     app.state.behind_proxy = behind_proxy
     app.state.error_page = error_page  # problems.py answers a page outside the API
-    for router in (signin.open_pages, signin.pages, home.pages):
+    for router in (signin.open_pages, signin.pages, *page_routers()):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_exception_handler(SignInNeeded, to_sign_in)

@@ -16,6 +16,7 @@ from starlette.types import Scope
 
 from ..auth import API
 from ..csrf import CSRF_FIELD
+from .navigation import NAVIGATION
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -45,6 +46,7 @@ _environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), aut
                                   trim_blocks=True, lstrip_blocks=True,
                                   undefined=jinja2.StrictUndefined)
 _environment.globals["csrf_field"] = csrf_field
+_environment.globals["navigation"] = NAVIGATION
 templates = Jinja2Templates(env=_environment)
 
 
