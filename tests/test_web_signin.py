@@ -67,7 +67,8 @@ def signed_in_as(client: TestClient, user: str) -> str:
     """Sign `user` in; the session's CSRF token, from the home page's sign-out form."""
     assert sign_in(client, user).status_code == 303
     home = client.get("/")
-    assert home.status_code == 200 and f"Signed in as {user}" in home.text, home.text
+    assert home.status_code == 200, home.text
+    assert f"Signed in as <strong>{user}</strong>" in home.text, home.text  # the header's form
     return token_in(home)
 
 
@@ -113,7 +114,7 @@ def test_over_https_both_cookies_are_secure(site):
     with client_of(site, "https://testserver") as client:
         assert "secure" in cookie_flags(client.get("/signin"), "rollover_signin")
         assert "secure" in cookie_flags(sign_in(client, "ann"), "rollover_session")
-        assert "Signed in as ann" in client.get("/").text
+        assert "Signed in as <strong>ann</strong>" in client.get("/").text
 
 
 def test_x_forwarded_proto_counts_only_behind_a_proxy(site):
