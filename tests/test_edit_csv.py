@@ -88,6 +88,17 @@ def test_one_bad_row_refuses_the_whole_file_naming_every_problem(district):
     assert stored_rows(district) == before
 
 
+def test_the_problems_of_the_cells_and_of_the_district_are_listed_together(district):
+    before = stored_rows(district)
+    with pytest.raises(ExceptionsRefused) as info:
+        apply_exceptions(district, "enrollment_id,end_action\nNOPE,retain\nE1,stay\n",
+                         "both.csv")
+    assert info.value.details() == [
+        "both.csv:2: no enrollment 'NOPE'",
+        "both.csv:3: end_action: 'stay' is not one of promote, retain, demote"]
+    assert stored_rows(district) == before
+
+
 @pytest.mark.parametrize("text, problems", [
     ("student_id,grade\nS1,09\n", [
         "f.csv:1: unknown column 'student_id': the columns are enrollment_id, end_action, "

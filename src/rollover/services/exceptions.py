@@ -82,6 +82,14 @@ def read_exceptions(text: str, name: str) -> list[ExceptionRow]:
     """The rows of the file, every cell checked; ExceptionsRefused lists every problem.  The
     header names `enrollment_id` and one or more of the next-year fields; an empty cell clears
     its field."""
+    rows, problems = _read(text, name)
+    if problems:
+        raise ExceptionsRefused(name, problems)
+    return rows
+
+
+def _read(text: str, name: str) -> tuple[list[ExceptionRow], list[Problem]]:
+    """The rows whose cells are good, and the problems of the others (a bad header: no rows)."""
     bundle_file = FILES_BY_TABLE[TABLE]
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     problems: list[Problem] = []
@@ -91,7 +99,7 @@ def read_exceptions(text: str, name: str) -> list[ExceptionRow]:
         raise ExceptionsRefused(name, [Problem(name, 1, f"not a CSV file: {exc}")]) from None
     problems += _header_problems(name, header)
     if problems:
-        raise ExceptionsRefused(name, problems)
+        return [], problems
     parsers = {h: cell_parser(bundle_file.column(h)) for h in header}
     rows: list[ExceptionRow] = []
     seen: dict[str, int] = {}
@@ -111,9 +119,7 @@ def read_exceptions(text: str, name: str) -> list[ExceptionRow]:
         problems.append(Problem(name, reader.line_num, f"not a CSV file: {exc}"))
     if not rows and not problems:
         problems.append(Problem(name, 2, "no exceptions: the file has a header and no rows"))
-    if problems:
-        raise ExceptionsRefused(name, problems)
-    return rows
+    return rows, problems
 
 
 def _header_problems(name: str, header: list[str]) -> list[Problem]:
@@ -160,15 +166,18 @@ def _row(name, line, header, cells, parsers, seen, problems) -> ExceptionRow | N
 def apply_exceptions(engine: Engine, text: str, name: str, *,
                      user: str | None = None) -> ExceptionsResult:
     """Check the whole file against the district, then set every row's next-year fields in one
-    run; ExceptionsRefused (every problem, file:line) writes nothing."""
-    rows = read_exceptions(text, name)
+    run; ExceptionsRefused (every problem of the file and of the district, file:line, in the
+    order of the lines) writes nothing."""
+    rows, problems = _read(text, name)
+    if problems and not rows:
+        raise ExceptionsRefused(name, problems)
     stored = metadata.tables[TABLE]
     columns = [c.name for c in stored.columns]
     with unit_of_work(engine, EDIT, user=user, options={
             "table": TABLE, "file": name, "rows": len(rows)}) as work:
         conn = work.conn
         found = _enrollments(conn, stored, [r.enrollment_id for r in rows])
-        problems, pairs = [], []
+        pairs = []
         for row in rows:
             before = found.get(row.enrollment_id)
             if before is None:
@@ -183,7 +192,7 @@ def apply_exceptions(engine: Engine, text: str, name: str, *,
                 continue
             pairs.append((before, after))
         if problems:
-            raise ExceptionsRefused(name, problems)
+            raise ExceptionsRefused(name, sorted(problems, key=lambda p: p.line))
         changed = [(b, a) for b, a in pairs if b != a]
         if changed:
             work.change(ChangeStep(TABLE, UPDATE, tuple(columns), [
