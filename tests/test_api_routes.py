@@ -100,6 +100,20 @@ EXPECTED: dict[tuple[str, str], Route] = {
     # ... "page" sends a request without one to the sign-in form.
     ("GET", "/"): Route("page"),
     ("POST", "/signout"): Route("page"),
+    ("GET", "/process"): Route("page"),
+    ("GET", "/process/steps"): Route("page"),
+    ("POST", "/process/prepare"): Route("page"),
+    ("POST", "/process/finish"): Route("page"),
+    ("POST", "/process/modules/{module}/runs"): Route("page"),
+    ("GET", "/process/runs/{run_id}"): Route("page"),
+    ("POST", "/process/runs/{run_id}/restore"): Route("page"),
+    ("GET", "/process/jobs/{job_id}"): Route("page"),
+    ("GET", "/exceptions"): Route("page"),
+    ("GET", "/exceptions/students/{student_id}"): Route("page"),
+    ("POST", "/exceptions/enrollments/{enrollment_id}"): Route("page"),
+    ("POST", "/exceptions/students/{student_id}/run-test"): Route("page"),
+    ("GET", "/exceptions/jobs/{job_id}"): Route("page"),
+    ("POST", "/exceptions/upload"): Route("page"),
 }
 PAGES = ("page", "page-open")
 

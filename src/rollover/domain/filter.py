@@ -34,7 +34,8 @@ from datetime import date, datetime
 from ..errors import RolloverError
 
 __all__ = ["FIELDS", "INT_MAX", "INT_MIN", "MAX_DEPTH", "MAX_LENGTH", "FilterError",
-           "StudentFilter", "parse_filter", "student_id_list_filter"]
+           "StudentFilter", "one_student_expression", "parse_filter", "quoted",
+           "student_id_list_filter"]
 
 TEXT = "text"
 DATE = "date"
@@ -642,6 +643,16 @@ def parse_filter(text: str) -> StudentFilter:
     """Parse and compile a `--filter` expression; FilterError names the problem and position."""
     tree, fields = parse_tree(text)
     return StudentFilter(text, fields, _compile(tree))
+
+
+def quoted(text: str) -> str:
+    """`text` as a string of the filter language, its quotes and backslashes escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def one_student_expression(student_id: str) -> str:
+    """The filter that keeps only the student `student_id` (a one-student Run Test)."""
+    return f"student_id == {quoted(student_id)}"
 
 
 def student_id_list_filter(text: str, origin: str) -> StudentFilter:

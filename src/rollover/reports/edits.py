@@ -20,3 +20,10 @@ def edit_line(edit: Edit, key: Sequence[str]) -> str:
     return f"{edit.table} {' '.join(key)}: " + (", ".join(
         f"{c} {edit.before[c]!r} -> {edit.after[c]!r}" for c in changed) or "no change") + \
         f" (run {edit.run_id}: rollover undo puts it back)"
+
+
+def exceptions_line(result) -> str:
+    """`rollover edit --csv FILE`: how many enrollments changed, and the run that undoes it."""
+    return (f"{result.file}: {len(result.updated)} enrollment"
+            f"{'' if len(result.updated) == 1 else 's'} changed, {result.unchanged} already so "
+            f"(run {result.run_id}: rollover undo puts them back)")

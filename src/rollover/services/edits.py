@@ -95,7 +95,7 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
         before = dict(row._mapping)
         after = {**before, **typed_changes}
         # What the store would refuse with a bare constraint error, refused naming the values.
-        _refuse_unknown_references(conn, stored, set(typed_changes), after)
+        refuse_unknown_references(conn, stored, set(typed_changes), after)
         _refuse_values_held_elsewhere(conn, stored, set(typed_changes), after, match,
                                       bundle_file.key)
         work.change(ChangeStep(table, UPDATE, tuple(columns), [
@@ -104,7 +104,7 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
     return Edit(table, before, after, record.run_id)
 
 
-def _refuse_unknown_references(conn, stored, changed: set[str], after: dict) -> None:
+def refuse_unknown_references(conn, stored, changed: set[str], after: dict) -> None:
     """A changed column that names a row of a table (a foreign key) must name one that exists;
     the one-column references are asked first, so the message names the smallest cause."""
     for foreign_key in sorted(stored.foreign_key_constraints,
