@@ -6,9 +6,12 @@ its undo.  A bad filter is shown at its position and queues no job.  Every page 
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
+from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -136,3 +139,22 @@ def test_a_bad_filter_is_shown_at_its_position_and_queues_no_job(site, page):
     expect(page.get_by_label(re.compile(re.escape(f"({SCHOOL_CALENDAR})")))).to_be_checked()
     assert_page_is_clean(page, seen)
     assert job_count(site.engine) == before
+
+
+@pytest.mark.skipif(not os.environ.get("ROLLOVER_SCREENSHOTS"),
+                    reason="run by hand: ROLLOVER_SCREENSHOTS=1 writes docs/images/results.png")
+def test_screenshot_of_the_results(site, page, db_url):
+    """docs/images/results.png: a Run Test of the whole demo district at 1,280 px."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("one screenshot")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    site.sign_in(page)
+    page.goto(f"{site.url}/forward")
+    for box in page.locator('input[name="source_calendars"]').all():
+        box.check()
+    page.get_by_label("Include the enrollments that end on the last day").check()
+    page.get_by_role("button", name="Run Test").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Run Test forward-"))).to_be_visible(
+        timeout=JOB_TIMEOUT)
+    page.screenshot(path=str(Path(__file__).parents[1] / "docs" / "images" / "results.png"),
+                    full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 2000})
