@@ -14,7 +14,9 @@ from sqlalchemy import event, text
 from rollover.services.forward import roll_forward
 from rollover.services.readiness import check_readiness
 from rollover.services.reads import NotFound, ReadRefused
-from rollover.services.run_pages import rolled_page, warnings_page, warnings_summary
+from rollover.services.run_pages import (
+    rolled_page, school_grade_totals, warnings_page, warnings_summary,
+)
 from rollover.store.database import is_sqlite, open_engine
 from rollover.store.migrate import alembic_config, upgrade
 
@@ -170,6 +172,69 @@ def test_q_treats_like_wildcards_as_plain_characters(stored):
     engine, _, run_id = stored
     assert rolled_page(engine, run_id, q="%").total == 0
     assert rolled_page(engine, run_id, q="_nn").total == 0
+
+
+# -- sorts ---------------------------------------------------------------------------------------
+def names_of(page) -> list[str]:
+    return [item["last_name"] for item in page.items]
+
+
+def test_sort_by_name_number_school_grade_and_rule_each_way(stored):
+    engine, _, run_id = stored
+    everything = every_item(engine, run_id)
+    by_name = sorted(everything, key=lambda i: (i["last_name"].lower(), i["first_name"].lower()))
+    assert names_of(rolled_page(engine, run_id, sort="name", per_page=1000)) == \
+        [i["last_name"] for i in by_name]
+    assert names_of(rolled_page(engine, run_id, sort="-name", per_page=3)) == \
+        ["Pupil20", "Pupil19", "Pupil18"]
+    numbers = [i["student_number"] for i in rolled_page(engine, run_id, sort="number",
+                                                         per_page=1000).items]
+    assert numbers == sorted(numbers)
+    assert [i["school_name"] for i in rolled_page(engine, run_id, sort="-school").items][:1] == \
+        ["North Middle"]
+    grades = [i["grade"] for i in rolled_page(engine, run_id, sort="-grade", per_page=4).items]
+    assert grades == ["06"] * 4
+    rules = [i["rule"] for i in rolled_page(engine, run_id, sort="rule", per_page=1000).items]
+    assert rules == sorted(rules) and rules[0] == "RF-10"
+    # Equal keys keep decision order; "-decision" is the last decided first.
+    assert students_of(rolled_page(engine, run_id, sort="rule", grade="06")) == \
+        ["A1", "C1", "C1", "B1"]
+    assert students_of(rolled_page(engine, run_id, sort="-decision")) == \
+        [i["student_id"] for i in reversed(everything)]
+
+
+def test_a_sort_keeps_the_filters_and_pages_without_overlap(stored):
+    engine, _, run_id = stored
+    everything = students_of(rolled_page(engine, run_id, sort="-name", q="kid", per_page=1000))
+    assert len(everything) == KIDS
+    pages = [rolled_page(engine, run_id, sort="-name", q="kid", page=n, per_page=6)
+             for n in (1, 2, 3, 4, 5)]
+    assert sum((students_of(p) for p in pages), []) == everything
+    assert {p.total for p in pages} == {KIDS} and pages[4].items == []
+    assert students_of(rolled_page(engine, run_id, sort="name", school="MS")) == \
+        ["A1", "B1", "C1"]
+
+
+@pytest.mark.parametrize("sort", ["age", "--name", "name ", "Name"])
+def test_an_unknown_sort_is_refused_naming_it(stored, sort):
+    engine, _, run_id = stored
+    with pytest.raises(ReadRefused, match=f"unknown sort {sort!r}"):
+        rolled_page(engine, run_id, sort=sort)
+
+
+def test_totals_per_school_and_grade_this_year_beside_next(stored):
+    engine, _, run_id = stored
+    assert school_grade_totals(engine, run_id) == [
+        # Cole, Ann's one enrollment is placed twice (MULTIPLE_DESTINATIONS).
+        {"school_id": "ES", "school_name": "Elm Elementary", "grade": "04", "this_year": KIDS + 1,
+         "next_year": 0},
+        {"school_id": "ES", "school_name": "Elm Elementary", "grade": "05", "this_year": 3,
+         "next_year": KIDS + 1},
+        {"school_id": "MS", "school_name": "Mill Middle", "grade": "06", "this_year": 0,
+         "next_year": 3},
+        {"school_id": "NS", "school_name": "North Middle", "grade": "06", "this_year": 0,
+         "next_year": 1},
+    ]
 
 
 # -- paging ----------------------------------------------------------------------------------------

@@ -134,6 +134,12 @@ def _forward_options(engine: Engine, params: dict):
         include_last_day_enders=params["include_last_day_enders"], test=params["test"])
 
 
+def forward_options(engine: Engine, params: dict | None):
+    """The roll forward options a forward job of `params` would run with (JobRefused for a
+    params' shape it would be refused for): what a Run is compared with its Run Test by."""
+    return _forward_options(engine, FORWARD.parse(params))
+
+
 def _forward(engine: Engine, params: dict, user: str | None, progress: Progress):
     from .forward import roll_forward
 

@@ -23,18 +23,21 @@ MAX_SEARCH = 100  # characters of `q`
 
 def rolled_page(engine: Engine, run_id: str, *, school: str | None = None,
                 grade: str | None = None, calendar: str | None = None, q: str | None = None,
-                page: int = 1, per_page: int = DEFAULT_PER_PAGE) -> Page:
-    """The run's new enrollments in decision order, filtered by the new enrollment's school
+                sort: str | None = None, page: int = 1,
+                per_page: int = DEFAULT_PER_PAGE) -> Page:
+    """The run's new enrollments in decision order (or by `sort`: name, number, school,
+    grade (by its sequence) or rule, each after a "-" the other way), filtered by the new enrollment's school
     (through its calendar), grade and calendar, and by `q`: each of its words begins the
     student's first name, last name or student number, in any case.  Each item names the
     student, both enrollments with their calendars and schools, and `rule`, the rule that chose
     the destination (e.g. "RF-8"; None for a run stored before rules were recorded)."""
     offset = check_paging(page, per_page)
     words = search_words(q)
+    order = check_sort(sort)
     with reading(engine) as conn:
         _placing_run(conn, run_id)
         selection = stored.Selection(calendars=_calendars(conn, school, calendar), grade=grade,
-                                     words=words, offset=offset, limit=per_page)
+                                     words=words, offset=offset, limit=per_page, sort=order)
         total, items = stored.rolled_total_and_page(conn, run_id, selection)
     return Page(items, page, per_page, total)
 
@@ -60,6 +63,40 @@ def warnings_summary(engine: Engine, run_id: str) -> list[dict]:
     with reading(engine) as conn:
         _placing_run(conn, run_id)
         return stored.warning_counts(conn, run_id)
+
+
+def school_grade_totals(engine: Engine, run_id: str) -> list[dict]:
+    """The run's new enrollments per school and grade, this year beside next: {"school_id",
+    "school_name", "grade", "this_year" (rolled from that school and grade), "next_year"
+    (placed in it)}, by school name then grade sequence."""
+    with reading(engine) as conn:
+        _placing_run(conn, run_id)
+        counts = stored.school_grade_counts(conn, run_id)
+    rows: dict[tuple, dict] = {}
+    for found in counts:
+        key = (found["school_id"], found["grade"])
+        row = rows.setdefault(key, {"school_id": found["school_id"],
+                                    "school_name": found["school_name"],
+                                    "grade": found["grade"], "this_year": 0, "next_year": 0,
+                                    "sequence": found["sequence"]})
+        row["this_year" if found["side"] == "source" else "next_year"] += found["count"]
+        if found["sequence"] is not None and (row["sequence"] is None
+                                              or found["sequence"] < row["sequence"]):
+            row["sequence"] = found["sequence"]
+    ordered = sorted(rows.values(), key=lambda row: (
+        row["school_name"] or row["school_id"] or "", row["school_id"] or "",
+        row["sequence"] if row["sequence"] is not None else 1 << 30, row["grade"]))
+    return [{key: value for key, value in row.items() if key != "sequence"} for row in ordered]
+
+
+def check_sort(sort: str | None) -> str:
+    """The order of a page of new enrollments; refuses one there is not, naming it."""
+    if sort is None or sort == "":
+        return "decision"
+    if sort.lstrip("-") not in stored.ROLLED_SORTS or sort.startswith("--"):
+        raise ReadRefused(f"unknown sort {sort!r} (one of {', '.join(stored.ROLLED_SORTS)}; "
+                          "a leading '-' sorts the other way)")
+    return sort
 
 
 def search_words(q: str | None) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select, union
 
 from ..domain.forward.enroll import NewEnrollment
+from ..domain.forward.options import ForwardOptions
 from ..domain.forward.plan import ForwardWarning
 from ..domain.forward.report import ForwardReport
 from ..domain.people import Student
@@ -37,6 +38,27 @@ def get_run(engine: Engine, run_id: str) -> RunRecord:
     if record is None:
         raise NotFound(f"unknown run {run_id!r} (see `rollover runs`)")
     return record
+
+
+# What a Run Test and a Run share when they decide the same: every option but these.
+NOT_DECIDING = ("test", "totals_only", "show_warnings")
+AS_SETS = ("source_calendars", "source_grades", "service_types")
+
+
+def latest_run_test(engine: Engine, options: ForwardOptions) -> RunRecord | None:
+    """The latest completed roll forward Run Test with the same options as `options` (a Run's
+    before it runs: the Run Test it follows), or None."""
+    wanted = _deciding(options.as_dict())
+    for record in list_runs(engine):  # newest first
+        if (record.kind == "forward" and record.mode == "test" and record.status == "completed"
+                and _deciding(record.options or {}) == wanted):
+            return record
+    return None
+
+
+def _deciding(options: dict) -> dict:
+    return {key: sorted(value) if key in AS_SETS and value is not None else value
+            for key, value in options.items() if key not in NOT_DECIDING}
 
 
 def forward_report(engine: Engine, run_id: str) -> ForwardReport:

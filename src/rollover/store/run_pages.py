@@ -15,7 +15,11 @@ from sqlalchemy import CompoundSelect, Connection, Select, and_, func, select, u
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from .schema import calendars, run_rolled, run_warnings, schools, students
+from .schema import calendars, grade_levels, run_rolled, run_warnings, schools, students
+
+# A page of new enrollments in another order than the decisions': each sort's columns, then the
+# decision's number (so equal keys keep decision order and pages never overlap).
+ROLLED_SORTS = ("decision", "name", "number", "school", "grade", "rule")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Selection:
     words: Sequence[str] = ()  # each begins the student's first name, last name or number
     offset: int = 0
     limit: int = 100
+    sort: str = "decision"  # one of ROLLED_SORTS; "-name" ... the other way
 
 
 def school_calendars(conn: Connection, school_id: str) -> list[str] | None:
@@ -47,7 +52,10 @@ def calendar_exists(conn: Connection, calendar_id: str) -> bool:
 # -- new enrollments ------------------------------------------------------------------------------
 def rolled_total_and_page(conn: Connection, run_id: str, rows: Selection) -> tuple[int, list[dict]]:
     r = run_rolled.c
-    total, seqs = _total_and_seqs(conn, run_rolled, run_id, rows)
+    if rows.sort == "decision":  # the run's own order: read from its indexes
+        total, seqs = _total_and_seqs(conn, run_rolled, run_id, rows)
+    else:
+        total, seqs = _sorted_total_and_seqs(conn, run_id, rows)
     if not seqs:
         return total, []
     new_calendar, new_school = calendars.alias("new_calendar"), schools.alias("new_school")
@@ -60,22 +68,93 @@ def rolled_total_and_page(conn: Connection, run_id: str, rows: Selection) -> tup
                old_school.c.name.label("source_school_name"), r.source_grade,
                r.calendar_id, new_calendar.c.school_id, new_school.c.name.label("school_name"),
                r.structure_id, r.grade, r.start_date, r.service_type, r.local_start_status,
-               r.graduation_cohort, r.last_day_ender, r.warnings, r.rule)
+               r.graduation_cohort, r.last_day_ender, r.warnings, r.rule, r.seq)
         .select_from(run_rolled
                      .outerjoin(students, s.student_id == r.student_id)
                      .outerjoin(new_calendar, new_calendar.c.calendar_id == r.calendar_id)
                      .outerjoin(new_school, new_school.c.school_id == new_calendar.c.school_id)
                      .outerjoin(old_calendar, old_calendar.c.calendar_id == r.source_calendar_id)
                      .outerjoin(old_school, old_school.c.school_id == old_calendar.c.school_id))
-        .where(r.run_id == run_id, r.seq.in_(seqs))
-        .order_by(r.seq))
+        .where(r.run_id == run_id, r.seq.in_(seqs)))
+    place = {seq: i for i, seq in enumerate(seqs)}
     items = []
-    for row in conn.execute(query):
+    for row in sorted(conn.execute(query), key=lambda row: place[row.seq]):
         item = dict(row._mapping)
+        del item["seq"]
         item["last_day_ender"] = bool(item["last_day_ender"])
         item["warnings"] = item["warnings"].split() if item["warnings"] else []
         items.append(item)
     return total, items
+
+
+def _sorted_total_and_seqs(conn: Connection, run_id: str, rows: Selection
+                           ) -> tuple[int, list[int]]:
+    """The number of rows that meet the filters, and the numbers of the page's in the order
+    `rows.sort` asks: the run's rows that meet them are joined to what they are sorted by."""
+    r = run_rolled.c
+    conditions, _bounded = _conditions(conn, run_rolled, rows)
+    in_run = r.run_id == run_id
+    total = conn.execute(select(func.count()).select_from(run_rolled)
+                         .where(in_run, *conditions)).scalar()
+    if rows.offset >= total:
+        return total, []
+    descending = rows.sort.startswith("-")
+    name = rows.sort.lstrip("-")
+    joined, keys = run_rolled, []
+    if name == "name":
+        joined = joined.outerjoin(students, students.c.student_id == r.student_id)
+        keys = [func.lower(students.c.last_name), func.lower(students.c.first_name)]
+    elif name == "number":
+        joined = joined.outerjoin(students, students.c.student_id == r.student_id)
+        keys = [students.c.student_number]
+    elif name == "school":
+        joined = (joined.outerjoin(calendars, calendars.c.calendar_id == r.calendar_id)
+                  .outerjoin(schools, schools.c.school_id == calendars.c.school_id))
+        keys = [schools.c.name]
+    elif name == "grade":
+        g = grade_levels.c
+        joined = joined.outerjoin(grade_levels, and_(g.calendar_id == r.calendar_id,
+                                                     g.structure_id == r.structure_id,
+                                                     g.grade == r.grade))
+        keys = [g.sequence, r.grade]
+    elif name == "rule":
+        keys = [r.rule]
+    keys.append(r.seq)
+    order = [key.desc() if descending else key.asc() for key in keys]
+    page = (select(r.seq).select_from(joined).where(in_run, *conditions).order_by(*order)
+            .limit(rows.limit).offset(rows.offset))
+    return total, list(conn.execute(page).scalars())
+
+
+def school_grade_counts(conn: Connection, run_id: str) -> list[dict]:
+    """The run's new enrollments counted by where they come from (source enrollments) and where
+    they go (new enrollments): {"side":
+    "source" or "destination", "school_id", "school_name", "grade", "sequence", "count"}, the
+    sequence the grade's in its calendar (the lowest where calendars differ)."""
+    r = run_rolled.c
+    found = []
+    g = grade_levels.c
+    # A source enrollment placed in two calendars (MULTIPLE_DESTINATIONS) counts once where it
+    # comes from, and once in each calendar it goes to.
+    for side, calendar, grade, count in (
+            ("source", r.source_calendar_id, r.source_grade,
+             func.count(r.source_enrollment_id.distinct())),
+            ("destination", r.calendar_id, r.grade, func.count())):
+        counted = (select(calendar.label("calendar_id"), grade.label("grade"),
+                          count.label("count"))
+                   .where(r.run_id == run_id).group_by(calendar, grade).subquery("counted"))
+        c = counted.c
+        sequence = (select(func.min(g.sequence))
+                    .where(g.calendar_id == c.calendar_id, g.grade == c.grade)
+                    .scalar_subquery())
+        query = (select(calendars.c.school_id, schools.c.name, c.grade, sequence, c.count)
+                 .select_from(counted
+                              .outerjoin(calendars, calendars.c.calendar_id == c.calendar_id)
+                              .outerjoin(schools, schools.c.school_id == calendars.c.school_id)))
+        found += [{"side": side, "school_id": school_id, "school_name": name, "grade": grade_,
+                   "sequence": seq, "count": n}
+                  for school_id, name, grade_, seq, n in conn.execute(query)]
+    return found
 
 
 # -- warnings -------------------------------------------------------------------------------------
