@@ -114,6 +114,17 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("POST", "/exceptions/students/{student_id}/run-test"): Route("page"),
     ("GET", "/exceptions/jobs/{job_id}"): Route("page"),
     ("POST", "/exceptions/upload"): Route("page"),
+    ("GET", "/readiness"): Route("page"),
+    ("POST", "/readiness/check"): Route("page"),
+    ("GET", "/tasks"): Route("page"),
+    ("GET", "/tasks/{run_id}"): Route("page"),
+    ("GET", "/forward"): Route("page"),
+    ("POST", "/forward"): Route("page"),
+    ("GET", "/forward/jobs/{job_id}"): Route("page"),
+    ("GET", "/forward/jobs/{job_id}/progress"): Route("page"),
+    ("GET", "/forward/runs/{run_id}"): Route("page"),
+    ("GET", "/forward/runs/{run_id}/undo"): Route("page"),
+    ("POST", "/forward/runs/{run_id}/undo"): Route("page"),
 }
 PAGES = ("page", "page-open")
 
