@@ -159,6 +159,14 @@ def forward(request, tmp_path, postgres_url, sqlite_template):
 
 # -- the browser tests (tests/browser_setup.py) ------------------------------------------------
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Every test of a tests/test_browser_*.py file is a browser test (`-m browser`)."""
+    for item in items:
+        if item.path.name.startswith("test_browser_"):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium by its path (Playwright's own browser download is not used)."""
