@@ -55,7 +55,7 @@ def grant(request: Request, session: Session, engine: District, user: Text = "",
                      granted={"user": user, "right": right, "school": school,
                               "access": access})
     return _page(request, engine, done=f"{given.user_name} has {given.right} "
-                 f"({given.access}) at {_where(given.school)}.")
+                 f"({given.access}) at {_where(given.school_id)}.")
 
 
 @pages.post("/users/rights/revoke")
@@ -65,7 +65,7 @@ def revoke(request: Request, session: Session, engine: District, user: Text = ""
         taken = security.revoke(engine, user, right, optional_text(school), user=session.user)
     except RolloverError as refused:
         return _page(request, engine, status=refused.http_status, refused=str(refused))
-    return _page(request, engine, done=f"{taken.right} at {_where(taken.school)} taken from "
+    return _page(request, engine, done=f"{taken.right} at {_where(taken.school_id)} taken from "
                  f"{taken.user_name}.")
 
 
