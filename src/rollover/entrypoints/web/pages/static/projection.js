@@ -66,7 +66,10 @@
         type: "sankey", data: [...nodes.values()], links: links,
         left: 8, right: 8, top: 8, bottom: 8, nodeAlign: "justify",
         emphasis: { focus: "adjacency" },
-        label: { color: "#1b1b1b" },
+        // Each label within its half of the chart: on a phone the names are cut short (the
+        // table has them whole).
+        label: { color: "#1b1b1b", width: Math.max(60, element.clientWidth / 2 - 40),
+                 overflow: "truncate" },
         lineStyle: { color: "gradient", opacity: 0.45 },
       }],
     });
