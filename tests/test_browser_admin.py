@@ -1,11 +1,12 @@
 """The district's administration pages in a real browser (Chromium), on SQLite and PostgreSQL
 (tests/browser_setup.py): the projection draws its pictures and its tables hold the API's
 numbers; an import with one bad row lists it by file and line and writes nothing; a backup is
-made and listed; a user added and granted a right signs in; the district locked and unlocked.
+made, listed, kept while its year is current, and restored once confirmed; a user added and granted a right signs in; the district locked and unlocked.
 Every page opened is checked clean (no script error, no serious accessibility violation)."""
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 
 from playwright.sync_api import expect
@@ -57,8 +58,10 @@ def test_the_projection_draws_and_its_tables_hold_the_apis_numbers(site, page):
 
 def test_an_import_with_one_bad_row_lists_it_by_file_and_line_and_writes_nothing(
         site, page, tmp_path):
+    stored = tmp_path / "stored"
+    export_bundle(site.engine, stored)
     bundle = tmp_path / "bundle"
-    export_bundle(site.engine, bundle)
+    shutil.copytree(stored, bundle)
     line = 4
     set_cell(bundle, "students.csv", line, "birth_date", "2011-02-30")
     archive = tmp_path / "bundle.zip"
@@ -80,12 +83,13 @@ def test_an_import_with_one_bad_row_lists_it_by_file_and_line_and_writes_nothing
     expect(outcome.locator(".problems li")).to_contain_text(f"students.csv:{line}")
     expect(outcome.locator(".problems li")).to_contain_text("2011-02-30")
     assert counts(site.engine) == before
-    assert read_csv(bundle, "students.csv")[line - 1][0] in {
-        row[0] for row in read_csv(bundle, "students.csv")}
+    export_bundle(site.engine, tmp_path / "after")
+    for path in stored.iterdir():  # every row as it was
+        assert read_csv(tmp_path / "after", path.name) == read_csv(stored, path.name), path.name
     assert_page_is_clean(page, seen)
 
 
-def test_a_backup_is_made_and_listed_and_one_of_the_current_year_is_kept(
+def test_a_backup_is_made_listed_kept_for_the_current_year_and_restored(
         site, page, tmp_path, monkeypatch):
     monkeypatch.setenv("ROLLOVER_BACKUP_DIR", str(tmp_path / "backups"))
     seen = watch(page)
@@ -104,6 +108,17 @@ def test_a_backup_is_made_and_listed_and_one_of_the_current_year_is_kept(
     listed.get_by_role("button", name="Delete").click()  # YE-5: the current year's is kept
     expect(page.get_by_role("alert")).to_contain_text("cannot be deleted")
     expect(page.locator("#backup-list tbody tr")).to_have_count(1)
+    assert_page_is_clean(page, seen)
+
+    page.locator("#backup-list").get_by_role("link", name="Restore").click()
+    expect(page.locator(".notice")).to_contain_text("rows")  # what the restore replaces
+    assert_page_is_clean(page, seen)
+    page.get_by_role("button", name="Restore the backup").click()
+    expect(page.locator("#confirm-error")).to_be_visible()  # not confirmed: nothing queued
+    page.get_by_label("I understand that every change since this backup is lost").check()
+    page.get_by_role("button", name="Restore the backup").click()
+    expect(page.locator(".job[data-state=succeeded]")).to_contain_text(
+        "Restore", timeout=JOB_TIMEOUT)
     assert_page_is_clean(page, seen)
 
 
