@@ -1,8 +1,9 @@
 """The district's administration pages in a real browser (Chromium), on SQLite and PostgreSQL
 (tests/browser_setup.py): the projection draws its pictures and its tables hold the API's
 numbers; an import with one bad row lists it by file and line and writes nothing; a backup is
-made, listed, kept while its year is current, and restored once confirmed; a user added and granted a right signs in; the district locked and unlocked.
-Every page opened is checked clean (no script error, no serious accessibility violation)."""
+made, listed, kept while its year is current, and restored once confirmed; a user added and
+granted a right signs in; the district locked and unlocked.  Every page opened is checked clean
+(no script error, no serious accessibility violation)."""
 
 from __future__ import annotations
 
