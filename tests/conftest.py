@@ -174,9 +174,3 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM,
             "args": ["--no-sandbox", "--disable-dev-shm-usage"]}
 
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    """The pages forbid scripts from elsewhere (Content-Security-Policy); the tests' own
-    accessibility check (axe-core) is let in."""
-    return {**browser_context_args, "bypass_csp": True}

@@ -125,6 +125,23 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", "/forward/runs/{run_id}"): Route("page"),
     ("GET", "/forward/runs/{run_id}/undo"): Route("page"),
     ("POST", "/forward/runs/{run_id}/undo"): Route("page"),
+    ("GET", "/projection"): Route("page"),
+    ("GET", "/transfers"): Route("page"),
+    ("POST", "/transfers/import"): Route("page"),
+    ("GET", "/transfers/export"): Route("page"),
+    ("GET", "/transfers/jobs/{job_id}"): Route("page"),
+    ("GET", "/backups"): Route("page"),
+    ("POST", "/backups"): Route("page"),
+    ("POST", "/backups/{backup_id}/delete"): Route("page"),
+    ("GET", "/backups/{backup_id}/restore"): Route("page"),
+    ("POST", "/backups/{backup_id}/restore"): Route("page"),
+    ("GET", "/backups/jobs/{job_id}"): Route("page"),
+    ("GET", "/users"): Route("page"),
+    ("POST", "/users"): Route("page"),
+    ("POST", "/users/rights"): Route("page"),
+    ("POST", "/users/rights/revoke"): Route("page"),
+    ("GET", "/lock"): Route("page"),
+    ("POST", "/lock"): Route("page"),
 }
 PAGES = ("page", "page-open")
 

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from rollover.services.security import set_lock
 
-from .browser_setup import assert_page_is_clean, site, watch  # noqa: F401 - fixture
+from .browser_setup import (  # noqa: F401 - fixture
+    accessibility_violations, assert_page_is_clean, site, watch)
 from .security_setup import ADMIN
 
 
@@ -54,3 +55,20 @@ def test_every_page_of_the_navigation_opens_cleanly(site, page):
         assert answer.status == 200, (name, href, answer.status)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert_page_is_clean(page, seen)
+
+
+def test_the_checks_of_a_page_find_what_they_look_for(site, page):
+    """The checks every page passes can fail: a control without a label is a serious
+    violation, and a script the Content-Security-Policy forbids is a console error."""
+    seen = watch(page)
+    page.goto(f"{site.url}/signin")
+    page.evaluate("""() => {
+        const input = document.createElement("input");
+        document.querySelector("main").append(input);
+        const script = document.createElement("script");
+        script.textContent = "window.ran = true";
+        document.body.append(script);
+    }""")
+    assert "label" in {v["id"] for v in accessibility_violations(page)}
+    assert not page.evaluate("() => window.ran === true")  # the inline script was refused
+    assert any("Content Security Policy" in error for error in seen.errors), seen.errors

@@ -240,6 +240,8 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(browser):
     for answer, user in ((wrong, "ann"), (unknown, "nobody")):
         page = is_page(answer, 401)
         assert WRONG in page and f'value="{user}"' in page  # the name kept, for a retry
+        # the message names what it is about: the user name's field points to it
+        assert ' required aria-describedby="signin-error">' in page
         assert "not the password" not in page and PASSWORD not in page
         assert "rollover_session" not in answer.cookies
 

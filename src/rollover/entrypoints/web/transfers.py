@@ -12,11 +12,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import Engine
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from ...domain.jobs import Job as JobRecord
 from ...errors import RolloverError
 from ...services.exports import export_file, is_large, new_export_file, write_bundle_zip
 from ...services.jobs import may_submit, submit_checked
@@ -49,6 +51,12 @@ class FormatNotSupported(RolloverError):
 async def import_upload(request: Request, engine: District, user: User):
     """Import a district bundle uploaded as a zip (all checked first, all or nothing), as a
     job; a refused import's job is failed, its error listing every problem."""
+    return job_json(await queue_import(request, engine, user))
+
+
+async def queue_import(request: Request, engine: Engine, user: str) -> JobRecord:
+    """The import job of the bundle zip a request uploads (this API and the Import page): the
+    user's right first, the upload read as it arrives and unpacked, then the job queued."""
     await run_in_threadpool(may_submit, engine, "import", {"folder": ""}, user=user)
     refuse_too_large(_declared_size(request))
     fields = await _form(request)
@@ -63,11 +71,10 @@ async def import_upload(request: Request, engine: District, user: User):
         await fields.close()
     params = {"folder": str(folder), "replace": replace}
     try:
-        job = await run_in_threadpool(submit_checked, engine, "import", params, user=user)
+        return await run_in_threadpool(submit_checked, engine, "import", params, user=user)
     except BaseException:
         shutil.rmtree(folder.parent, ignore_errors=True)
         raise
-    return job_json(job)
 
 
 def _declared_size(request: Request) -> int | None:
@@ -131,12 +138,21 @@ def export(engine: District, user: User,
                                              "year)")] = None):
     """The district as a zip of a bundle (every stored row), read at one moment: at once, or
     for a district of more than 200,000 rows a job whose result links to the zip."""
+    answer = export_answer(engine, user, format, year)
+    if isinstance(answer, JobRecord):
+        return JSONResponse(job_json(answer), status_code=202)
+    return answer
+
+
+def export_answer(engine: Engine, user: str, format: str = "bundle",  # noqa: A002 - the API's
+                  year: int | None = None) -> FileResponse | JobRecord:
+    """The export (this API and the Export page): the zip at once, or the export job of a
+    large district."""
     if format != "bundle":
         raise FormatNotSupported(f"format {format!r} is not yet supported: give format=bundle")
     if is_large(engine):
         params = {"format": format, "year": year, "file": str(new_export_file(_url(engine)))}
-        return JSONResponse(job_json(submit_checked(engine, "export", params, user=user)),
-                            status_code=202)
+        return submit_checked(engine, "export", params, user=user)
     work = Path(tempfile.mkdtemp(prefix="rollover-export-"))
     try:
         archive = write_bundle_zip(engine, work / "bundle.zip")

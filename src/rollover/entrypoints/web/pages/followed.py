@@ -1,0 +1,27 @@
+"""A job followed on a page: a fragment with its state and progress that htmx asks for again
+every second until the job has ended, then its outcome (a refused job's every problem, with the
+file and line where it has them).  Each page that submits jobs serves the fragment at its own
+path (`follow`)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ....domain.jobs import Job
+from ..jobs import job_json
+from .rendering import render
+
+STATES = {"queued": "waiting for a worker", "running": "running", "succeeded": "done",
+          "failed": "refused"}
+
+
+def followed_job(job: Job, follow: str, what: str) -> dict:
+    """What `followed_job.html` shows of `job` (`what`: how the page names it)."""
+    return {"job": job_json(job), "ended": job.ended, "follow": follow, "what": what,
+            "state": STATES.get(job.state, job.state)}
+
+
+def job_fragment(request: Request, job: Job, follow: str, what: str,
+                 template: str = "followed_job.html", extra: dict | None = None) -> Response:
+    return render(request, template, {**followed_job(job, follow, what), **(extra or {})})

@@ -1,0 +1,36 @@
+"""The projection page: next year's enrollment per school and grade against this year's, and the
+flows of students between schools (`services.projection`, the API's `GET /projection`), drawn by
+`static/projection.js` from the same numbers the page's tables show."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request
+from starlette.responses import Response
+
+from ....errors import RolloverError
+from ....services.projection import projection as projected
+from ..context import District
+from .form_values import optional_year
+from .rendering import render
+from .session import signed_in_pages
+
+pages = signed_in_pages()
+
+
+@pages.get("/projection")
+def projection(request: Request, engine: District,
+               year: Annotated[str | None, Query()] = None) -> Response:
+    """The projection of `year` (default: the year after the district's current one); a year
+    the service refuses is shown beside the year picker, with the refusal's status."""
+    context = {"title": "Projection", "active": "projection", "year": year or "",
+               "projection": None, "error": None}
+    try:
+        found = projected(engine, optional_year(year))
+    except RolloverError as refused:
+        return render(request, "projection.html", {**context, "error": str(refused)},
+                      status=refused.http_status)
+    return render(request, "projection.html", {
+        **context, "year": found["year"], "projection": found,
+        "names": {s["school_id"]: s["name"] for s in found["schools"]}})
