@@ -61,7 +61,7 @@ def totals_by_the_api(page, site, run_id: str) -> dict[tuple[str, str], tuple[in
     return {key: (came[key], placed[key]) for key in came | placed}
 
 
-def test_run_test_results_run_after_confirmation_and_undo(site, page):
+def test_run_test_results_run_after_confirmation_tasks_and_undo(site, page):
     seen = watch(page)
     site.sign_in(page)
     page.goto(f"{site.url}/forward")
@@ -110,6 +110,14 @@ def test_run_test_results_run_after_confirmation_and_undo(site, page):
     expect(page.locator("#total-rolled")).to_have_text(f"{run['totals']['rolled']:,}")
     assert shown_totals(page) == totals_by_the_api(page, site, run_id)
     assert_page_is_clean(page, seen)
+
+    # Tasks and reports lists both, the Run Test and the Run.
+    page.get_by_role("navigation", name="Main").get_by_role("link",
+                                                            name="Tasks and reports").click()
+    expect(page.locator(f'tr[data-run="{test_id}"]')).to_contain_text("test")
+    expect(page.locator(f'tr[data-run="{run_id}"]')).to_contain_text("completed")
+    assert_page_is_clean(page, seen)
+    page.goto(f"{site.url}/forward/runs/{run_id}")
 
     # Undo: what it would put back, nothing changed since, then undone.
     page.get_by_role("button", name="Undo this Run…").click()

@@ -57,6 +57,21 @@ def test_every_page_of_the_navigation_opens_cleanly(site, page):
         assert_page_is_clean(page, seen)
 
 
+def test_every_page_fits_a_phone_and_a_laptop_without_scrolling_sideways(site, page):
+    """At 390 px (a phone) and 1,280 px: the page never scrolls sideways as a whole (a wide
+    table scrolls inside its own box)."""
+    site.sign_in(page)
+    hrefs = [a.get_attribute("href") for a in
+             page.get_by_role("navigation", name="Main").get_by_role("link").all()]
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 844})
+        for href in hrefs:
+            page.goto(f"{site.url}{href}")
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (width, href, overflow)
+
+
 def test_the_checks_of_a_page_find_what_they_look_for(site, page):
     """The checks every page passes can fail: a control without a label is a serious
     violation, and a script the Content-Security-Policy forbids is a console error."""
