@@ -230,10 +230,14 @@ def test_totals_per_school_and_grade_this_year_beside_next(stored):
          "next_year": 0},
         {"school_id": "ES", "school_name": "Elm Elementary", "grade": "05", "this_year": 3,
          "next_year": KIDS + 1},
-        {"school_id": "MS", "school_name": "Mill Middle", "grade": "06", "this_year": 0,
+        # Its two graduates are this year's too, though no next year's (they leave).
+        {"school_id": "MS", "school_name": "Mill Middle", "grade": "06", "this_year": 2,
          "next_year": 3},
         {"school_id": "NS", "school_name": "North Middle", "grade": "06", "this_year": 0,
          "next_year": 1},
+        # Eddy has nowhere to go (NO_DESTINATION): counted where he is.
+        {"school_id": "XS", "school_name": "Xavier School", "grade": "05", "this_year": 1,
+         "next_year": 0},
     ]
 
 

@@ -66,9 +66,10 @@ def warnings_summary(engine: Engine, run_id: str) -> list[dict]:
 
 
 def school_grade_totals(engine: Engine, run_id: str) -> list[dict]:
-    """The run's new enrollments per school and grade, this year beside next: {"school_id",
-    "school_name", "grade", "this_year" (rolled from that school and grade), "next_year"
-    (placed in it)}, by school name then grade sequence."""
+    """The run per school and grade, this year beside next: {"school_id", "school_name",
+    "grade", "this_year" (the enrollments of that school and grade the run decided, rolled or
+    not: a graduate counts where they are), "next_year" (placed in it)}, by school name then
+    grade sequence."""
     with reading(engine) as conn:
         _placing_run(conn, run_id)
         counts = stored.school_grade_counts(conn, run_id)

@@ -15,7 +15,8 @@ from sqlalchemy import CompoundSelect, Connection, Select, and_, func, select, u
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from .schema import calendars, grade_levels, run_rolled, run_warnings, schools, students
+from .schema import (calendars, enrollments, grade_levels, run_rolled, run_warnings, schools,
+                     students)
 
 # A page of new enrollments in another order than the decisions': each sort's columns, then the
 # decision's number (so equal keys keep decision order and pages never overlap).
@@ -127,28 +128,38 @@ def _sorted_total_and_seqs(conn: Connection, run_id: str, rows: Selection
 
 
 def school_grade_counts(conn: Connection, run_id: str) -> list[dict]:
-    """The run's new enrollments counted by where they come from (source enrollments) and where
-    they go (new enrollments): {"side":
-    "source" or "destination", "school_id", "school_name", "grade", "sequence", "count"}, the
-    sequence the grade's in its calendar (the lowest where calendars differ)."""
-    r = run_rolled.c
-    found = []
-    g = grade_levels.c
+    """The enrollments the run decided counted where they are this year, rolled or not (a
+    graduate, a student with nowhere to go: their warnings name them), and its new enrollments
+    where they go: {"side": "source" or "destination", "school_id", "school_name", "grade",
+    "sequence", "count"}, the sequence the grade's in its calendar (the lowest where calendars
+    differ)."""
+    r, w, e = run_rolled.c, run_warnings.c, enrollments.c
+    rolled_from = select(r.source_enrollment_id).where(r.run_id == run_id)
     # A source enrollment placed in two calendars (MULTIPLE_DESTINATIONS) counts once where it
     # comes from, and once in each calendar it goes to.
-    for side, calendar, grade, count in (
-            ("source", r.source_calendar_id, r.source_grade,
-             func.count(r.source_enrollment_id.distinct())),
-            ("destination", r.calendar_id, r.grade, func.count())):
-        counted = (select(calendar.label("calendar_id"), grade.label("grade"),
-                          count.label("count"))
-                   .where(r.run_id == run_id).group_by(calendar, grade).subquery("counted"))
-        c = counted.c
+    decided = union(
+        select(r.source_enrollment_id.label("enrollment_id"),
+               r.source_calendar_id.label("calendar_id"), r.source_grade.label("grade"))
+        .where(r.run_id == run_id),
+        select(w.source_enrollment_id, e.calendar_id, e.grade)
+        .join(enrollments, e.enrollment_id == w.source_enrollment_id)
+        .where(w.run_id == run_id, w.source_enrollment_id.not_in(rolled_from)),
+    ).subquery("decided")
+    d = decided.c
+    found = []
+    g = grade_levels.c
+    for side, counted in (
+            ("source", select(d.calendar_id, d.grade, func.count(d.enrollment_id.distinct())
+                              .label("count")).group_by(d.calendar_id, d.grade)),
+            ("destination", select(r.calendar_id, r.grade, func.count().label("count"))
+             .where(r.run_id == run_id).group_by(r.calendar_id, r.grade))):
+        counted_table = counted.subquery("counted")
+        c = counted_table.c
         sequence = (select(func.min(g.sequence))
                     .where(g.calendar_id == c.calendar_id, g.grade == c.grade)
                     .scalar_subquery())
         query = (select(calendars.c.school_id, schools.c.name, c.grade, sequence, c.count)
-                 .select_from(counted
+                 .select_from(counted_table
                               .outerjoin(calendars, calendars.c.calendar_id == c.calendar_id)
                               .outerjoin(schools, schools.c.school_id == calendars.c.school_id)))
         found += [{"side": side, "school_id": school_id, "school_name": name, "grade": grade_,
