@@ -149,12 +149,10 @@ def test_a_bad_filter_is_shown_at_its_position_and_queues_no_job(site, page):
     assert job_count(site.engine) == before
 
 
-@pytest.mark.skipif(not os.environ.get("ROLLOVER_SCREENSHOTS"),
-                    reason="run by hand: ROLLOVER_SCREENSHOTS=1 writes docs/images/results.png")
-def test_screenshot_of_the_results(site, page, db_url):
-    """docs/images/results.png: a Run Test of the whole demo district at 1,280 px."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("one screenshot")
+def test_a_run_test_of_the_whole_district_with_last_day_enders(site, page, db_url):
+    """Every calendar of the year, last-day enders included: the results are the API's.  With
+    ROLLOVER_SCREENSHOTS=1 (run by hand, SQLite) it saves docs/images/results.png at 1,280 px."""
+    seen = watch(page)
     page.set_viewport_size({"width": 1280, "height": 1000})
     site.sign_in(page)
     page.goto(f"{site.url}/forward")
@@ -164,5 +162,10 @@ def test_screenshot_of_the_results(site, page, db_url):
     page.get_by_role("button", name="Run Test").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Run Test forward-"))).to_be_visible(
         timeout=JOB_TIMEOUT)
-    page.screenshot(path=str(Path(__file__).parents[1] / "docs" / "images" / "results.png"),
-                    full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 2000})
+    run = api(page, site, f"/runs/{page.url.rsplit('/', 1)[1]}?summary=true")
+    assert run["options"]["include_last_day_enders"] is True
+    expect(page.locator("#total-rolled")).to_have_text(f"{run['totals']['rolled']:,}")
+    assert_page_is_clean(page, seen)
+    if os.environ.get("ROLLOVER_SCREENSHOTS") and db_url.startswith("sqlite"):
+        page.screenshot(path=str(Path(__file__).parents[1] / "docs" / "images" / "results.png"),
+                        full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 2000})
