@@ -39,7 +39,8 @@ def site(engine, tmp_path):
 
 
 @pytest.fixture
-def browser(site):
+def visitor(site):
+    """The app seen from one visitor's cookie jar (fastapi's TestClient)."""
     with TestClient(create_app(site), raise_server_exceptions=False) as client:
         yield client
 
@@ -94,20 +95,20 @@ def is_page(answer, status: int) -> str:
 
 # -- signing in and out -----------------------------------------------------------------------
 
-def test_sign_in_sets_an_httponly_samesite_lax_session_cookie_and_shows_the_home_page(browser):
-    form = browser.get("/signin")
+def test_sign_in_sets_an_httponly_samesite_lax_session_cookie_and_shows_the_home_page(visitor):
+    form = visitor.get("/signin")
     is_page(form, 200)
     assert 'name="user"' in form.text and 'type="password"' in form.text
-    answer = sign_in(browser, "ann")
+    answer = sign_in(visitor, "ann")
     assert answer.status_code == 303 and answer.headers["location"] == "/"
     cookie = cookie_flags(answer, "rollover_session")
     assert "httponly" in cookie and cookie["samesite"].lower() == "lax" and cookie["path"] == "/"
     assert "secure" not in cookie  # the request came over http
-    home = browser.get("/")
+    home = visitor.get("/")
     assert "Signed in as <strong>ann</strong>" in is_page(home, 200)
     assert "<h1>Dashboard</h1>" in home.text
     assert 'action="/signout"' in home.text
-    assert browser.get("/signin", follow_redirects=False).headers["location"] == "/"
+    assert visitor.get("/signin", follow_redirects=False).headers["location"] == "/"
 
 
 def test_over_https_both_cookies_are_secure(site):
@@ -140,103 +141,103 @@ def test_the_proxy_setting_from_the_environment_names_a_bad_value(site, monkeypa
     assert create_app(site).state.behind_proxy is True
 
 
-def test_sign_out_ends_the_session_on_the_server(browser, site):
-    csrf = signed_in_as(browser, "ann")
-    token = browser.cookies["rollover_session"]
-    answer = browser.post("/signout", data={"csrf_token": csrf}, follow_redirects=False)
+def test_sign_out_ends_the_session_on_the_server(visitor, site):
+    csrf = signed_in_as(visitor, "ann")
+    token = visitor.cookies["rollover_session"]
+    answer = visitor.post("/signout", data={"csrf_token": csrf}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/signin"
     cleared = cookie_flags(answer, "rollover_session")
     assert cleared["value"] in ("", '""') and cleared["max-age"] == "0"
     with pytest.raises(NotSignedIn, match="revoked"):
         signed_in(site, token)
-    browser.cookies.set("rollover_session", token)  # the old cookie, kept by someone
-    assert browser.get("/", follow_redirects=False).headers["location"] == "/signin"
-    assert browser.get("/api/v1/district").status_code == 401
+    visitor.cookies.set("rollover_session", token)  # the old cookie, kept by someone
+    assert visitor.get("/", follow_redirects=False).headers["location"] == "/signin"
+    assert visitor.get("/api/v1/district").status_code == 401
 
 
-def test_a_page_without_a_valid_session_goes_to_the_sign_in_form(browser):
-    answer = browser.get("/", follow_redirects=False)
+def test_a_page_without_a_valid_session_goes_to_the_sign_in_form(visitor):
+    answer = visitor.get("/", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/signin"
-    browser.cookies.set("rollover_session", "not-a-token")
-    answer = browser.get("/", follow_redirects=False)
+    visitor.cookies.set("rollover_session", "not-a-token")
+    answer = visitor.get("/", follow_redirects=False)
     assert answer.headers["location"] == "/signin"
     assert cookie_flags(answer, "rollover_session")["max-age"] == "0"  # the stale one is gone
-    assert "Sign in" in is_page(browser.get("/"), 200)
+    assert "Sign in" in is_page(visitor.get("/"), 200)
 
 
-def test_an_api_token_in_the_session_cookie_signs_nobody_in(browser, site):
-    browser.cookies.set("rollover_session", issue_token(site, "ann", PASSWORD).token)
-    assert browser.get("/", follow_redirects=False).headers["location"] == "/signin"
-    assert browser.get("/api/v1/district").status_code == 401
+def test_an_api_token_in_the_session_cookie_signs_nobody_in(visitor, site):
+    visitor.cookies.set("rollover_session", issue_token(site, "ann", PASSWORD).token)
+    assert visitor.get("/", follow_redirects=False).headers["location"] == "/signin"
+    assert visitor.get("/api/v1/district").status_code == 401
 
 
 # -- CSRF -------------------------------------------------------------------------------------
 
-def test_sign_out_without_this_sessions_csrf_token_is_refused_and_signs_nobody_out(browser,
+def test_sign_out_without_this_sessions_csrf_token_is_refused_and_signs_nobody_out(visitor,
                                                                                  site):
-    signed_in_as(browser, "ann")
+    signed_in_as(visitor, "ann")
     with client_of(site) as other:
         others = signed_in_as(other, "admin")
     for form in ({}, {"csrf_token": "wrong"}, {"csrf_token": others}, {"csrf_token": "é" * 64}):
-        page = is_page(browser.post("/signout", data=form, follow_redirects=False), 403)
+        page = is_page(visitor.post("/signout", data=form, follow_redirects=False), 403)
         assert "CSRF token" in page and "nothing was written" in page
-        assert browser.get("/").status_code == 200  # still signed in
-    assert "rollover_session" in browser.cookies
+        assert visitor.get("/").status_code == 200  # still signed in
+    assert "rollover_session" in visitor.cookies
 
 
-def test_the_api_by_cookie_reads_freely_and_writes_only_with_the_csrf_header(browser, site):
-    csrf = signed_in_as(browser, "keeper")
-    assert browser.get("/api/v1/district").status_code == 200
+def test_the_api_by_cookie_reads_freely_and_writes_only_with_the_csrf_header(visitor, site):
+    csrf = signed_in_as(visitor, "keeper")
+    assert visitor.get("/api/v1/district").status_code == 200
     with client_of(site) as other:
         others = signed_in_as(other, "admin")
     for headers in ({}, {"X-CSRF-Token": "wrong"}, {"X-CSRF-Token": others}):
-        answer = browser.put("/api/v1/lock", json={"locked": True}, headers=headers)
+        answer = visitor.put("/api/v1/lock", json={"locked": True}, headers=headers)
         assert answer.status_code == 403, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert "CSRF token" in answer.json()["detail"]
         assert not lock_status(site).locked  # nothing written
-    answer = browser.put("/api/v1/lock", json={"locked": True}, headers={"X-CSRF-Token": csrf})
+    answer = visitor.put("/api/v1/lock", json={"locked": True}, headers={"X-CSRF-Token": csrf})
     assert answer.status_code == 200 and answer.json()["locked"]
 
 
-def test_a_bearer_token_needs_no_csrf_token_even_with_a_session_cookie(browser, site):
-    signed_in_as(browser, "ann")
+def test_a_bearer_token_needs_no_csrf_token_even_with_a_session_cookie(visitor, site):
+    signed_in_as(visitor, "ann")
     bearer = issue_token(site, "keeper", PASSWORD).token
-    answer = browser.put("/api/v1/lock", json={"locked": True},
+    answer = visitor.put("/api/v1/lock", json={"locked": True},
                          headers={"Authorization": f"Bearer {bearer}"})
     assert answer.status_code == 200 and answer.json()["locked"]
 
 
-def test_the_sign_in_form_needs_its_own_token(browser, site):
-    page = is_page(browser.post("/signin", data={"user": "ann", "password": PASSWORD},
+def test_the_sign_in_form_needs_its_own_token(visitor, site):
+    page = is_page(visitor.post("/signin", data={"user": "ann", "password": PASSWORD},
                                 follow_redirects=False), 403)
     assert "the sign-in form had expired" in page
-    assert "rollover_session" not in browser.cookies
-    answer = browser.post("/signin", data={"user": "ann", "password": PASSWORD,
+    assert "rollover_session" not in visitor.cookies
+    answer = visitor.post("/signin", data={"user": "ann", "password": PASSWORD,
                                            "csrf_token": "x" * 43}, follow_redirects=False)
     is_page(answer, 403)
     with client_of(site) as other:  # a token of another browser's form
         other_token = token_in(other.get("/signin"))
-    browser.cookies.clear()
-    browser.get("/signin")
-    answer = browser.post("/signin", data={"user": "ann", "password": PASSWORD,
+    visitor.cookies.clear()
+    visitor.get("/signin")
+    answer = visitor.post("/signin", data={"user": "ann", "password": PASSWORD,
                                            "csrf_token": other_token}, follow_redirects=False)
     is_page(answer, 403)
-    assert "rollover_session" not in browser.cookies
-    assert sign_in(browser, "ann").status_code == 303  # the form shown again works
+    assert "rollover_session" not in visitor.cookies
+    assert sign_in(visitor, "ann").status_code == 303  # the form shown again works
 
 
-def test_the_csrf_token_is_an_hmac_of_the_sessions_secret_never_the_secret(browser, site):
-    csrf = signed_in_as(browser, "ann")
-    secret = signed_in(site, browser.cookies["rollover_session"]).csrf_secret
-    assert csrf == csrf_token(secret) and secret not in browser.get("/").text
+def test_the_csrf_token_is_an_hmac_of_the_sessions_secret_never_the_secret(visitor, site):
+    csrf = signed_in_as(visitor, "ann")
+    secret = signed_in(site, visitor.cookies["rollover_session"]).csrf_secret
+    assert csrf == csrf_token(secret) and secret not in visitor.get("/").text
 
 
 # -- refusals ---------------------------------------------------------------------------------
 
-def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(browser):
-    wrong = sign_in(browser, "ann", "not the password")
-    unknown = sign_in(browser, "nobody", PASSWORD)
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(visitor):
+    wrong = sign_in(visitor, "ann", "not the password")
+    unknown = sign_in(visitor, "nobody", PASSWORD)
     for answer, user in ((wrong, "ann"), (unknown, "nobody")):
         page = is_page(answer, 401)
         assert WRONG in page and f'value="{user}"' in page  # the name kept, for a retry
@@ -246,75 +247,75 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(browser):
         assert "rollover_session" not in answer.cookies
 
 
-def test_an_empty_form_is_refused_without_counting_as_a_failed_sign_in(browser):
-    page = is_page(sign_in(browser, "ann", ""), 400)
+def test_an_empty_form_is_refused_without_counting_as_a_failed_sign_in(visitor):
+    page = is_page(sign_in(visitor, "ann", ""), 400)
     assert "enter your user name and your password" in page
 
 
-def test_what_was_typed_is_escaped(browser):
-    page = is_page(sign_in(browser, '<script>alert("x")</script>', "wrong password"), 401)
+def test_what_was_typed_is_escaped(visitor):
+    page = is_page(sign_in(visitor, '<script>alert("x")</script>', "wrong password"), 401)
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 
-def test_repeated_failed_sign_ins_show_the_429_page(browser):
+def test_repeated_failed_sign_ins_show_the_429_page(visitor):
     for _ in range(5):
-        assert WRONG in is_page(sign_in(browser, "ann", "not the password"), 401)
-    page = is_page(sign_in(browser, "ann"), 429)
+        assert WRONG in is_page(sign_in(visitor, "ann", "not the password"), 401)
+    page = is_page(sign_in(visitor, "ann"), 429)
     assert "too many failed sign-ins for &#39;ann&#39;" in page
-    assert "rollover_session" not in browser.cookies
+    assert "rollover_session" not in visitor.cookies
 
 
-def test_a_locked_district_says_so_and_refuses_a_plain_users_sign_in(browser, site):
-    assert LOCKED not in browser.get("/signin").text.lower()
+def test_a_locked_district_says_so_and_refuses_a_plain_users_sign_in(visitor, site):
+    assert LOCKED not in visitor.get("/signin").text.lower()
     set_lock(site, True, user="keeper")
-    assert "the system is locked for maintenance" in is_page(browser.get("/signin"), 200).lower()
-    page = is_page(sign_in(browser, "plain"), 423)
+    assert "the system is locked for maintenance" in is_page(visitor.get("/signin"), 200).lower()
+    page = is_page(sign_in(visitor, "plain"), 423)
     assert LOCKED in page
-    assert "rollover_session" not in browser.cookies
-    assert sign_in(browser, "keeper").status_code == 303  # past the lock
+    assert "rollover_session" not in visitor.cookies
+    assert sign_in(visitor, "keeper").status_code == 303  # past the lock
 
 
-def test_a_read_only_reviewer_signs_in_while_locked_and_only_reads(browser, site):
+def test_a_read_only_reviewer_signs_in_while_locked_and_only_reads(visitor, site):
     set_lock(site, True, user="keeper")
-    csrf = signed_in_as(browser, "reader")
-    assert "locked for maintenance" in browser.get("/").text
-    assert browser.get("/api/v1/runs").status_code == 200
-    answer = browser.put("/api/v1/lock", json={"locked": False}, headers={"X-CSRF-Token": csrf})
+    csrf = signed_in_as(visitor, "reader")
+    assert "locked for maintenance" in visitor.get("/").text
+    assert visitor.get("/api/v1/runs").status_code == 200
+    answer = visitor.put("/api/v1/lock", json={"locked": False}, headers={"X-CSRF-Token": csrf})
     assert answer.status_code == 423 and answer.json()["detail"] == LOCKED
     assert lock_status(site).locked
-    assert browser.post("/signout", data={"csrf_token": csrf}).status_code == 200  # the form
+    assert visitor.post("/signout", data={"csrf_token": csrf}).status_code == 200  # the form
 
 
 # -- pages, never stack traces ----------------------------------------------------------------
 
-def test_an_unknown_page_and_a_failure_are_pages_without_a_stack_trace(browser, monkeypatch):
-    assert "no such endpoint: GET /nothing-here" in is_page(browser.get("/nothing-here"), 404)
-    signed_in_as(browser, "ann")
+def test_an_unknown_page_and_a_failure_are_pages_without_a_stack_trace(visitor, monkeypatch):
+    assert "no such endpoint: GET /nothing-here" in is_page(visitor.get("/nothing-here"), 404)
+    signed_in_as(visitor, "ann")
 
     def failing(_engine):
         raise RuntimeError("SELECT secret FROM somewhere")
 
     monkeypatch.setattr(home_page, "lock_status", failing)
-    page = is_page(browser.get("/"), 500)
+    page = is_page(visitor.get("/"), 500)
     assert "failed unexpectedly" in page and "somewhere" not in page
-    assert browser.get("/api/v1/nothing").headers["content-type"].startswith(
+    assert visitor.get("/api/v1/nothing").headers["content-type"].startswith(
         "application/problem+json")  # the API's answers stay problem objects
 
 
-def test_a_malformed_form_is_a_400_page(browser):
-    browser.get("/signin")
-    answer = browser.post("/signin", content=b"user=ann",
+def test_a_malformed_form_is_a_400_page(visitor):
+    visitor.get("/signin")
+    answer = visitor.post("/signin", content=b"user=ann",
                           headers={"Content-Type": "multipart/form-data"})
     assert "Missing boundary in multipart" in is_page(answer, 400)
 
 
-def test_pages_keep_to_themselves(browser):
-    answer = browser.get("/signin")
+def test_pages_keep_to_themselves(visitor):
+    answer = visitor.get("/signin")
     assert answer.headers["cache-control"] == "no-store"
     policy = answer.headers["content-security-policy"]
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert "http" not in answer.text.replace('href="/', "")  # nothing from the network
-    style = browser.get("/static/style.css")
+    style = visitor.get("/static/style.css")
     assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
     assert ":focus-visible" in style.text
 
@@ -333,19 +334,19 @@ class _Controls(HTMLParser):
             self.controls.append(attrs)
 
 
-def test_every_form_control_has_a_label(browser):
-    for page in (browser.get("/signin"), (signed_in_as(browser, "ann"), browser.get("/"))[1]):
+def test_every_form_control_has_a_label(visitor):
+    for page in (visitor.get("/signin"), (signed_in_as(visitor, "ann"), visitor.get("/"))[1]):
         controls = _Controls()
         controls.feed(page.text)
         for control in controls.controls:
             assert control.get("id") in controls.labelled, control
 
 
-def test_a_page_takes_the_csrf_token_from_the_header_too(browser):
+def test_a_page_takes_the_csrf_token_from_the_header_too(visitor):
     """For the pages' scripts: the X-CSRF-Token header instead of the form field."""
-    csrf = signed_in_as(browser, "ann")
-    page = is_page(browser.post("/signout", headers={"X-CSRF-Token": "wrong"}), 403)
+    csrf = signed_in_as(visitor, "ann")
+    page = is_page(visitor.post("/signout", headers={"X-CSRF-Token": "wrong"}), 403)
     assert "X-CSRF-Token header" in page
-    answer = browser.post("/signout", headers={"X-CSRF-Token": csrf}, follow_redirects=False)
-    assert answer.status_code == 303 and browser.get("/", follow_redirects=False) \
+    answer = visitor.post("/signout", headers={"X-CSRF-Token": csrf}, follow_redirects=False)
+    assert answer.status_code == 303 and visitor.get("/", follow_redirects=False) \
         .headers["location"] == "/signin"
