@@ -13,7 +13,7 @@ from rollover.services.exceptions import NEXT_YEAR_FIELDS
 
 from .api_setup import quick_hashes  # noqa: F401 - fixture
 from .districts import stored_rows
-from .test_web_signin import browser, signed_in_as, site  # noqa: F401 - fixtures
+from .test_web_signin import signed_in_as, site, visitor  # noqa: F401 - fixtures
 
 BAD_FILE = b"enrollment_id,end_action\nNOPE,retain\nEA,stay\n"
 
@@ -24,18 +24,18 @@ def upload(client, token: str | None, content: bytes = BAD_FILE):
                        files={"file": ("bad.csv", content, "text/csv")})
 
 
-def test_an_upload_without_the_csrf_token_writes_nothing(browser, site):
-    signed_in_as(browser, "admin")
+def test_an_upload_without_the_csrf_token_writes_nothing(visitor, site):
+    signed_in_as(visitor, "admin")
     before = stored_rows(site)
-    answer = upload(browser, None, b"enrollment_id,end_action\nEA,retain\n")
+    answer = upload(visitor, None, b"enrollment_id,end_action\nEA,retain\n")
     assert answer.status_code == 403
     assert stored_rows(site) == before
 
 
-def test_a_bad_file_lists_every_problem_with_its_line_and_writes_nothing(browser, site):
-    token = signed_in_as(browser, "admin")
+def test_a_bad_file_lists_every_problem_with_its_line_and_writes_nothing(visitor, site):
+    token = signed_in_as(visitor, "admin")
     before = stored_rows(site)
-    answer = upload(browser, token)
+    answer = upload(visitor, token)
     assert answer.status_code == 400
     assert "2 problems in bad.csv; nothing was written" in answer.text
     assert "bad.csv:2: no enrollment &#39;NOPE&#39;" in answer.text
@@ -45,18 +45,18 @@ def test_a_bad_file_lists_every_problem_with_its_line_and_writes_nothing(browser
     assert stored_rows(site) == before
 
 
-def test_a_user_without_the_right_is_refused_naming_it(browser, site):
-    token = signed_in_as(browser, "ann")
-    answer = upload(browser, token, b"enrollment_id,end_action\nEA,retain\n")
+def test_a_user_without_the_right_is_refused_naming_it(visitor, site):
+    token = signed_in_as(visitor, "ann")
+    answer = upload(visitor, token, b"enrollment_id,end_action\nEA,retain\n")
     assert answer.status_code == 403
     assert "registration" in answer.text and "right" in answer.text
 
 
-def test_an_unknown_calendar_is_refused_beside_its_field(browser, site):
-    token = signed_in_as(browser, "admin")
+def test_an_unknown_calendar_is_refused_beside_its_field(visitor, site):
+    token = signed_in_as(visitor, "admin")
     before = stored_rows(site)
     form = {name: "" for name in NEXT_YEAR_FIELDS}
-    answer = browser.post("/exceptions/enrollments/EA", data={
+    answer = visitor.post("/exceptions/enrollments/EA", data={
         **form, "next_calendar_id": "NOPE", "student_id": "SA", "csrf_token": token})
     assert answer.status_code == 400
     beside = re.search(r'id="error-EA-next_calendar_id">([^<]*)<', answer.text)
@@ -66,9 +66,9 @@ def test_an_unknown_calendar_is_refused_beside_its_field(browser, site):
     assert stored_rows(site) == before
 
 
-def test_the_next_year_fields_are_set_and_the_page_says_so(browser, site):
-    token = signed_in_as(browser, "admin")
-    answer = browser.post("/exceptions/enrollments/EA", data={
+def test_the_next_year_fields_are_set_and_the_page_says_so(visitor, site):
+    token = signed_in_as(visitor, "admin")
+    answer = visitor.post("/exceptions/enrollments/EA", data={
         "end_action": "retain", "next_calendar_id": "", "next_structure_id": "",
         "next_grade": "", "student_id": "SA", "csrf_token": token})
     assert answer.status_code == 200
@@ -76,17 +76,17 @@ def test_the_next_year_fields_are_set_and_the_page_says_so(browser, site):
     assert '<option value="retain" selected>' in answer.text
 
 
-def test_a_student_is_found_by_name_and_an_unknown_one_is_a_page(browser, site):
-    signed_in_as(browser, "admin")
-    found = browser.get("/exceptions", params={"q": "x" * 101})
+def test_a_student_is_found_by_name_and_an_unknown_one_is_a_page(visitor, site):
+    signed_in_as(visitor, "admin")
+    found = visitor.get("/exceptions", params={"q": "x" * 101})
     assert found.status_code == 400 and 'id="q-error"' in found.text
-    missing = browser.get("/exceptions/students/NOPE")
+    missing = visitor.get("/exceptions/students/NOPE")
     assert missing.status_code == 404 and "unknown student &#39;NOPE&#39;" in missing.text
 
 
-def test_a_module_before_its_prerequisite_is_refused_beside_it(browser, site):
-    token = signed_in_as(browser, "admin")
-    answer = browser.post("/process/modules/registration/runs",
+def test_a_module_before_its_prerequisite_is_refused_beside_it(visitor, site):
+    token = signed_in_as(visitor, "admin")
+    answer = visitor.post("/process/modules/registration/runs",
                           data={"mode": "test", "csrf_token": token})
     assert answer.status_code == 409
     beside = re.search(r'id="error-registration" role="alert">\s*<p class="error">([^<]*)<',
@@ -94,8 +94,8 @@ def test_a_module_before_its_prerequisite_is_refused_beside_it(browser, site):
     assert beside and "needs calendar to have run for 2027 first" in beside.group(1)
 
 
-def test_a_restore_of_an_unknown_run_is_a_page(browser, site):
-    token = signed_in_as(browser, "admin")
-    answer = browser.post("/process/runs/nope/restore", data={"csrf_token": token})
+def test_a_restore_of_an_unknown_run_is_a_page(visitor, site):
+    token = signed_in_as(visitor, "admin")
+    answer = visitor.post("/process/runs/nope/restore", data={"csrf_token": token})
     assert answer.status_code in (400, 404)
     assert "nope" in answer.text and "Traceback" not in answer.text
