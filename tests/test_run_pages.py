@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 from alembic import command
-from sqlalchemy import event, text
+from sqlalchemy import delete, event, func, select, text
 
 from rollover.services.forward import roll_forward
 from rollover.services.readiness import check_readiness
@@ -17,7 +17,8 @@ from rollover.services.reads import NotFound, ReadRefused
 from rollover.services.run_pages import (
     rolled_page, school_grade_totals, warnings_page, warnings_summary,
 )
-from rollover.store.database import is_sqlite, open_engine
+from rollover.store.database import is_sqlite, open_engine, writing
+from rollover.store.schema import enrollments, run_grade_totals
 from rollover.store.migrate import alembic_config, upgrade
 
 from .conftest import migrated_sqlite
@@ -239,6 +240,25 @@ def test_totals_per_school_and_grade_this_year_beside_next(stored):
         {"school_id": "XS", "school_name": "Xavier School", "grade": "05", "this_year": 1,
          "next_year": 0},
     ]
+
+
+def test_totals_are_kept_with_the_run_as_it_decided(stored):
+    """Counted once, when the run is kept: a graduate's enrollment deleted since still counts
+    where it was; a run kept before the counts were (migration 0006) is counted from its rows."""
+    engine, _, run_id = stored
+    kept = school_grade_totals(engine, run_id)
+    with writing(engine) as conn:
+        assert conn.execute(select(func.count()).select_from(run_grade_totals)
+                            .where(run_grade_totals.c.run_id == run_id)).scalar_one() > 0
+        conn.execute(delete(enrollments).where(enrollments.c.enrollment_id == "ED"))
+    assert school_grade_totals(engine, run_id) == kept
+    with writing(engine) as conn:
+        conn.execute(delete(run_grade_totals).where(run_grade_totals.c.run_id == run_id))
+    counted = school_grade_totals(engine, run_id)
+    graduates = [r for r in counted if (r["school_id"], r["grade"]) == ("MS", "06")]
+    assert graduates[0]["this_year"] == 1  # Dale's; Dunn's enrollment is gone
+    assert [r for r in counted if r is not graduates[0]] == \
+        [r for r in kept if (r["school_id"], r["grade"]) != ("MS", "06")]
 
 
 # -- paging ----------------------------------------------------------------------------------------

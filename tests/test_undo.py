@@ -21,8 +21,8 @@ from .security_setup import END_DATE, add_users, load_district, rollover
 
 # What a run adds besides the district's rows: its record, report, backup and logs.  Every
 # other table must be exactly as before the run once it is undone.
-RUN_BOOKKEEPING = {"runs", "run_rolled", "run_warnings", "run_backup_steps", "run_backup_rows",
-                   "run_messages", "module_runs", "process_activity"}
+RUN_BOOKKEEPING = {"runs", "run_rolled", "run_warnings", "run_grade_totals", "run_backup_steps",
+                   "run_backup_rows", "run_messages", "module_runs", "process_activity"}
 
 
 def district_rows(engine) -> dict[str, list[tuple]]:

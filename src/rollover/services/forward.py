@@ -33,6 +33,7 @@ from ..store.runs import (
     ENROLLMENT_COLUMNS, enrollment_row, insert_new_enrollments, write_run_report,
 )
 from ..store.bulk import refresh_statistics
+from ..store.run_pages import keep_grade_totals
 from ..store.schema import run_rolled, run_warnings
 from ..store.snapshot import load_catalog, load_snapshot
 from .unit_of_work import UnitOfWork, operation, unit_of_work
@@ -145,8 +146,10 @@ LARGE_REPORT_ROWS = 10_000
 
 def keep_report(conn: Connection, run_id: str, plan: ForwardPlan) -> None:
     """RF-25: every new enrollment and warning of the run, for `rollover report` and the pages
-    of its students; a large report's tables analysed at once, in the run's transaction."""
+    of its students, and its counts per calendar and grade for its totals; a large report's
+    tables analysed at once, in the run's transaction."""
     write_run_report(conn, run_id, plan.rolled, plan.warnings)
+    keep_grade_totals(conn, run_id)
     if len(plan.rolled) + len(plan.warnings) >= LARGE_REPORT_ROWS:
         refresh_statistics(conn, [run_rolled, run_warnings])
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import CompoundSelect, Connection, Select, and_, func, select, union
+from sqlalchemy import CompoundSelect, Connection, Select, and_, func, literal, select, union
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from .schema import (calendars, enrollments, grade_levels, run_rolled, run_warnings, schools,
-                     students)
+from .schema import (calendars, enrollments, grade_levels, run_grade_totals, run_rolled,
+                     run_warnings, schools, students)
 
 # A page of new enrollments in another order than the decisions': each sort's columns, then the
 # decision's number (so equal keys keep decision order and pages never overlap).
@@ -127,32 +127,34 @@ def _sorted_total_and_seqs(conn: Connection, run_id: str, rows: Selection
     return total, list(conn.execute(page).scalars())
 
 
+def keep_grade_totals(conn: Connection, run_id: str) -> None:
+    """Count the run's report per calendar and grade (`_counted`) into run_grade_totals, once,
+    in the run's transaction: its results' totals, as they were when it decided."""
+    t = run_grade_totals.c
+    for side, counted in _counted(run_id).items():
+        c = counted.subquery("counted").c
+        conn.execute(run_grade_totals.insert().from_select(
+            [t.run_id, t.side, t.calendar_id, t.grade, t.count],
+            select(literal(run_id), literal(side), c.calendar_id, c.grade, c.count)))
+
+
 def school_grade_counts(conn: Connection, run_id: str) -> list[dict]:
-    """The enrollments the run decided counted where they are this year, rolled or not (a
-    graduate, a student with nowhere to go: their warnings name them), and its new enrollments
-    where they go: {"side": "source" or "destination", "school_id", "school_name", "grade",
-    "sequence", "count"}, the sequence the grade's in its calendar (the lowest where calendars
-    differ)."""
-    r, w, e = run_rolled.c, run_warnings.c, enrollments.c
-    rolled_from = select(r.source_enrollment_id).where(r.run_id == run_id)
-    # A source enrollment placed in two calendars (MULTIPLE_DESTINATIONS) counts once where it
-    # comes from, and once in each calendar it goes to.
-    decided = union(
-        select(r.source_enrollment_id.label("enrollment_id"),
-               r.source_calendar_id.label("calendar_id"), r.source_grade.label("grade"))
-        .where(r.run_id == run_id),
-        select(w.source_enrollment_id, e.calendar_id, e.grade)
-        .join(enrollments, e.enrollment_id == w.source_enrollment_id)
-        .where(w.run_id == run_id, w.source_enrollment_id.not_in(rolled_from)),
-    ).subquery("decided")
-    d = decided.c
+    """The run per calendar's school and grade: {"side": "source" or "destination",
+    "school_id", "school_name", "grade", "sequence", "count"} (`_counted`), the sequence the
+    grade's in its calendar (the lowest where calendars differ).  Read from run_grade_totals;
+    a run kept before it (migration 0006) is counted from its rows."""
+    t = run_grade_totals.c
+    stored = conn.execute(select(func.count()).select_from(run_grade_totals)
+                          .where(t.run_id == run_id)).scalar_one()
+    if stored:
+        sides = {side: select(t.calendar_id, t.grade, t.count)
+                 .where(t.run_id == run_id, t.side == side)
+                 for side in ("source", "destination")}
+    else:
+        sides = _counted(run_id)
     found = []
     g = grade_levels.c
-    for side, counted in (
-            ("source", select(d.calendar_id, d.grade, func.count(d.enrollment_id.distinct())
-                              .label("count")).group_by(d.calendar_id, d.grade)),
-            ("destination", select(r.calendar_id, r.grade, func.count().label("count"))
-             .where(r.run_id == run_id).group_by(r.calendar_id, r.grade))):
+    for side, counted in sides.items():
         counted_table = counted.subquery("counted")
         c = counted_table.c
         sequence = (select(func.min(g.sequence))
@@ -166,6 +168,30 @@ def school_grade_counts(conn: Connection, run_id: str) -> list[dict]:
                    "sequence": seq, "count": n}
                   for school_id, name, grade_, seq, n in conn.execute(query)]
     return found
+
+
+def _counted(run_id: str) -> dict[str, Select]:
+    """(calendar_id, grade, count) of the enrollments the run decided where they were, rolled
+    or not (a graduate, a student with nowhere to go: their warnings name them), and of its new
+    enrollments where they go."""
+    r, w, e = run_rolled.c, run_warnings.c, enrollments.c
+    rolled_from = select(r.source_enrollment_id).where(r.run_id == run_id)
+    # A source enrollment placed in two calendars (MULTIPLE_DESTINATIONS) counts once where it
+    # comes from, and once in each calendar it goes to.
+    decided = union(
+        select(r.source_enrollment_id.label("enrollment_id"),
+               r.source_calendar_id.label("calendar_id"), r.source_grade.label("grade"))
+        .where(r.run_id == run_id),
+        select(w.source_enrollment_id, e.calendar_id, e.grade)
+        .join(enrollments, e.enrollment_id == w.source_enrollment_id)
+        .where(w.run_id == run_id, w.source_enrollment_id.not_in(rolled_from)),
+    ).subquery("decided")
+    d = decided.c
+    return {"source": select(d.calendar_id, d.grade,
+                             func.count(d.enrollment_id.distinct()).label("count"))
+            .group_by(d.calendar_id, d.grade),
+            "destination": select(r.calendar_id, r.grade, func.count().label("count"))
+            .where(r.run_id == run_id).group_by(r.calendar_id, r.grade)}
 
 
 # -- warnings -------------------------------------------------------------------------------------

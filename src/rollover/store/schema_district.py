@@ -269,6 +269,18 @@ run_warnings = Table(
     Index(None, "run_id", "source_calendar_id", "seq"),
 )
 
+# A roll forward's counts per calendar and grade, kept when its report is written: where the
+# enrollments it decided were ("source", rolled or not) and where its new ones go
+# ("destination").  Its results' totals, read without reading the run's rows (a million of them).
+run_grade_totals = Table(
+    "run_grade_totals", metadata,
+    Column("run_id", Key, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("side", Text, primary_key=True),
+    Column("calendar_id", Key, primary_key=True),
+    Column("grade", Key, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
 # Bundle tables, parents before children: the order of loading, and the reverse of deleting.
 BUNDLE_TABLES = (
     district, schools, calendars, structures, terms, days, grade_levels, students, households,
