@@ -18,7 +18,8 @@ from alembic import command
 from sqlalchemy import create_engine, func, select, text
 
 from rollover.services.backup import Manifest, create_backup, signature
-from rollover.store.backup import backed_up_tables, pg_tools_available, sha256_of
+from rollover.store.backup import (backed_up_tables, pg_tools_available, restored_counts,
+                                   sha256_of)
 from rollover.store.backup_key import read_backup_key
 from rollover.store.migrate import alembic_config, head_revision
 
@@ -123,7 +124,7 @@ def test_a_backup_of_an_older_schema_is_upgraded_before_the_servers_state_goes_b
     if engine.dialect.name != "sqlite":
         pytest.skip("the backup file is taken down a revision with SQLite")
     backup = backup_now(api)
-    older = _downgraded(api, backup, tmp_path)
+    older, older_counts = _downgraded(api, backup, tmp_path)
     change_the_district(api)
     queued(restore(api, backup.id, confirm=True))
     done = work(api)
@@ -131,11 +132,14 @@ def test_a_backup_of_an_older_schema_is_upgraded_before_the_servers_state_goes_b
     with api.engine.connect() as conn:
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert older != revision == head_revision()
-    assert district_total(api.engine) == sum(backup.row_counts.values())
+    assert district_total(api.engine) == sum(older_counts.values())
     assert api.client.get(f"{V1}/jobs/{api.job_id}", headers=admin(api)).status_code == 200
 
 
-def _downgraded(api, backup, tmp_path) -> str:
+def _downgraded(api, backup, tmp_path) -> tuple[str, dict[str, int]]:
+    """The backup's file taken down a revision, and its manifest made as a backup made at that
+    revision would be: its file's hash and size, its tables' row counts (a table the later
+    revision added is not there), signed again; the revision and those counts."""
     path = api.backups / backup.file
     older = f"{int(head_revision()) - 1:04d}"  # revisions are numbered 0001, 0002 ...
     engine = create_engine(f"sqlite:///{path}")
@@ -150,12 +154,14 @@ def _downgraded(api, backup, tmp_path) -> str:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (older,)
     manifest_path = api.backups / f"{backup.id}.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest.update(alembic_revision=older, sha256=sha256_of(path), size=path.stat().st_size)
+    counts = restored_counts(f"sqlite:///{path}")
+    manifest.update(alembic_revision=older, sha256=sha256_of(path), size=path.stat().st_size,
+                    row_counts=counts)
     with api.engine.connect() as conn:
         key = read_backup_key(conn)
     manifest["hmac"] = signature(key, Manifest(**manifest))
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    return older
+    return older, counts
 
 
 # -- refusals, at the request -----------------------------------------------------------------
