@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from rollover.domain import sign_in as sign_in_rules
 from rollover.entrypoints.web.app import create_app
@@ -41,6 +42,11 @@ AXE_SOURCE = AXE.read_text(encoding="utf-8")
 PASSWORD = "correct horse battery"
 STUDENTS = 300
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# What a page must come to show, it may take this long to show on a loaded machine (two test
+# workers, the server and Chromium on two cores): the tests wait on what the page shows, never
+# on a duration, and a slow answer is no failure.
+expect.set_options(timeout=30_000)
 
 
 def chromium_or_skip() -> str:
