@@ -78,8 +78,8 @@ def api(engine, tmp_path) -> Api:
     api.client.close()
 
 
-def district_with_users(engine, tmp_path: Path) -> Api:
-    """The district, its users, a Run and a backup in the store of `engine`; the app on it."""
+def district_and_users(engine, tmp_path: Path) -> None:
+    """The two-school district and USERS (ADMIN first), each with PASSWORD."""
     load_district(engine, tmp_path)
     add_user(engine, ADMIN, "The Administrator", user=None, password=PASSWORD)
     for name, grants in USERS.items():
@@ -87,6 +87,11 @@ def district_with_users(engine, tmp_path: Path) -> Api:
         for right, *rest in grants:
             grant(engine, name, right, rest[0] if rest else None,
                   rest[1] if len(rest) > 1 else "write", user=ADMIN)
+
+
+def district_with_users(engine, tmp_path: Path) -> Api:
+    """The district, its users, a Run and a backup in the store of `engine`; the app on it."""
+    district_and_users(engine, tmp_path)
     run = roll_forward(engine, ForwardOptions(source_calendars=("HSA27", "HSB27")), user=ADMIN)
     backups = tmp_path / "backups"
     backup = create_backup(engine, school_year=2026, folder=backups, user=ADMIN,

@@ -15,11 +15,10 @@ from fastapi.testclient import TestClient
 from rollover.entrypoints.web.app import create_app
 from rollover.entrypoints.web.csrf import csrf_token
 from rollover.entrypoints.web.pages import home as home_page
-from rollover.services.security import add_user, grant, lock_status, set_lock
+from rollover.services.security import lock_status, set_lock
 from rollover.services.sign_in import NotSignedIn, issue_token, signed_in
 
-from .api_setup import LOCKED, PASSWORD, USERS, quick_hashes  # noqa: F401 - fixtures
-from .security_setup import ADMIN, load_district
+from .api_setup import LOCKED, PASSWORD, district_and_users, quick_hashes  # noqa: F401 - fixtures
 
 WRONG = "wrong user name or password"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -28,13 +27,7 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture
 def site(engine, tmp_path):
     """The two-school district with the users of the API's tests, each with PASSWORD."""
-    load_district(engine, tmp_path)
-    add_user(engine, ADMIN, "The Administrator", user=None, password=PASSWORD)
-    for name, grants in USERS.items():
-        add_user(engine, name, user=ADMIN, password=PASSWORD)
-        for right, *rest in grants:
-            grant(engine, name, right, rest[0] if rest else None,
-                  rest[1] if len(rest) > 1 else "write", user=ADMIN)
+    district_and_users(engine, tmp_path)
     return engine
 
 

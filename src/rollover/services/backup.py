@@ -25,7 +25,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.engine import make_url
 
 from ..progress import Progress, no_progress
 from ..store.backup import (
@@ -33,7 +32,7 @@ from ..store.backup import (
     make_private_folder, restore_file, restored_counts, sha256_of, sqlite_path, target_rows,
 )
 from ..store.backup_key import backup_key, read_backup_key
-from ..store.database import describe, open_engine, reading
+from ..store.database import describe, folder_beside, open_engine, reading
 from ..store.migrate import upgrade
 from ..store.runs import new_run_id
 from ..store.schema import district
@@ -113,15 +112,7 @@ def backup_folder(url: str, given: str | Path | None = None) -> Path:
     chosen = given or os.environ.get(DIR_VARIABLE)
     if chosen:
         return Path(chosen)
-    try:
-        parsed = make_url(url)
-    except Exception:  # noqa: BLE001 - a malformed URL is refused later, by whoever opens it
-        return Path(FOLDER_NAME)
-    database = parsed.database or ""
-    if (parsed.get_backend_name() == "sqlite" and database and database != ":memory:"
-            and not database.startswith("file:")):
-        return Path(database).expanduser().parent / FOLDER_NAME
-    return Path(FOLDER_NAME)
+    return folder_beside(url, FOLDER_NAME)
 
 
 def current_school_year(engine: Engine) -> int | None:

@@ -22,12 +22,12 @@ import zipfile
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from ..domain.jobs import SUCCEEDED
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store.backup import make_private_file, make_private_folder
+from ..store.database import folder_beside
 from .bundles import bundle_rows, export_bundle
 from .jobs import get_job
 
@@ -53,12 +53,7 @@ def exports_folder(url: str) -> Path:
     chosen = os.environ.get(DIR_VARIABLE)
     if chosen:
         return Path(chosen).expanduser()
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if (parsed.get_backend_name() == "sqlite" and database and database != ":memory:"
-            and not database.startswith("file:")):
-        return Path(database).expanduser().parent / FOLDER_NAME
-    return Path(FOLDER_NAME)
+    return folder_beside(url, FOLDER_NAME)
 
 
 def new_export_file(url: str) -> Path:

@@ -21,10 +21,10 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from sqlalchemy.engine import make_url
 
 from ..errors import RolloverError
 from ..store.backup import make_private_folder
+from ..store.database import folder_beside
 
 DIR_VARIABLE = "ROLLOVER_UPLOAD_DIR"
 FOLDER_NAME = "rollover-uploads"
@@ -51,12 +51,7 @@ def uploads_folder(url: str, given: str | Path | None = None) -> Path:
     chosen = given or os.environ.get(DIR_VARIABLE)
     if chosen:
         return Path(chosen).expanduser()
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if (parsed.get_backend_name() == "sqlite" and database and database != ":memory:"
-            and not database.startswith("file:")):
-        return Path(database).expanduser().parent / FOLDER_NAME
-    return Path(FOLDER_NAME)
+    return folder_beside(url, FOLDER_NAME)
 
 
 def refuse_too_large(size: int | None, limit: int = MAX_UPLOAD_BYTES) -> None:

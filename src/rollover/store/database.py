@@ -35,6 +35,21 @@ def describe(url: str) -> str:
         return url
 
 
+def folder_beside(url: str, name: str) -> Path:
+    """The folder `name` beside a SQLite database file, else in the working folder (where the
+    server's files of a PostgreSQL database go); a malformed URL is refused later, by whoever
+    opens it."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return Path(name)
+    database = parsed.database or ""
+    if (parsed.get_backend_name() == "sqlite" and database and database != ":memory:"
+            and not database.startswith("file:")):
+        return Path(database).expanduser().parent / name
+    return Path(name)
+
+
 def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
     """An engine on the district store, its schema brought up to date.
 
