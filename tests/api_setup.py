@@ -1,7 +1,8 @@
 """What the HTTP API's tests (test_api_*.py) share: the two-school district of
 tests/security_setup.py with users who have passwords and chosen rights, a roll forward Run, a
 backup of the year before that may be deleted, the app on it (fastapi's TestClient), and
-signing in.
+signing in.  Built once per test session and database kind, each test gets a copy
+(tests/store_templates.py).
 
     admin       system_all                              (ADMIN, the first user)
     ann         no right at all
@@ -30,6 +31,7 @@ from rollover.services.jobs import claim_next, run_job, submit
 from rollover.services.security import add_user, grant
 
 from .security_setup import ADMIN, load_district
+from .store_templates import from_template
 
 PASSWORD = "correct horse battery"
 LOCKED = "the system is locked for maintenance"
@@ -80,7 +82,11 @@ def api(engine, tmp_path) -> Api:
 
 def district_and_users(engine, tmp_path: Path) -> None:
     """The two-school district and USERS (ADMIN first), each with PASSWORD."""
-    load_district(engine, tmp_path)
+    from_template(engine, tmp_path, "district and users", _build_district_and_users)
+
+
+def _build_district_and_users(engine, folder: Path) -> None:
+    load_district(engine, folder)
     add_user(engine, ADMIN, "The Administrator", user=None, password=PASSWORD)
     for name, grants in USERS.items():
         add_user(engine, name, user=ADMIN, password=PASSWORD)
@@ -91,15 +97,20 @@ def district_and_users(engine, tmp_path: Path) -> None:
 
 def district_with_users(engine, tmp_path: Path) -> Api:
     """The district, its users, a Run and a backup in the store of `engine`; the app on it."""
-    district_and_users(engine, tmp_path)
-    run = roll_forward(engine, ForwardOptions(source_calendars=("HSA27", "HSB27")), user=ADMIN)
+    made = from_template(engine, tmp_path, "district with users", _build_district_with_users)
     backups = tmp_path / "backups"
-    backup = create_backup(engine, school_year=2026, folder=backups, user=ADMIN,
+    client = TestClient(create_app(engine, backup_dir=backups), raise_server_exceptions=False)
+    return Api(client, engine, made["run_id"], made["backup_id"], backups, made["job_id"])
+
+
+def _build_district_with_users(engine, folder: Path) -> dict[str, str]:
+    _build_district_and_users(engine, folder)
+    run = roll_forward(engine, ForwardOptions(source_calendars=("HSA27", "HSB27")), user=ADMIN)
+    backup = create_backup(engine, school_year=2026, folder=folder / "backups", user=ADMIN,
                            use_pg_dump=False)
     job = submit(engine, "forward", {"source_year": 2027, "test": True}, user=ADMIN)
     run_job(engine, claim_next(engine, "api-setup"))
-    client = TestClient(create_app(engine, backup_dir=backups), raise_server_exceptions=False)
-    return Api(client, engine, run.run.run_id, backup.id, backups, job.job_id)
+    return {"run_id": run.run.run_id, "backup_id": backup.id, "job_id": job.job_id}
 
 
 def is_problem(answer, status: int) -> dict:

@@ -21,6 +21,8 @@ from rollover.store.database import open_engine
 from rollover.store.migrate import upgrade
 from rollover.store.schema import metadata
 
+from .store_templates import remove_templates
+
 BUNDLES = Path(__file__).parent / "bundles"
 SERVER_URL = os.environ.get("ROLLOVER_TEST_POSTGRES",
                             "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -52,6 +54,13 @@ def postgres_url():
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def store_templates():
+    """The stores built once per session (tests/store_templates.py), removed at its end."""
+    yield
+    remove_templates()
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from rollover.store.schema import metadata
 
 from . import cli
 from .districts import District, last_day, stored_rows
+from .store_templates import from_template
 
 ADMIN = "admin"  # the first user: system_all for all schools
 GRADES = ["09", "10", "11", "12"]
@@ -35,10 +36,14 @@ def two_schools() -> District:
 
 
 def load_district(engine, tmp_path: Path) -> Path:
-    """Import the district while the district is still open (no users); the bundle folder."""
-    bundle = two_schools().write_bundle(tmp_path / "bundle")
-    import_bundle(engine, bundle)
-    return bundle
+    """Import the district while the district is still open (no users); the bundle folder.
+    (Imported once per test session and database kind; each test gets a copy.)"""
+    from_template(engine, tmp_path, "two schools", _import_two_schools)
+    return tmp_path / "bundle"
+
+
+def _import_two_schools(engine, folder: Path) -> None:
+    import_bundle(engine, two_schools().write_bundle(folder / "bundle"))
 
 
 def add_users(engine, **rights: list[tuple]) -> None:

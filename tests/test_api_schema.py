@@ -5,7 +5,8 @@ must match the document (status, content type, body schema, headers).
 
 Bounded: a few examples an operation, derandomized, so the run is the same every time.  On
 SQLite with the API tests' district (tests/api_setup.py): the document is the same on either
-database, and the other API tests run each endpoint on both.
+database, and the other API tests run each endpoint on both.  A generated run of every
+operation, it runs with the slow tests (`python -m pytest -m slow`), which CI runs too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .conftest import migrated_sqlite
 from .security_setup import ADMIN
 
 EXAMPLES = 12
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

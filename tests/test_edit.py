@@ -11,22 +11,27 @@ import shutil
 
 import pytest
 
-from rollover.services.bundles import import_bundle
 from rollover.services.edits import EditRefused, edit_record
 
 from .conftest import BUNDLES
 from .districts import stored_rows
 from .security_setup import refused, rollover
+from .store_templates import imported
 
 RANGE = "is out of range (whole numbers are from -2147483648 to 2147483647)"
 
 
 @pytest.fixture
-def district(engine, tiny_bundle):
-    for path in (BUNDLES / "tiny_modules").iterdir():
-        shutil.copy(path, tiny_bundle / path.name)
-    import_bundle(engine, tiny_bundle)
+def district(engine, tmp_path):
+    imported(engine, tmp_path, "tiny with modules", tiny_with_modules)
     return engine
+
+
+def tiny_with_modules(folder):
+    shutil.copytree(BUNDLES / "tiny", folder)
+    for path in (BUNDLES / "tiny_modules").iterdir():
+        shutil.copy(path, folder / path.name)
+    return folder
 
 
 def refused_edit(engine, table: str, key: dict, changes: dict) -> str:

@@ -10,7 +10,6 @@ import shutil
 
 import pytest
 
-from rollover.services.bundles import import_bundle
 from rollover.services.exceptions import ExceptionsRefused, apply_exceptions, read_exceptions
 from rollover.services.runs import get_run
 from rollover.services.undo import undo
@@ -18,6 +17,7 @@ from rollover.services.undo import undo
 from .conftest import BUNDLES
 from .districts import stored_rows
 from .security_setup import refused, rollover
+from .store_templates import imported
 
 GOOD = ("enrollment_id,end_action,next_calendar_id,next_grade\n"
         "E1,retain,,\n"
@@ -25,11 +25,16 @@ GOOD = ("enrollment_id,end_action,next_calendar_id,next_grade\n"
 
 
 @pytest.fixture
-def district(engine, tiny_bundle):
-    for path in (BUNDLES / "tiny_modules").iterdir():
-        shutil.copy(path, tiny_bundle / path.name)
-    import_bundle(engine, tiny_bundle)
+def district(engine, tmp_path):
+    imported(engine, tmp_path, "tiny with modules", tiny_with_modules)
     return engine
+
+
+def tiny_with_modules(folder):
+    shutil.copytree(BUNDLES / "tiny", folder)
+    for path in (BUNDLES / "tiny_modules").iterdir():
+        shutil.copy(path, folder / path.name)
+    return folder
 
 
 def enrollment(engine, enrollment_id: str) -> dict:

@@ -22,6 +22,7 @@ from rollover.store.schema import enrollments, runs
 
 from . import cli
 from .districts import District, first_day, last_day
+from .store_templates import imported
 
 LAST = last_day(2027)  # 2027-06-04, also the calendar's end date
 FIRST = first_day(2027)  # 2026-08-24, the calendar's start date
@@ -57,7 +58,7 @@ def district() -> District:
 
 @pytest.fixture
 def loaded(engine, tmp_path):
-    import_bundle(engine, district().write_bundle(tmp_path / "bundle"))
+    imported(engine, tmp_path, "end batch", lambda to: district().write_bundle(to))
     return engine
 
 

@@ -20,6 +20,7 @@ from rollover.store.schema import enrollments, run_rolled, run_warnings, runs
 
 from . import cli
 from .districts import District
+from .store_templates import imported
 
 
 def district(*, validation: bool = False) -> District:
@@ -52,7 +53,7 @@ def stored(engine) -> dict[str, int]:
 def store(db_url, tmp_path):
     """The district in a store; yields (url, engine, working folder)."""
     engine = open_engine(db_url)
-    import_bundle(engine, district().write_bundle(tmp_path / "bundle"))
+    imported(engine, tmp_path, "forward options", lambda to: district().write_bundle(to))
     yield db_url, engine, tmp_path
     engine.dispose()
 
@@ -60,7 +61,8 @@ def store(db_url, tmp_path):
 @pytest.fixture
 def validation_store(db_url, tmp_path):
     engine = open_engine(db_url)
-    import_bundle(engine, district(validation=True).write_bundle(tmp_path / "bundle"))
+    imported(engine, tmp_path, "forward options: validation",
+             lambda to: district(validation=True).write_bundle(to))
     yield db_url, engine, tmp_path
     engine.dispose()
 

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from rollover.services.bundles import import_bundle
 from rollover.store.database import open_engine
 from rollover.store.schema import enrollments
 
 from . import cli
 from .districts import District, last_day
+from .store_templates import imported
 
 ROLLED_KEYS = ["student_id", "source_enrollment_id", "enrollment_id", "calendar_id",
                "structure_id", "grade", "start_date", "service_type", "local_start_status",
@@ -68,7 +68,7 @@ SOURCES = ["--source-calendar", "MS27", "--source-calendar", "HS27", "--include-
 @pytest.fixture
 def store(db_url, tmp_path):
     engine = open_engine(db_url)
-    import_bundle(engine, district().write_bundle(tmp_path / "bundle"))
+    imported(engine, tmp_path, "forward report", lambda to: district().write_bundle(to))
     yield db_url
     engine.dispose()
 

@@ -23,6 +23,7 @@ from rollover.store.migrate import alembic_config, upgrade
 
 from .conftest import migrated_sqlite
 from .districts import District, first_day, last_day
+from .store_templates import from_template
 
 KIDS = 20  # ES 04 -> ES 05, by RF-8
 
@@ -71,11 +72,15 @@ def district() -> District:
 @pytest.fixture
 def stored(engine, tmp_path):
     """The district stored, a Run Test and a Run of its roll forward: (engine, test id, run id)."""
-    district().load(engine, tmp_path / "bundle")
-    options = district().options()
+    test_id, run_id = from_template(engine, tmp_path, "run pages", _stored)
+    return engine, test_id, run_id
+
+
+def _stored(engine, folder) -> tuple[str, str]:
+    district().load(engine, folder / "bundle")
     test = roll_forward(engine, district().options(test=True))
-    run = roll_forward(engine, options)
-    return engine, test.run.run_id, run.run.run_id
+    run = roll_forward(engine, district().options())
+    return test.run.run_id, run.run.run_id
 
 
 def students_of(page) -> list[str]:
@@ -262,6 +267,11 @@ def test_totals_are_kept_with_the_run_as_it_decided(stored):
 
 
 # -- paging ----------------------------------------------------------------------------------------
+def _a_run(engine, folder) -> str:
+    district().load(engine, folder / "bundle")
+    return roll_forward(engine, district().options()).run.run_id
+
+
 @pytest.mark.parametrize("filters", [{}, {"school": "ES"}, {"q": "kid"}],
                          ids=["all", "by school", "by search"])
 def test_pages_follow_each_other_in_decision_order_to_the_last(stored, filters):
@@ -384,9 +394,8 @@ def statements_of(engine, read) -> list[tuple[str, tuple]]:
 def sqlite_stored(sqlite_template, tmp_path):
     """The `stored` district and runs on SQLite alone."""
     engine = open_engine(migrated_sqlite(sqlite_template, tmp_path / "plans.db"))
-    district().load(engine, tmp_path / "bundle")
-    run = roll_forward(engine, district().options())
-    yield engine, run.run.run_id
+    run_id = from_template(engine, tmp_path, "run pages: a Run", _a_run)
+    yield engine, run_id
     engine.dispose()
 
 
