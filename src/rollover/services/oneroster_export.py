@@ -8,6 +8,7 @@ made).
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from ..bundle.values import INT_MAX, INT_MIN
 from ..errors import RolloverError
 from ..interop.oneroster import NoCalendars, SchoolYearRows, write_oneroster
 from ..progress import Progress, no_progress
@@ -60,8 +62,8 @@ def export_year(conn, year: int | None) -> int:
         if year is None:
             raise RolloverError("no school year given and the district has no current school "
                                 "year: give one (--year)")
-    if not rows.has_calendars(conn, year):
-        raise NoCalendars(year)
+    if not INT_MIN <= year <= INT_MAX or not rows.has_calendars(conn, year):
+        raise NoCalendars(year)  # a year the store cannot hold has none
     return year
 
 
@@ -81,25 +83,38 @@ def refuse_unless_empty(out_dir: Path) -> None:
 def written_into(out_dir: Path) -> Iterator[Path]:
     """A new folder beside `out_dir` to write into, put in `out_dir`'s place at the end; on any
     error it is removed, with the parent folders made for it."""
-    parent = out_dir.absolute().parent
-    made = [p for p in (parent, *parent.parents) if not p.exists()]  # the deepest first
-    parent.mkdir(parents=True, exist_ok=True)
-    work = parent / f".{out_dir.name}.{secrets.token_hex(6)}.partial"
-    work.mkdir()
+    target = Path(os.path.abspath(out_dir))
+    made = [p for p in target.parents if not p.exists()]  # the deepest first
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = target.parent / f".{target.name}.{secrets.token_hex(6)}.partial"
+        work.mkdir()
+    except OSError as exc:
+        _remove_empty(made)
+        raise RolloverError(f"cannot write export folder {str(out_dir)!r}: {exc.strerror}") \
+            from None
     try:
         yield work
         refuse_unless_empty(out_dir)  # nothing came meanwhile
-        if out_dir.is_dir():
-            out_dir.rmdir()
-        work.rename(out_dir)
+        try:
+            if target.is_dir():
+                target.rmdir()
+            work.rename(target)
+        except OSError as exc:
+            raise RolloverError(f"cannot write export folder {str(out_dir)!r}: "
+                                f"{exc.strerror}") from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
-        for folder in made:
-            try:
-                folder.rmdir()
-            except OSError:
-                break  # something else is in it now
+        _remove_empty(made)
         raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break  # something else is in it now
 
 
 def package_version() -> str:
