@@ -1,6 +1,6 @@
 """A user who may only read the store runs every read command (issue 11, item 7): `runs`,
-`tasks`, `report`, `export`, `lock status`, `users list`, `process status`, and `check`, which
-then skips its run record and says so.
+`tasks`, `report`, `export` (a bundle and OneRoster), `lock status`, `users list`, `process
+status`, and `check`, which then skips its run record and says so.
 
 SQLite: the store file is r--r--r-- in an r-xr-xr-x folder, and the commands run in a child
 process held to those modes (tests/identity_setup.py).  PostgreSQL: a login role with SELECT
@@ -90,7 +90,8 @@ def test_a_user_who_may_only_read_runs_every_read_command(reader, tmp_path):
     outputs = {}
     for args in (["runs"], ["runs", "--json"], ["tasks"], ["report", run_id], ["lock", "status"],
                  ["users", "list"], ["export", str(tmp_path / "out")], ["process", "status"],
-                 ["check", "--year", "2027"]):
+                 ["check", "--year", "2027"],
+                 ["export", "--format", "oneroster", str(tmp_path / "oneroster")]):
         status, out, err = reader.run(*args)
         assert status == 0, (args, err)
         assert "Traceback" not in err
@@ -101,6 +102,7 @@ def test_a_user_who_may_only_read_runs_every_read_command(reader, tmp_path):
     assert outputs["process"][0].startswith("year-end process 2027 -> 2028: not started\n")
     assert outputs["users"][0].startswith(f"{ADMIN} (The Administrator)\n")
     assert (tmp_path / "out" / "students.csv").is_file()
+    assert (tmp_path / "oneroster" / "users.csv").is_file()
     check_out, check_err = outputs["check"]
     assert check_out.startswith("Readiness check of school year 2027 (2026-27)\n")
     assert check_err.strip().splitlines()[-1] == NOT_RECORDED

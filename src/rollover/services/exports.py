@@ -4,6 +4,7 @@ owns, from which its download link serves it.
 
     is_large(engine)                         -> whether an export is a job (EXPORT_JOB_ROWS)
     write_bundle_zip(engine, path)           -> the zip of the bundle export, written at `path`
+    write_oneroster_zip(engine, path, year=) -> the zip of a school year as OneRoster 1.2 CSV
     new_export_file(url)                     -> where an export job writes its zip (a new name)
     export_file(engine, job_id, url)         -> the zip of a succeeded export job, while it is kept
 
@@ -30,6 +31,7 @@ from ..store.backup import make_private_file, make_private_folder
 from ..store.database import folder_beside
 from .bundles import bundle_rows, export_bundle
 from .jobs import get_job
+from .oneroster_export import export_oneroster
 
 DIR_VARIABLE = "ROLLOVER_EXPORT_DIR"
 FOLDER_NAME = "rollover-exports"
@@ -64,13 +66,24 @@ def new_export_file(url: str) -> Path:
 def write_bundle_zip(engine: Engine, path: Path, *, progress: Progress = no_progress) -> Path:
     """The district's bundle export (every stored row, read at one moment) as a zip at `path`,
     a file private to its owner; nothing is left at `path` when it fails."""
+    return _write_zip(lambda folder: export_bundle(engine, folder, progress=progress), path)
+
+
+def write_oneroster_zip(engine: Engine, path: Path, *, year: int | None = None,
+                        progress: Progress = no_progress) -> Path:
+    """School `year` as OneRoster 1.2 CSV (docs/interop.md, section 3), zipped the same way."""
+    return _write_zip(lambda folder: export_oneroster(engine, folder, year=year,
+                                                      progress=progress), path)
+
+
+def _write_zip(export, path: Path) -> Path:
     work = Path(tempfile.mkdtemp(prefix="rollover-export-", dir=path.parent))
     try:
-        export_bundle(engine, work / "bundle", progress=progress)
-        partial = work / "bundle.zip"
+        export(work / "files")
+        partial = work / "export.zip"
         make_private_file(partial)
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
-            for file in sorted((work / "bundle").iterdir()):
+            for file in sorted((work / "files").iterdir()):
                 out.write(file, file.name)
         partial.replace(path)
     finally:
@@ -78,11 +91,14 @@ def write_bundle_zip(engine: Engine, path: Path, *, progress: Progress = no_prog
     return path
 
 
-def run_export(engine: Engine, file: str, *, progress: Progress = no_progress) -> Path:
+def run_export(engine: Engine, file: str, *, format: str = "bundle",  # noqa: A002 - the job's
+               year: int | None = None, progress: Progress = no_progress) -> Path:
     """An export job's work: the zip at `file` (in the exports folder), older zips removed."""
     path = Path(file)
     make_private_folder(path.parent)
     _remove_old(path.parent)
+    if format == "oneroster":
+        return write_oneroster_zip(engine, path, year=year, progress=progress)
     return write_bundle_zip(engine, path, progress=progress)
 
 

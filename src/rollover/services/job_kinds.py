@@ -299,11 +299,12 @@ BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None)
 def _export(engine, params, user, progress):
     from .exports import run_export
 
-    return run_export(engine, params["file"], progress=progress)
+    return run_export(engine, params["file"], format=params["format"], year=params["year"],
+                      progress=progress)
 
 
 def _export_refusal(params: dict) -> str | None:
-    if params["format"] != "bundle":
+    if params["format"] not in ("bundle", "oneroster"):
         return f"format {params['format']!r} is not yet supported: give format=bundle"
     return None
 

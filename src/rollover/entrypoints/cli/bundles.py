@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from ...errors import RolloverError
 from ...reports.bundles import demo_line, exported_line, imported_line
-from ...services import bundles
+from ...reports.oneroster import oneroster_line, oneroster_warnings
+from ...services import bundles, oneroster_export
 from ...store.database import open_engine
 from .support import db_option, example, progress_bar, refusals, user_option
 
@@ -29,14 +31,31 @@ def import_command(db_url, bundle_dir: Path, replace: bool, user):
     click.echo(imported_line(result.rows, bundle_dir))
 
 
-@example("export {tmp}/exported")
+@example("export {tmp}/exported", "export --format oneroster --year 2027 {tmp}/oneroster")
 @click.command("export")
 @click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["bundle", "oneroster"]), default="bundle",
+              show_default=True, help="bundle: every stored row; oneroster: OneRoster 1.2 CSV of "
+              "one school year (docs/interop.md).")
+@click.option("--year", type=int, default=None,
+              help="The school year to export, by the year it ends (default: the district's "
+                   "current school year); not for a bundle, which holds every year.")
 @db_option
 @refusals
-def export_command(db_url, out_dir: Path):
-    """Write the stored district as a bundle folder."""
+def export_command(db_url, out_dir: Path, fmt: str, year: int | None):
+    """Write the stored district as a bundle folder, or one school year in another format."""
     engine = open_engine(db_url)
+    if fmt == "oneroster":
+        with progress_bar() as report:
+            result = oneroster_export.export_oneroster(engine, out_dir, year=year,
+                                                       progress=report)
+        for line in oneroster_warnings(result):
+            click.echo(line, err=True)
+        click.echo(oneroster_line(result, out_dir))
+        return
+    if year is not None:
+        raise RolloverError("--year: a bundle holds every school year; give --format oneroster "
+                            "to export one")
     with progress_bar() as report:
         rows = bundles.export_bundle(engine, out_dir, progress=report)
     click.echo(exported_line(rows, out_dir))

@@ -1,7 +1,8 @@
 """Import and export: `POST /imports` takes a zip of a district bundle (an import job, once the
 zip is unpacked into a folder the server owns) and `GET /exports` answers a zip of the bundle
-export, or for a large district a job whose result links to the zip (`GET /exports/{job}.zip`).  The user's right is checked before the upload is read; an upload over the limit is
-refused as it arrives (413)."""
+export (or of one school year as OneRoster CSV), or for a large district a job whose result
+links to the zip (`GET /exports/{job}.zip`).  The user's right is checked before the upload is
+read; an upload over the limit is refused as it arrives (413)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ...domain.jobs import Job as JobRecord
 from ...errors import RolloverError
-from ...services.exports import export_file, is_large, new_export_file, write_bundle_zip
+from ...services.exports import (
+    export_file, is_large, new_export_file, write_bundle_zip, write_oneroster_zip,
+)
 from ...services.jobs import may_submit, submit_checked
+from ...services.oneroster_export import oneroster_year
 from ...services.uploads import (
     MAX_UPLOAD_BYTES, UploadRefused, refuse_too_large, unpack_bundle_zip, uploads_folder,
 )
@@ -136,8 +140,10 @@ def export(engine: District, user: User,
                              Query(description="The export's format")] = "bundle",
            year: Annotated[int | None, Query(description="The school year (bundle: every "
                                              "year)")] = None):
-    """The district as a zip of a bundle (every stored row), read at one moment: at once, or
-    for a district of more than 200,000 rows a job whose result links to the zip."""
+    """The district as a zip of a bundle (every stored row), or of one school year as
+    OneRoster 1.2 CSV (`format=oneroster`, `year`: default the current school year), read at
+    one moment: at once, or for a district of more than 200,000 rows a job whose result links
+    to the zip."""
     answer = export_answer(engine, user, format, year)
     if isinstance(answer, JobRecord):
         return JSONResponse(job_json(answer), status_code=202)
@@ -148,18 +154,24 @@ def export_answer(engine: Engine, user: str, format: str = "bundle",  # noqa: A0
                   year: int | None = None) -> FileResponse | JobRecord:
     """The export (this API and the Export page): the zip at once, or the export job of a
     large district."""
-    if format != "bundle":
+    if format not in ("bundle", "oneroster"):
         raise FormatNotSupported(f"format {format!r} is not yet supported: give format=bundle")
+    if format == "oneroster":
+        year = oneroster_year(engine, year)  # refused at once, before any job
     if is_large(engine):
         params = {"format": format, "year": year, "file": str(new_export_file(_url(engine)))}
         return submit_checked(engine, "export", params, user=user)
     work = Path(tempfile.mkdtemp(prefix="rollover-export-"))
     try:
-        archive = write_bundle_zip(engine, work / "bundle.zip")
+        if format == "oneroster":
+            archive = write_oneroster_zip(engine, work / "oneroster.zip", year=year)
+        else:
+            archive = write_bundle_zip(engine, work / "bundle.zip")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return FileResponse(archive, media_type="application/zip", filename="rollover-bundle.zip",
+    return FileResponse(archive, media_type="application/zip",
+                        filename=f"rollover-{archive.name}",
                         background=BackgroundTask(shutil.rmtree, work, ignore_errors=True))
 
 
