@@ -75,8 +75,7 @@ def export_edfi(engine: Engine, folder: Path | str, *, year: int | None = None,
     grades = read_map(grade_map) if grade_map is not None else default_map()
     problems = []
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        problems.append(Problem("OUT_DIR", f"export folder {str(folder)!r} exists and is not "
-                                "empty"))
+        problems.append(Problem("OUT_DIR", f"{str(folder)!r} exists and is not empty"))
     with reading(engine) as conn:
         year = _school_year(conn, year, problems)
         export = YearExport(

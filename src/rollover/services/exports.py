@@ -4,6 +4,7 @@ owns, from which its download link serves it.
 
     is_large(engine)                         -> whether an export is a job (EXPORT_JOB_ROWS)
     write_bundle_zip(engine, path)           -> the zip of the bundle export, written at `path`
+    write_export_zip(engine, path, fmt, year)-> the zip of an export in format `fmt` (bundle, edfi)
     new_export_file(url)                     -> where an export job writes its zip (a new name)
     export_file(engine, job_id, url)         -> the zip of a succeeded export job, while it is kept
 
@@ -29,6 +30,7 @@ from ..progress import Progress, no_progress
 from ..store.backup import make_private_file, make_private_folder
 from ..store.database import folder_beside
 from .bundles import bundle_rows, export_bundle
+from .edfi_export import export_edfi
 from .jobs import get_job
 
 DIR_VARIABLE = "ROLLOVER_EXPORT_DIR"
@@ -64,9 +66,19 @@ def new_export_file(url: str) -> Path:
 def write_bundle_zip(engine: Engine, path: Path, *, progress: Progress = no_progress) -> Path:
     """The district's bundle export (every stored row, read at one moment) as a zip at `path`,
     a file private to its owner; nothing is left at `path` when it fails."""
+    return write_export_zip(engine, path, progress=progress)
+
+
+def write_export_zip(engine: Engine, path: Path, fmt: str = "bundle", year: int | None = None,
+                     *, progress: Progress = no_progress) -> Path:
+    """The export in format `fmt` (`bundle`: every stored row; `edfi`: school year `year`, else
+    the current one) as a zip at `path`, as `write_bundle_zip` says."""
     work = Path(tempfile.mkdtemp(prefix="rollover-export-", dir=path.parent))
     try:
-        export_bundle(engine, work / "bundle", progress=progress)
+        if fmt == "edfi":
+            export_edfi(engine, work / "bundle", year=year, progress=progress)
+        else:
+            export_bundle(engine, work / "bundle", progress=progress)
         partial = work / "bundle.zip"
         make_private_file(partial)
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
@@ -78,12 +90,13 @@ def write_bundle_zip(engine: Engine, path: Path, *, progress: Progress = no_prog
     return path
 
 
-def run_export(engine: Engine, file: str, *, progress: Progress = no_progress) -> Path:
+def run_export(engine: Engine, file: str, fmt: str = "bundle", year: int | None = None, *,
+               progress: Progress = no_progress) -> Path:
     """An export job's work: the zip at `file` (in the exports folder), older zips removed."""
     path = Path(file)
     make_private_folder(path.parent)
     _remove_old(path.parent)
-    return write_bundle_zip(engine, path, progress=progress)
+    return write_export_zip(engine, path, fmt, year, progress=progress)
 
 
 def _remove_old(folder: Path) -> None:

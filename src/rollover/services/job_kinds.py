@@ -299,12 +299,13 @@ BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None)
 def _export(engine, params, user, progress):
     from .exports import run_export
 
-    return run_export(engine, params["file"], progress=progress)
+    return run_export(engine, params["file"], params["format"], params["year"],
+                      progress=progress)
 
 
 def _export_refusal(params: dict) -> str | None:
-    if params["format"] != "bundle":
-        return f"format {params['format']!r} is not yet supported: give format=bundle"
+    if params["format"] not in ("bundle", "edfi"):
+        return f"format {params['format']!r} is not yet supported: give format=bundle or edfi"
     return None
 
 

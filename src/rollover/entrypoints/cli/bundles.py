@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
+from ...errors import RolloverError
 from ...reports.bundles import demo_line, exported_line, imported_line
+from ...reports.edfi_export import edfi_exported_lines, edfi_warning_lines
 from ...services import bundles
 from ...store.database import open_engine
-from .support import db_option, example, progress_bar, refusals, user_option
+from .support import db_option, echo_lines, example, progress_bar, refusals, user_option
 
 
 @example("import {bundle} --replace")
@@ -32,14 +34,42 @@ def import_command(db_url, bundle_dir: Path, replace: bool, user):
 @example("export {tmp}/exported")
 @click.command("export")
 @click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["bundle", "edfi"]), default="bundle",
+              show_default=True, help="bundle: every stored row; edfi: one school year as "
+                                      "Ed-Fi 5.2 bulk XML (docs/interop.md).")
+@click.option("--year", type=int, default=None,
+              help="The school year, named by the year it ends (default: the current one).")
+@click.option("--grade-map", type=click.Path(path_type=Path), default=None,
+              help="edfi: a CSV code_value,grade,sequence,state_grade replacing the default "
+                   "grade map.")
 @db_option
 @refusals
-def export_command(db_url, out_dir: Path):
-    """Write the stored district as a bundle folder."""
-    engine = open_engine(db_url)
-    with progress_bar() as report:
-        rows = bundles.export_bundle(engine, out_dir, progress=report)
-    click.echo(exported_line(rows, out_dir))
+def export_command(db_url, out_dir: Path, fmt: str, year: int | None, grade_map: Path | None):
+    """Write the stored district as a bundle folder, or a school year in another format."""
+    if fmt == "bundle":
+        _refuse_year_options(fmt, year=year, grade_map=grade_map)
+        engine = open_engine(db_url)
+        with progress_bar() as report:
+            rows = bundles.export_bundle(engine, out_dir, progress=report)
+        click.echo(exported_line(rows, out_dir))
+    elif fmt == "edfi":
+        from ...services.edfi_export import export_edfi  # lxml, loaded only for this format
+
+        engine = open_engine(db_url)
+        with progress_bar() as report:
+            result = export_edfi(engine, out_dir, year=year, grade_map=grade_map,
+                                 progress=report)
+        for line in edfi_warning_lines(result):
+            click.echo(line, err=True)
+        echo_lines(edfi_exported_lines(result, out_dir))
+
+
+def _refuse_year_options(fmt: str, **given) -> None:
+    """--year and --grade-map are options of the formats that write one school year."""
+    problems = [f"--{name.replace('_', '-')}: not an option of --format {fmt}"
+                for name, value in given.items() if value is not None]
+    if problems:
+        raise RolloverError(problems[-1], problems[:-1])
 
 
 @example("demo --students 100 --replace")

@@ -20,7 +20,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ...domain.jobs import Job as JobRecord
 from ...errors import RolloverError
-from ...services.exports import export_file, is_large, new_export_file, write_bundle_zip
+from ...services.exports import export_file, is_large, new_export_file, write_export_zip
 from ...services.jobs import may_submit, submit_checked
 from ...services.uploads import (
     MAX_UPLOAD_BYTES, UploadRefused, refuse_too_large, unpack_bundle_zip, uploads_folder,
@@ -136,7 +136,8 @@ def export(engine: District, user: User,
                              Query(description="The export's format")] = "bundle",
            year: Annotated[int | None, Query(description="The school year (bundle: every "
                                              "year)")] = None):
-    """The district as a zip of a bundle (every stored row), read at one moment: at once, or
+    """The district as a zip of a bundle (every stored row), or with `format=edfi` school year
+    `year` (else the current one) as the four Ed-Fi XML files, read at one moment: at once, or
     for a district of more than 200,000 rows a job whose result links to the zip."""
     answer = export_answer(engine, user, format, year)
     if isinstance(answer, JobRecord):
@@ -148,18 +149,19 @@ def export_answer(engine: Engine, user: str, format: str = "bundle",  # noqa: A0
                   year: int | None = None) -> FileResponse | JobRecord:
     """The export (this API and the Export page): the zip at once, or the export job of a
     large district."""
-    if format != "bundle":
-        raise FormatNotSupported(f"format {format!r} is not yet supported: give format=bundle")
+    if format not in ("bundle", "edfi"):
+        raise FormatNotSupported(f"format {format!r} is not yet supported: give format=bundle "
+                                 "or edfi")
     if is_large(engine):
         params = {"format": format, "year": year, "file": str(new_export_file(_url(engine)))}
         return submit_checked(engine, "export", params, user=user)
     work = Path(tempfile.mkdtemp(prefix="rollover-export-"))
     try:
-        archive = write_bundle_zip(engine, work / "bundle.zip")
+        archive = write_export_zip(engine, work / "export.zip", format, year)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return FileResponse(archive, media_type="application/zip", filename="rollover-bundle.zip",
+    return FileResponse(archive, media_type="application/zip", filename=f"rollover-{format}.zip",
                         background=BackgroundTask(shutil.rmtree, work, ignore_errors=True))
 
 
