@@ -414,6 +414,9 @@ def test_a_grade_map_file_writes_a_states_own_grade(engine, tmp_path):
 
 # -- refusals ---------------------------------------------------------------------------------
 
+NO_XML = "Do\ufffee"  # U+FFFE: a character no XML document may hold
+
+
 def spoiled_district() -> District:
     """Every refusal of the contract at once (and the decisions' own)."""
     long_school, long_calendar = "L" * 61, "K" * 61
@@ -436,7 +439,8 @@ def spoiled_district() -> District:
     d.enroll("E7", "S3", "HSA27", "09", start=dt.date(2026, 9, 1), graduation_cohort=2051)
     born(d)
     d.rows["students"] = [("S1", "", "Doe", "S1", dt.date(2012, 1, 1)), *(
-        (*s[:3], "F" * 76 if s[0] == "S4" else s[3], None if s[0] == "S5" else s[4])
+        (*s[:2], NO_XML if s[0] == "S3" else s[2], "F" * 76 if s[0] == "S4" else s[3],
+         None if s[0] == "S5" else s[4])
         for s in d.rows["students"][1:])]
     return d
 
@@ -459,6 +463,8 @@ def refusal_lines(long_school: str = "L" * 61, long_calendar: str = "K" * 61) ->
         "students.student_number: student 'S1' has none; Ed-Fi's StudentUniqueId needs 1 to "
         "32 characters",
         "students.birth_date: student 'S5' has none; Ed-Fi's Student needs a BirthDate",
+        f"students.last_name: student 'S3': {NO_XML!r} holds U+FFFE (position 3), a "
+        "character XML cannot hold",
         "students.first_name: student 'S4': " + repr("F" * 20 + "…") + " has 76 characters; "
         "Ed-Fi's FirstName holds at most 75",
         "students.student_number: students 'S3' and 'S4' have one student_number '7', Ed-Fi's "

@@ -150,6 +150,7 @@ class YearExport:
         self.numbers = {school_id: school_number(school_id) for school_id in self.names}
         self.calendar_school = dict(sorted(calendars))
         self._tallies: dict[tuple, list] = {}
+        self._refused_calendars: set[str] = set()  # their days and enrollments are not written
         self._schools = self._make_schools()
         self._calendars = self._make_calendars()
         self._sessions = self._make_sessions(terms)
@@ -199,6 +200,7 @@ class YearExport:
         for calendar_id, school_id in self.calendar_school.items():
             if self._refused([("calendars.calendar_id",
                                text_problem(calendar_id, CODE_LENGTH, "CalendarCode"))]):
+                self._refused_calendars.add(calendar_id)
                 continue
             records.append(Calendar(calendar_id, self.numbers[school_id],
                                     self.grades.codes(levels.get(calendar_id, ()))))
@@ -230,8 +232,10 @@ class YearExport:
 
     # -- the large files: streamed -------------------------------------------------------------
     def dates(self, days: Iterable[DayRow]) -> Iterator[CalendarDate]:
-        numbers, schools = self.numbers, self.calendar_school
+        numbers, schools, refused = self.numbers, self.calendar_school, self._refused_calendars
         for day in days:
+            if day.calendar_id in refused:
+                continue
             yield CalendarDate(day.date, day.instructional, day.calendar_id,
                                numbers[schools[day.calendar_id]])
 
@@ -272,10 +276,15 @@ class YearExport:
         the other named in a warning."""
         kept: tuple | None = None
         kept_id = ""
+        fine_numbers: dict[str, bool] = {}
         for row in rows:
             number = row.student_number
-            if not number or len(number) > UNIQUE_ID_LENGTH:
-                continue  # refused with the student
+            if number not in fine_numbers:  # rows of one student come together
+                fine_numbers.clear()
+                fine_numbers[number] = bool(number) and not text_problem(
+                    number, UNIQUE_ID_LENGTH, "StudentUniqueId")
+            if not fine_numbers[number] or row.calendar_id in self._refused_calendars:
+                continue  # refused with the student or the calendar
             key = (number, row.school_id, row.start_date)
             if key == kept:
                 self.warnings.append(
