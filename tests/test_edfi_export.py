@@ -28,7 +28,7 @@ from rollover.domain.forward.options import ForwardOptions
 from rollover.interop import XSD_FOLDER
 from rollover.interop.edfi import NAMESPACE
 from rollover.interop.edfi.grades import SERIES
-from rollover.services import exports
+from rollover.services import edfi_export, exports
 from rollover.services.bundles import import_bundle
 from rollover.services.demo import load_demo
 from rollover.services.edfi_export import EdfiExport, EdfiExportRefused, export_edfi
@@ -503,6 +503,8 @@ def test_every_refusal_is_named_together_exit_2_and_nothing_written(engine, db_u
     (2051, 2027, "year: 2051 is outside the school years Ed-Fi writes, 1990-1991 (1991) … "
                  "2049-2050 (2050)"),
     (2031, 2027, "year: school year 2031 (2030-2031) has no calendars"),
+    (2028, 2027, "year: school year 2028 (2027-2028) has no enrollments; Ed-Fi's Student and "
+                 "StudentEnrollment files hold at least one record"),
     (None, None, "year: no YEAR given and the district has no current school year"),
 ])
 def test_a_year_ed_fi_cannot_write_or_without_calendars_is_refused(engine, tmp_path, year,
@@ -514,6 +516,31 @@ def test_a_year_ed_fi_cannot_write_or_without_calendars_is_refused(engine, tmp_p
         export_edfi(engine, tmp_path / "new" / "out", year=year)
     assert refused.value.details() == [message]
     assert not (tmp_path / "new").exists()
+
+
+def test_a_file_the_xsd_refuses_is_a_bug_exit_1_with_the_validators_messages(
+        engine, db_url, tmp_path, monkeypatch):
+    """Were the writer to break the XSD (here: a Student without its required elements), the
+    export fails with the validator's message and writes nothing."""
+    import_bundle(engine, small_district().write_bundle(tmp_path / "bundle"))
+
+    def broken_students(folder, students):
+        list(students)
+        (folder / "Student.xml").write_text(
+            f'<InterchangeStudent xmlns="{NAMESPACE}"><Student><StudentUniqueId>NS1'
+            "</StudentUniqueId></Student></InterchangeStudent>", encoding="utf-8")
+        return 1
+
+    monkeypatch.setattr(edfi_export, "write_students", broken_students)
+    result = rollover(db_url, "export", "--format", "edfi", "out", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.splitlines() == [
+        f"Student.xml: Element '{{{NAMESPACE}}}Student': Missing child element(s). Expected is "
+        f"( {{{NAMESPACE}}}Name ).",
+        "rollover: export failed: a written file does not validate against the Ed-Fi XSD (a bug "
+        "of rollover); nothing was written"]
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_the_cli_writes_a_year_and_refuses_year_options_with_the_bundle_format(

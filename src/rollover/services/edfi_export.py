@@ -118,7 +118,7 @@ def export_edfi(engine: Engine, folder: Path | str, *, year: int | None = None,
 
 def _school_year(conn, year: int | None, problems: list[Problem]) -> int:
     """The year asked, else the current one; refused (with `problems`) when there is none, it
-    is outside the XSD's years or has no calendars."""
+    is outside the XSD's years, or has no calendars or no enrollments."""
     if year is None:
         year = rows.current_school_year(conn)
         if year is None:
@@ -132,6 +132,10 @@ def _school_year(conn, year: int | None, problems: list[Problem]) -> int:
     if not rows.calendar_rows(conn, year):
         raise EdfiExportRefused(problems + [Problem(
             "year", f"school year {year} ({school_year(year)}) has no calendars")])
+    if not rows.enrollment_count(conn, year):
+        raise EdfiExportRefused(problems + [Problem(
+            "year", f"school year {year} ({school_year(year)}) has no enrollments; Ed-Fi's "
+                    "Student and StudentEnrollment files hold at least one record")])
     return year
 
 

@@ -151,6 +151,10 @@ class YearExport:
         self.calendar_school = dict(sorted(calendars))
         self._tallies: dict[tuple, list] = {}
         self._refused_calendars: set[str] = set()  # their days and enrollments are not written
+        self._levels: dict[str, list[GradeLevelRow]] = {}  # of each calendar of the year
+        for level in self.grades.exact.values():
+            if level.calendar_id in self.calendar_school:
+                self._levels.setdefault(level.calendar_id, []).append(level)
         self._schools = self._make_schools()
         self._calendars = self._make_calendars()
         self._sessions = self._make_sessions(terms)
@@ -172,12 +176,13 @@ class YearExport:
                 self._refuse("schools.school_id", f"schools {holders[number]!r} and "
                              f"{school_id!r} have one Ed-Fi SchoolId {number}")
             holders.setdefault(number, school_id)
+        offered: dict[str, list[GradeLevelRow]] = {}  # each school's, in all its calendars
+        for calendar_id, school_id in self.calendar_school.items():
+            offered.setdefault(school_id, []).extend(self._levels.get(calendar_id, ()))
         records = []
-        for school_id in sorted(set(self.calendar_school.values())):
+        for school_id in sorted(offered):
             name = self.names[school_id]
-            grades = self.grades.codes(
-                level for level in self.grades.exact.values()
-                if self.calendar_school.get(level.calendar_id) == school_id)
+            grades = self.grades.codes(offered[school_id])
             problems = [("schools.school_id",
                          text_problem(school_id, CODE_LENGTH, "IdentificationCode")),
                         ("schools.name", _of("school", school_id,
@@ -194,16 +199,13 @@ class YearExport:
 
     def _make_calendars(self) -> list[Calendar]:
         records = []
-        levels: dict[str, list[GradeLevelRow]] = {}
-        for level in self.grades.exact.values():
-            levels.setdefault(level.calendar_id, []).append(level)
         for calendar_id, school_id in self.calendar_school.items():
             if self._refused([("calendars.calendar_id",
                                text_problem(calendar_id, CODE_LENGTH, "CalendarCode"))]):
                 self._refused_calendars.add(calendar_id)
                 continue
             records.append(Calendar(calendar_id, self.numbers[school_id],
-                                    self.grades.codes(levels.get(calendar_id, ()))))
+                                    self.grades.codes(self._levels.get(calendar_id, ()))))
         return records
 
     def _make_sessions(self, terms: Iterable[TermRow]) -> list[Session]:

@@ -24,6 +24,7 @@ def xsd_errors(path: Path, interchange: str) -> list[str]:
     """Every message of the validator for the file (empty: it is valid), each
     `FILE: MESSAGE`."""
     schema = interchange_schema(interchange)
+    etree.clear_error_log()  # the error log a failure carries gathers every earlier parse's too
     try:
         for _event, element in etree.iterparse(str(path), events=("end",), schema=schema,
                                                resolve_entities=False, no_network=True):
