@@ -397,8 +397,8 @@ def test_the_command_writes_the_files_and_warns_of_schedules_left_out(small, db_
 def test_the_command_refuses_a_year_for_a_bundle(small, db_url, tmp_path):
     result = cli.rollover("export", str(tmp_path / "out"), "--year", "2027", "--db", db_url)
     assert result.exit_code == 2 and result.stderr.splitlines() == [
-        "rollover: --year: a bundle holds every school year; give --format oneroster to export "
-        "one"]
+        "rollover: --year: a bundle holds every school year; give --format edfi or oneroster to "
+        "export one"]
     assert not (tmp_path / "out").exists()
 
 

@@ -4,7 +4,8 @@ owns, from which its download link serves it.
 
     is_large(engine)                         -> whether an export is a job (EXPORT_JOB_ROWS)
     write_bundle_zip(engine, path)           -> the zip of the bundle export, written at `path`
-    write_oneroster_zip(engine, path, year=) -> the zip of a school year as OneRoster 1.2 CSV
+    write_export_zip(engine, path, fmt, year)-> the zip of an export in format `fmt`: bundle,
+                                                edfi or oneroster (docs/interop.md)
     new_export_file(url)                     -> where an export job writes its zip (a new name)
     export_file(engine, job_id, url)         -> the zip of a succeeded export job, while it is kept
 
@@ -30,6 +31,7 @@ from ..progress import Progress, no_progress
 from ..store.backup import make_private_file, make_private_folder
 from ..store.database import folder_beside
 from .bundles import bundle_rows, export_bundle
+from .edfi_export import export_edfi
 from .jobs import get_job
 from .oneroster_export import export_oneroster
 
@@ -66,20 +68,21 @@ def new_export_file(url: str) -> Path:
 def write_bundle_zip(engine: Engine, path: Path, *, progress: Progress = no_progress) -> Path:
     """The district's bundle export (every stored row, read at one moment) as a zip at `path`,
     a file private to its owner; nothing is left at `path` when it fails."""
-    return _write_zip(lambda folder: export_bundle(engine, folder, progress=progress), path)
+    return write_export_zip(engine, path, "bundle", progress=progress)
 
 
-def write_oneroster_zip(engine: Engine, path: Path, *, year: int | None = None,
-                        progress: Progress = no_progress) -> Path:
-    """School `year` as OneRoster 1.2 CSV (docs/interop.md, section 3), zipped the same way."""
-    return _write_zip(lambda folder: export_oneroster(engine, folder, year=year,
-                                                      progress=progress), path)
-
-
-def _write_zip(export, path: Path) -> Path:
+def write_export_zip(engine: Engine, path: Path, fmt: str = "bundle", year: int | None = None,
+                     *, progress: Progress = no_progress) -> Path:
+    """The export in format `fmt` (`bundle`: every stored row; `edfi`, `oneroster`: school year
+    `year`, else the current one) as a zip at `path`, as `write_bundle_zip` says."""
     work = Path(tempfile.mkdtemp(prefix="rollover-export-", dir=path.parent))
     try:
-        export(work / "files")
+        if fmt == "edfi":
+            export_edfi(engine, work / "files", year=year, progress=progress)
+        elif fmt == "oneroster":
+            export_oneroster(engine, work / "files", year=year, progress=progress)
+        else:
+            export_bundle(engine, work / "files", progress=progress)
         partial = work / "export.zip"
         make_private_file(partial)
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
@@ -91,15 +94,13 @@ def _write_zip(export, path: Path) -> Path:
     return path
 
 
-def run_export(engine: Engine, file: str, *, format: str = "bundle",  # noqa: A002 - the job's
-               year: int | None = None, progress: Progress = no_progress) -> Path:
+def run_export(engine: Engine, file: str, fmt: str = "bundle", year: int | None = None, *,
+               progress: Progress = no_progress) -> Path:
     """An export job's work: the zip at `file` (in the exports folder), older zips removed."""
     path = Path(file)
     make_private_folder(path.parent)
     _remove_old(path.parent)
-    if format == "oneroster":
-        return write_oneroster_zip(engine, path, year=year, progress=progress)
-    return write_bundle_zip(engine, path, progress=progress)
+    return write_export_zip(engine, path, fmt, year, progress=progress)
 
 
 def _remove_old(folder: Path) -> None:

@@ -299,13 +299,14 @@ BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None)
 def _export(engine, params, user, progress):
     from .exports import run_export
 
-    return run_export(engine, params["file"], format=params["format"], year=params["year"],
+    return run_export(engine, params["file"], params["format"], params["year"],
                       progress=progress)
 
 
 def _export_refusal(params: dict) -> str | None:
-    if params["format"] not in ("bundle", "oneroster"):
-        return f"format {params['format']!r} is not yet supported: give format=bundle"
+    if params["format"] not in ("bundle", "edfi", "oneroster"):
+        return (f"format {params['format']!r} is not supported: give format=bundle, edfi or "
+                "oneroster")
     return None
 
 

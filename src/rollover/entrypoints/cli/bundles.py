@@ -9,10 +9,11 @@ import click
 
 from ...errors import RolloverError
 from ...reports.bundles import demo_line, exported_line, imported_line
+from ...reports.edfi_export import edfi_exported_lines, edfi_warning_lines
 from ...reports.oneroster import oneroster_line, oneroster_warnings
 from ...services import bundles, oneroster_export
 from ...store.database import open_engine
-from .support import db_option, example, progress_bar, refusals, user_option
+from .support import db_option, echo_lines, example, progress_bar, refusals, user_option
 
 
 @example("import {bundle} --replace")
@@ -34,31 +35,56 @@ def import_command(db_url, bundle_dir: Path, replace: bool, user):
 @example("export {tmp}/exported", "export --format oneroster --year 2027 {tmp}/oneroster")
 @click.command("export")
 @click.argument("out_dir", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["bundle", "oneroster"]), default="bundle",
-              show_default=True, help="bundle: every stored row; oneroster: OneRoster 1.2 CSV of "
-              "one school year (docs/interop.md).")
+@click.option("--format", "fmt", type=click.Choice(["bundle", "edfi", "oneroster"]),
+              default="bundle", show_default=True,
+              help="bundle: every stored row; edfi: one school year as Ed-Fi 5.2 bulk XML; "
+                   "oneroster: one school year as OneRoster 1.2 CSV (docs/interop.md).")
 @click.option("--year", type=int, default=None,
-              help="The school year to export, by the year it ends (default: the district's "
-                   "current school year); not for a bundle, which holds every year.")
+              help="edfi, oneroster: the school year, named by the year it ends (default: the "
+                   "current one); not for a bundle, which holds every year.")
+@click.option("--grade-map", type=click.Path(path_type=Path), default=None,
+              help="edfi: a CSV code_value,grade,sequence,state_grade replacing the default "
+                   "grade map.")
 @db_option
 @refusals
-def export_command(db_url, out_dir: Path, fmt: str, year: int | None):
-    """Write the stored district as a bundle folder, or one school year in another format."""
-    engine = open_engine(db_url)
-    if fmt == "oneroster":
+def export_command(db_url, out_dir: Path, fmt: str, year: int | None, grade_map: Path | None):
+    """Write the stored district as a bundle folder, or a school year in another format."""
+    if fmt == "bundle":
+        _refuse_year_options(fmt, year=year, grade_map=grade_map)
+        engine = open_engine(db_url)
+        with progress_bar() as report:
+            rows = bundles.export_bundle(engine, out_dir, progress=report)
+        click.echo(exported_line(rows, out_dir))
+    elif fmt == "edfi":
+        from ...services.edfi_export import export_edfi  # lxml, loaded only for this format
+
+        engine = open_engine(db_url)
+        with progress_bar() as report:
+            result = export_edfi(engine, out_dir, year=year, grade_map=grade_map,
+                                 progress=report)
+        for line in edfi_warning_lines(result):
+            click.echo(line, err=True)
+        echo_lines(edfi_exported_lines(result, out_dir))
+    else:
+        _refuse_year_options(fmt, grade_map=grade_map)
+        engine = open_engine(db_url)
         with progress_bar() as report:
             result = oneroster_export.export_oneroster(engine, out_dir, year=year,
                                                        progress=report)
         for line in oneroster_warnings(result):
             click.echo(line, err=True)
         click.echo(oneroster_line(result, out_dir))
-        return
-    if year is not None:
-        raise RolloverError("--year: a bundle holds every school year; give --format oneroster "
-                            "to export one")
-    with progress_bar() as report:
-        rows = bundles.export_bundle(engine, out_dir, progress=report)
-    click.echo(exported_line(rows, out_dir))
+
+
+def _refuse_year_options(fmt: str, **given) -> None:
+    """--year is an option of the formats that write one school year; --grade-map of edfi."""
+    why = {"year": "a bundle holds every school year; give --format edfi or oneroster to "
+                   "export one",
+           "grade_map": f"an option of --format edfi, not of --format {fmt}"}
+    problems = [f"--{name.replace('_', '-')}: {why[name]}"
+                for name, value in given.items() if value is not None]
+    if problems:
+        raise RolloverError(problems[-1], problems[:-1])
 
 
 @example("demo --students 100 --replace")

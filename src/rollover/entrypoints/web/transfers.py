@@ -21,9 +21,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ...domain.jobs import Job as JobRecord
 from ...errors import RolloverError
-from ...services.exports import (
-    export_file, is_large, new_export_file, write_bundle_zip, write_oneroster_zip,
-)
+from ...services.exports import export_file, is_large, new_export_file, write_export_zip
 from ...services.jobs import may_submit, submit_checked
 from ...services.oneroster_export import oneroster_year
 from ...services.uploads import (
@@ -140,10 +138,10 @@ def export(engine: District, user: User,
                              Query(description="The export's format")] = "bundle",
            year: Annotated[int | None, Query(description="The school year (bundle: every "
                                              "year)")] = None):
-    """The district as a zip of a bundle (every stored row), or of one school year as
-    OneRoster 1.2 CSV (`format=oneroster`, `year`: default the current school year), read at
-    one moment: at once, or for a district of more than 200,000 rows a job whose result links
-    to the zip."""
+    """The district as a zip of a bundle (every stored row), or of one school year (`year`,
+    else the current one) as the four Ed-Fi XML files (`format=edfi`) or as OneRoster 1.2 CSV
+    (`format=oneroster`), read at one moment: at once, or for a district of more than 200,000
+    rows a job whose result links to the zip."""
     answer = export_answer(engine, user, format, year)
     if isinstance(answer, JobRecord):
         return JSONResponse(job_json(answer), status_code=202)
@@ -154,8 +152,9 @@ def export_answer(engine: Engine, user: str, format: str = "bundle",  # noqa: A0
                   year: int | None = None) -> FileResponse | JobRecord:
     """The export (this API and the Export page): the zip at once, or the export job of a
     large district."""
-    if format not in ("bundle", "oneroster"):
-        raise FormatNotSupported(f"format {format!r} is not yet supported: give format=bundle")
+    if format not in ("bundle", "edfi", "oneroster"):
+        raise FormatNotSupported(f"format {format!r} is not supported: give format=bundle, edfi "
+                                 "or oneroster")
     if format == "oneroster":
         year = oneroster_year(engine, year)  # refused at once, before any job
     if is_large(engine):
@@ -163,15 +162,11 @@ def export_answer(engine: Engine, user: str, format: str = "bundle",  # noqa: A0
         return submit_checked(engine, "export", params, user=user)
     work = Path(tempfile.mkdtemp(prefix="rollover-export-"))
     try:
-        if format == "oneroster":
-            archive = write_oneroster_zip(engine, work / "oneroster.zip", year=year)
-        else:
-            archive = write_bundle_zip(engine, work / "bundle.zip")
+        archive = write_export_zip(engine, work / "export.zip", format, year)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return FileResponse(archive, media_type="application/zip",
-                        filename=f"rollover-{archive.name}",
+    return FileResponse(archive, media_type="application/zip", filename=f"rollover-{format}.zip",
                         background=BackgroundTask(shutil.rmtree, work, ignore_errors=True))
 
 
