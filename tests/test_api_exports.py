@@ -104,6 +104,6 @@ def test_a_reviewer_exports_a_large_district_while_it_is_locked(api, large):
 @pytest.mark.parametrize("fmt", ["csv", "xml"])
 def test_other_formats_are_400_naming_the_supported_ones(api, large, fmt):
     problem = is_problem(api.client.get(f"{V1}/exports?format={fmt}", headers=admin(api)), 400)
-    assert problem["detail"] == f"format {fmt!r} is not supported: give format=bundle, edfi " \
-                                "or oneroster"
+    assert problem["detail"] == f"format {fmt!r}: input should be 'bundle', 'edfi' or " \
+                                "'oneroster'"
     assert job_count(api.engine) == 1
