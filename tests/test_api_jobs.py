@@ -310,9 +310,7 @@ def test_an_upload_over_the_limit_is_413(api, tmp_path, monkeypatch):
     assert job_count(api.engine) == 1
 
 
-def test_an_edfi_import_or_export_is_not_yet_supported(api, tmp_path):
-    problem = is_problem(upload(api, bundle_zip(tmp_path), format="edfi"), 400)
-    assert "not yet supported" in problem["detail"]
+def test_an_edfi_export_is_not_yet_supported(api):
     problem = is_problem(api.client.get(f"{V1}/exports?format=edfi", headers=admin(api)), 400)
     assert "not yet supported" in problem["detail"]
 
