@@ -28,7 +28,6 @@ from ..interop.edfi.grades import read_map
 from ..interop.edfi.mapping import map_records
 from ..interop.edfi.problems import NO_ELEMENT, EdfiProblem, EdfiRefused
 from ..interop.edfi.read import Records, Where, read_file
-from ..interop.edfi.stream import NotReadable
 from ..interop.edfi.validate import validate
 from ..progress import Progress, no_progress
 from .bundles import import_bundle
@@ -80,10 +79,7 @@ def _validated(found: EdfiFolder, progress: Progress) -> list[EdfiProblem]:
     """Every XSD error of every file (a file not well-formed: its one problem)."""
     problems: list[EdfiProblem] = []
     for path, kind, report in _files_with_progress(found, "validating", progress):
-        try:
-            problems += validate(path, kind, report)
-        except NotReadable as exc:
-            problems.append(exc.problem)
+        problems += validate(path, kind, report)
     return problems
 
 

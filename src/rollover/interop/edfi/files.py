@@ -58,8 +58,10 @@ def survey(folder: Path, grade_map: Path | None = None) -> EdfiFolder:
                     path.name, 1, NO_ELEMENT,
                     "not a file an Ed-Fi import reads: beside the Ed-Fi files a folder may "
                     f"hold only {', '.join(SUPPLEMENTARY)}"))
+    unreadable = any(p.element == NO_ELEMENT and p.file.lower().endswith(".xml")
+                     for p in found.problems)
     for kind in REQUIRED:
-        if kind not in found.files:
+        if kind not in found.files and not unreadable:  # unreadable: it may be that file
             found.problems.append(EdfiProblem(
                 f"Interchange{kind}", 1, NO_ELEMENT,
                 f"required interchange missing: no .xml file of {folder} has the root element "

@@ -20,7 +20,7 @@ from lxml import etree
 
 from .. import XSD_FOLDER
 from .problems import EdfiProblem
-from .stream import TopLevel, local_name
+from .stream import NotReadable, TopLevel, local_name
 
 BATCH = 2_000
 _ELEMENT_IN_MESSAGE = re.compile(r"Element '(?:\{[^}]*\})?([^']+)'")
@@ -41,12 +41,16 @@ def has_schema(kind: str) -> bool:
 
 def validate(path: Path, kind: str, on_read: Callable[[int], None] = lambda done: None
              ) -> list[EdfiProblem]:
-    """Every error of the file against its interchange's XSD (stream.NotReadable for a file that
-    is not well-formed)."""
+    """Every error of the file against its interchange's XSD; a file that stops being
+    well-formed: the errors before that point, then where it stops."""
     checker = _Batches(path.name, schema(kind))
     elements = TopLevel(path, on_read)
-    for element in elements:
-        checker.add(elements.root, element)
+    try:
+        for element in elements:
+            checker.add(elements.root, element)
+    except NotReadable as exc:
+        checker.finish(None)
+        return checker.problems + [exc.problem]
     checker.finish(elements.root)
     return checker.problems
 
