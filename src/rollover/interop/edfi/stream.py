@@ -57,8 +57,9 @@ class TopLevel:
     """The top-level elements of one file, in order; `root` once the first is read.
 
     An element is handed out when its end tag has been read; once the caller asks for the next
-    one it is removed from the tree (unless the caller moved it elsewhere), with any comment
-    before it, so the tree holds at most the elements the parser has read ahead."""
+    one it is removed from the tree (unless the caller moved it elsewhere), so the tree holds at
+    most the elements the parser has read ahead (comments and processing instructions are never
+    kept)."""
 
     def __init__(self, path: Path, on_read: Callable[[int], None] = lambda done: None):
         self.path = path
@@ -68,7 +69,12 @@ class TopLevel:
     def __iter__(self) -> Iterator:
         name = self.path.name
         self.root = None
-        with self.path.open("rb") as handle:
+        try:
+            handle = self.path.open("rb")
+        except OSError as exc:
+            raise NotReadable(EdfiProblem(name, 1, NO_ELEMENT,
+                                          f"cannot be read: {exc.strerror}")) from None
+        with handle:
             events = etree.iterparse(_Counted(handle, self.on_read), events=("end",),
                                      resolve_entities=False, no_network=True, load_dtd=False,
                                      remove_comments=True, remove_pis=True)
