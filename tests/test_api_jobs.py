@@ -310,11 +310,6 @@ def test_an_upload_over_the_limit_is_413(api, tmp_path, monkeypatch):
     assert job_count(api.engine) == 1
 
 
-def test_an_edfi_import_is_not_yet_supported(api, tmp_path):
-    problem = is_problem(upload(api, bundle_zip(tmp_path), format="edfi"), 400)
-    assert "not yet supported" in problem["detail"]
-
-
 def test_an_export_is_a_zip_of_the_bundle(api):
     answer = api.client.get(f"{V1}/exports?format=bundle", headers=admin(api))
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"

@@ -41,17 +41,20 @@ IMPORT_ADDING = operation("import", "import", "import", side_effects=False, reco
 
 
 def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
-                  progress: Progress = no_progress, user: str | None = None) -> ImportResult:
+                  progress: Progress = no_progress, user: str | None = None,
+                  options: dict | None = None) -> ImportResult:
     """Check the whole bundle and load it in one transaction; refuse it whole on any problem.
 
     Without `replace`, a row whose id is already in the store is a problem; with it, the
     bundle's row replaces the stored one (rows the bundle does not name are kept), and the
     import is a run (kind "import") with its backup.  A refused import leaves no trace.
+    `options`: what its run records of how it was asked (default: the folder and `replace`).
     """
     folder = Path(folder)
     present, problems = bundle_files(folder)
     with unit_of_work(engine, IMPORT if replace else IMPORT_ADDING, user=user,
-                      progress=progress, options={"bundle": str(folder), "replace": replace},
+                      progress=progress,
+                      options=options or {"bundle": str(folder), "replace": replace},
                       holder="import") as work:
         conn = work.conn
         # Checked and loaded in one transaction, so what was checked is what is written to; and

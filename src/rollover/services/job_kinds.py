@@ -6,7 +6,8 @@
                                                      restore)
     module          services.process.run_module      module, options, test, year
     import          services.bundles.import_bundle   folder (a folder the server unpacked),
-                                                     replace
+                    (format edfi: services.          replace, format (bundle or edfi)
+                    edfi_import.import_edfi)
     backup          services.backup.create_backup    label, school_year, folder (the server's)
     restore_backup  services.backup.restore_in_place backup_id, confirm, folder (the server's)
     export          services.exports.run_export      format, year, file (a new name the server
@@ -242,13 +243,21 @@ def _known_module(params: dict) -> str | None:
 
 def _import(engine, params, user, progress):
     from .bundles import import_bundle
+    from .edfi_import import import_edfi
     from .uploads import discard_upload
 
+    service = import_edfi if params["format"] == "edfi" else import_bundle
     try:
-        return import_bundle(engine, Path(params["folder"]), replace=params["replace"],
-                             progress=progress, user=user)
+        return service(engine, Path(params["folder"]), replace=params["replace"],
+                       progress=progress, user=user)
     finally:
         discard_upload(params["folder"])  # an upload the server unpacked: read once
+
+
+def _import_refusal(params: dict) -> str | None:
+    if params["format"] not in ("bundle", "edfi"):
+        return f"format {params['format']!r}: is one of bundle, edfi"
+    return None
 
 
 def _backup(engine, params, user, progress):
@@ -291,8 +300,9 @@ MODULE = JobKind("module", {"module": (_TEXT, REQUIRED), "options": (_NAMED_TEXT
                             "test": (_FLAG, False), "year": (_YEAR, None)},
                  _module, lambda params: params["module"], check=_check_module,
                  refuse=_known_module)
-IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, False)},
-                 _import, lambda params: "import", check=_check_import)
+IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, False),
+                            "format": (_TEXT, "bundle")},
+                 _import, lambda params: "import", check=_check_import, refuse=_import_refusal)
 BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None),
                             "folder": (_TEXT, None)},  # the server's backup folder
                  _backup, lambda params: "backup")

@@ -9,9 +9,10 @@ import click
 
 from ...errors import RolloverError
 from ...reports.bundles import demo_line, exported_line, imported_line
+from ...reports.edfi import edfi_imported_lines, edfi_notice_lines
 from ...reports.edfi_export import edfi_exported_lines, edfi_warning_lines
 from ...reports.oneroster import oneroster_line, oneroster_warnings
-from ...services import bundles, oneroster_export
+from ...services import bundles, edfi_import, oneroster_export
 from ...store.database import open_engine
 from .support import db_option, echo_lines, example, progress_bar, refusals, user_option
 
@@ -19,17 +20,40 @@ from .support import db_option, echo_lines, example, progress_bar, refusals, use
 @example("import {bundle} --replace")
 @click.command("import")
 @click.argument("bundle_dir", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["bundle", "edfi"]), default="bundle",
+              show_default=True,
+              help="What the folder holds: a district bundle, or Ed-Fi 5.2 bulk XML files.")
 @click.option("--replace", is_flag=True, help="Replace stored rows that have the same ids.")
+@click.option("--grade-map", type=click.Path(path_type=Path), default=None,
+              help="With --format edfi: a CSV code_value,grade,sequence,state_grade replacing "
+                   "the default Ed-Fi grade map.")
 @user_option("Who imports")
 @db_option
 @refusals
-def import_command(db_url, bundle_dir: Path, replace: bool, user):
-    """Check a district bundle whole, then load it (nothing is written if any row is wrong)."""
+def import_command(db_url, bundle_dir: Path, fmt: str, replace: bool, grade_map: Path | None,
+                   user):
+    """Check a district bundle (or Ed-Fi files) whole, then load it (nothing is written if any
+    row is wrong)."""
+    if fmt == "edfi":
+        _import_edfi(db_url, bundle_dir, replace, grade_map, user)
+        return
+    if grade_map is not None:
+        raise RolloverError("--grade-map is an option of --format edfi")
     engine = open_engine(db_url)
     with progress_bar() as report:
         result = bundles.import_bundle(engine, bundle_dir, replace=replace, progress=report,
                                        user=user)
     click.echo(imported_line(result.rows, bundle_dir))
+
+
+def _import_edfi(db_url, folder: Path, replace: bool, grade_map: Path | None, user) -> None:
+    engine = open_engine(db_url)
+    with progress_bar() as report:
+        result = edfi_import.import_edfi(engine, folder, replace=replace, grade_map=grade_map,
+                                         progress=report, user=user)
+    for line in edfi_notice_lines(result):
+        click.echo(line, err=True)
+    echo_lines(edfi_imported_lines(result, folder))
 
 
 @example("export {tmp}/exported", "export --format oneroster --year 2027 {tmp}/oneroster")

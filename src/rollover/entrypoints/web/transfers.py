@@ -1,8 +1,8 @@
-"""Import and export: `POST /imports` takes a zip of a district bundle (an import job, once the
-zip is unpacked into a folder the server owns) and `GET /exports` answers a zip of the bundle
-export (or of one school year as OneRoster CSV), or for a large district a job whose result
-links to the zip (`GET /exports/{job}.zip`).  The user's right is checked before the upload is
-read; an upload over the limit is refused as it arrives (413)."""
+"""Import and export: `POST /imports` takes a zip of a district bundle or of Ed-Fi files (an
+import job, once the zip is unpacked into a folder the server owns) and `GET /exports` answers a
+zip of the bundle export (or of one school year as Ed-Fi XML or OneRoster CSV), or for a large
+district a job whose result links to the zip (`GET /exports/{job}.zip`).  The user's right is
+checked before the upload is read; an upload over the limit is refused as it arrives (413)."""
 
 from __future__ import annotations
 
@@ -51,8 +51,9 @@ class FormatNotSupported(RolloverError):
 @router.post("/imports", status_code=202, response_model=Job, openapi_extra=_FORM,
              responses={**SUBMITTED, **responses(413)})
 async def import_upload(request: Request, engine: District, user: User):
-    """Import a district bundle uploaded as a zip (all checked first, all or nothing), as a
-    job; a refused import's job is failed, its error listing every problem."""
+    """Import a district bundle, or Ed-Fi 5.2 bulk XML files (`format=edfi`), uploaded as a
+    zip (all checked first, all or nothing), as a job; a refused import's job is failed, its
+    error listing every problem."""
     return job_json(await queue_import(request, engine, user))
 
 
@@ -64,14 +65,12 @@ async def queue_import(request: Request, engine: Engine, user: str) -> JobRecord
     fields = await _form(request)
     try:
         upload, fmt, replace = _import_fields(fields)
-        if fmt != "bundle":
-            raise FormatNotSupported(f"format {fmt!r} is not yet supported: give format=bundle")
         folder = await run_in_threadpool(
             unpack_bundle_zip, upload.file,
             uploads_folder(engine.url.render_as_string(hide_password=False)))
     finally:
         await fields.close()
-    params = {"folder": str(folder), "replace": replace}
+    params = {"folder": str(folder), "replace": replace, "format": fmt}
     try:
         return await run_in_threadpool(submit_checked, engine, "import", params, user=user)
     except BaseException:

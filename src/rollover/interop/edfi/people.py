@@ -1,0 +1,258 @@
+"""Ed-Fi's people as bundle rows (docs/interop.md, section 1): students, their enrollments from
+the StudentSchoolAssociations (next year's fields among them), households from the contacts they
+live with, and the local start statuses of the EntryType codes."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from .context import Context, year_end
+from .places import BundleCalendar, Places
+from .read import Contact, GraduationPlan, Student, Where
+
+_HOUSE_NUMBER = re.compile(r"(\d+)\s+(\S.*)")
+ENTRY_TYPE = "EntryTypeDescriptor"
+
+
+class People:
+    def __init__(self, context: Context, places: Places):
+        self.c = context
+        self.places = places
+        self.students: dict[tuple, Student] = {}
+        self.current_year: int | None = None
+        self._used_entry_types: dict[str, Where] = {}
+
+    def student(self, ref) -> Student | None:
+        shown = f"StudentUniqueId {ref.key[0]!r}" if ref is not None and ref.key else ""
+        return self.c.resolve(ref, self.students, Student, shown)
+
+    # -- students -------------------------------------------------------------------------------
+    def map_students(self) -> None:
+        self.c.index_ids(self.c.records.students)
+        seen: dict = {}
+        for student in self.c.records.students:
+            if self.c.duplicate(seen, student.unique_id, student.where,
+                                f"Student with StudentUniqueId {student.unique_id!r}"):
+                continue
+            self.students[(student.unique_id,)] = student
+            self.c.out.add("students.csv", student.where, student_id=f"S{student.unique_id}",
+                           student_number=student.unique_id, last_name=student.last_name,
+                           first_name=student.first_name,
+                           birth_date=self.c.date(student.birth_date, student.where))
+
+    # -- enrollments ----------------------------------------------------------------------------
+    def map_enrollments(self) -> None:
+        records = self.c.records
+        self.c.index_ids(records.graduation_plans)
+        mapped, seen = [], {}
+        for ssa in records.enrollments:
+            row = self._enrollment(ssa, seen)
+            if row is not None:
+                mapped.append(row)
+        # The district's current year: the latest of the associations (none: of the calendars).
+        years = [row["_yyyy"] for row in mapped] or [b.yyyy for b in self.places.calendars]
+        self.current_year = max(years, default=None)
+        self._number(mapped)
+        for row in mapped:
+            where = row.pop("_where")
+            for key in ("_yyyy", "_order", "_unique_id"):
+                row.pop(key)
+            self.c.out.add("enrollments.csv", where, **row)
+
+    def _enrollment(self, ssa, seen: dict) -> dict | None:
+        c, places = self.c, self.places
+        student = self.student(ssa.student)
+        school = places.school(ssa.school)
+        entry = c.date(ssa.entry_date, ssa.where)
+        exit_date = c.date(ssa.exit_date, ssa.where)
+        calendar = self._calendar(ssa, school, entry)
+        grade = places.grade(ssa.grade)
+        next_grade = places.grade(ssa.next_grade) if ssa.next_grade is not None else None
+        exit_type = c.descriptor(ssa.exit_type, "ExitWithdrawTypeDescriptor")
+        entry_type = c.descriptor(ssa.entry_type, ENTRY_TYPE)
+        cohort = self._cohort(ssa)
+        next_school = places.school(ssa.next_school)
+        if student is None or school is None or calendar is None or grade is None or \
+                entry is None:
+            return None
+        if grade.grade not in calendar.grades:
+            c.problem(ssa.grade.where, f"grade {grade.grade!r} ({ssa.grade.text}) is not "
+                                       f"offered by calendar {calendar.calendar_id!r}")
+            return None
+        if c.duplicate(seen, (student.unique_id, id(school), entry), ssa.where,
+                       f"StudentSchoolAssociation of student {student.unique_id!r} at school "
+                       f"{places.school_id(school)!r} entering {entry}"):
+            return None
+        if entry_type is not None:
+            self._used_entry_types.setdefault(entry_type, ssa.entry_type.where)
+        yyyy = year_end(ssa.year.text) if ssa.year is not None else calendar.yyyy
+        s, n = grade.sequence, next_grade.sequence if next_grade else None
+        row = {"student_id": f"S{student.unique_id}", "calendar_id": calendar.calendar_id,
+               "structure_id": calendar.structure_id, "grade": grade.grade,
+               "service_type": "partial" if ssa.primary in ("false", "0") else "primary",
+               "start_date": entry, "end_date": exit_date, "end_status": exit_type,
+               "end_action": "retain" if n == s else "demote" if n == s - 1 else None,
+               "local_start_status": entry_type, "graduation_cohort": cohort,
+               "_where": ssa.where, "_yyyy": yyyy, "_unique_id": student.unique_id,
+               "_order": (entry, _school_order(school.school_id))}
+        moves = next_school is not None and next_school is not school
+        if moves or (n is not None and n not in (s - 1, s, s + 1)):
+            self._place_next_year(row, ssa, next_school or school, yyyy + 1, next_grade)
+        return row
+
+    def _calendar(self, ssa, school, entry) -> BundleCalendar | None:
+        """The calendar of its CalendarReference, else its school's one calendar of its
+        SchoolYear (without one: whose dates hold its EntryDate)."""
+        c, places = self.c, self.places
+        if ssa.calendar is not None:
+            calendar = places.calendar(ssa.calendar)
+            if calendar is not None and ssa.year is not None and ssa.year.text != calendar.year:
+                c.problem(ssa.year.where, f"SchoolYear {ssa.year.text} differs from its "
+                                          f"CalendarReference's, {calendar.year} (calendar "
+                                          f"{calendar.calendar_id!r})")
+                return None
+            return calendar
+        if school is None or (ssa.year is None and entry is None):
+            return None
+        school_id = places.school_id(school)
+        if ssa.year is not None:
+            found = places.by_school_year.get((id(school), year_end(ssa.year.text)), [])
+            what = f"in {ssa.year.text}"
+        else:
+            found = [b for b in places.calendars if b.school is school
+                     and b.start <= entry <= b.end]
+            what = f"holding its EntryDate {entry}"
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            c.problem(ssa.where, f"no calendar of school {school_id!r} {what} in the import")
+        else:
+            c.problem(ssa.where, f"{len(found)} calendars of school {school_id!r} {what} ("
+                                 f"{', '.join(repr(b.calendar_id) for b in found)}): a "
+                                 "CalendarReference must say which")
+        return None
+
+    def _cohort(self, ssa) -> int | None:
+        if ssa.class_of:
+            return year_end(ssa.class_of)
+        ref = ssa.graduation_plan
+        if ref is None:
+            return None
+        if ref.key is not None and not ref.problem:
+            return year_end(ref.year) if ref.year else None
+        plan = self.c.resolve(ref, {}, GraduationPlan)
+        return year_end(plan.year) if plan is not None and plan.year else None
+
+    def _place_next_year(self, row: dict, ssa, school, yyyy: int, next_grade) -> None:
+        found = self.places.by_school_year.get((id(school), yyyy), [])
+        if len(found) == 1:
+            row.update(next_calendar_id=found[0].calendar_id,
+                       next_structure_id=found[0].structure_id,
+                       next_grade=next_grade.grade if next_grade else None)
+            return
+        count = f"{len(found)} calendars" if found else "no calendar"
+        self.c.warning(ssa.where, "NEXT_YEAR_UNPLACED",
+                       f"student {row['student_id'][1:]!r} goes to school "
+                       f"{self.places.school_id(school)!r}"
+                       + (f" in grade {next_grade.grade!r}" if next_grade else "")
+                       + f" next year, but the import has {count} of that school in "
+                       f"{yyyy - 1}-{yyyy}: next_calendar_id is left empty")
+
+    @staticmethod
+    def _number(mapped: list[dict]) -> None:
+        """`E{YYYY}-{StudentUniqueId}`, the student's further ones that year `-2`, `-3` ... in
+        (EntryDate, SchoolId) order."""
+        groups = defaultdict(list)
+        for row in mapped:
+            groups[(row["_yyyy"], row["_unique_id"])].append(row)
+        for (yyyy, unique_id), rows in groups.items():
+            rows.sort(key=lambda r: r["_order"])
+            for n, row in enumerate(rows, start=1):
+                row["enrollment_id"] = f"E{yyyy}-{unique_id}" + (f"-{n}" if n > 1 else "")
+
+    # -- households -----------------------------------------------------------------------------
+    def map_households(self) -> None:
+        records = self.c.records
+        self.c.index_ids(records.contacts)
+        contacts: dict[tuple, Contact] = {}
+        seen: dict = {}
+        for contact in records.contacts:
+            if not self.c.duplicate(seen, contact.unique_id, contact.where,
+                                    f"Contact with ContactUniqueId {contact.unique_id!r}"):
+                contacts[(contact.unique_id,)] = contact
+        households: dict[tuple, Where] = {}
+        members: dict[tuple, Where] = {}
+        links: dict = {}
+        for link in records.links:
+            contact = self.c.resolve(link.contact, contacts, Contact,
+                                     f"ContactUniqueId {link.contact.key[0]!r}"
+                                     if link.contact.key else "")
+            student = self._linked_student(link)
+            if contact is None or student is None:
+                continue
+            if self.c.duplicate(links, (student.unique_id, contact.unique_id), link.where,
+                                f"StudentContactAssociation of student {student.unique_id!r} "
+                                f"and contact {contact.unique_id!r}"):
+                continue
+            if link.lives_with not in ("true", "1"):
+                continue
+            key = self._household(contact)
+            if key is not None:
+                households.setdefault(key, contact.where)
+                members.setdefault((key, student.unique_id), link.where)
+        ids = {key: f"H{n:04d}" for n, key in enumerate(
+            sorted(households, key=lambda k: (k[1].casefold(), k[0], k[2], k[3])), start=1)}
+        for key, where in sorted(households.items(), key=lambda item: ids[item[0]]):
+            number, street, city, zip_code = key
+            self.c.out.add("households.csv", where, household_id=ids[key], number=number,
+                           street=street, city=city, zip=zip_code)
+        for (key, unique_id), where in members.items():
+            self.c.out.add("household_members.csv", where, household_id=ids[key],
+                           student_id=f"S{unique_id}", primary=True)
+
+    def _linked_student(self, link) -> Student | None:
+        """The association's student; one not imported is skipped with a warning."""
+        ref = link.student
+        if ref.key is not None and not ref.problem and (ref.key[0],) not in self.students:
+            self.c.warning(link.where, "CONTACT_STUDENT_NOT_IMPORTED",
+                           f"student {ref.key[0]!r} is not among the imported students: the "
+                           "association is skipped")
+            return None
+        return self.student(ref)
+
+    def _household(self, contact: Contact) -> tuple | None:
+        """(number, street, city, zip) of the contact's home address, else of its first."""
+        homes = [a for a in contact.addresses
+                 if self.c.descriptor(a.type, "AddressTypeDescriptor") == "Home"]
+        address = (homes or contact.addresses or [None])[0]
+        if address is None:
+            self.c.warning(contact.where, "NO_HOUSEHOLD",
+                           f"contact {contact.unique_id!r} has no Address: no household")
+            return None
+        match = _HOUSE_NUMBER.fullmatch(address.street)
+        if match is None:
+            self.c.warning(address.where, "NO_HOUSEHOLD",
+                           f"{address.street!r} starts with no house number: no household")
+            return None
+        return int(match.group(1)), match.group(2).strip(), address.city, address.zip
+
+    # -- local start statuses -------------------------------------------------------------------
+    def map_start_statuses(self) -> None:
+        """One per EntryType code the Descriptors files define or an association uses."""
+        statuses: dict[str, tuple[str, Where]] = {}
+        for d in self.c.records.descriptors:
+            if d.kind == ENTRY_TYPE:
+                statuses.setdefault(d.code, (d.short or d.code, d.where))
+        for code, where in self._used_entry_types.items():
+            statuses.setdefault(code, (code, where))
+        for code, (name, where) in statuses.items():
+            self.c.out.add("local_start_statuses.csv", where, code=code, name=name,
+                           is_default=False, active=True)
+
+
+def _school_order(school_id: str):
+    try:
+        return (0, int(school_id), school_id)
+    except ValueError:
+        return (1, 0, school_id)
