@@ -17,6 +17,16 @@ def exported_line(rows: dict[str, int], out_dir: Path) -> str:
     return f"exported {sum(rows.values()):,} rows in {len(rows)} files to {out_dir}"
 
 
+def changes_exported_line(summary: list[dict], run_id: str, out_dir: Path) -> str:
+    """e.g. "exported the changes of run forward-…: 2 inserted, 0 updated, 0 deleted in 1
+    files to out"."""
+    total = {action: sum(row[action] for row in summary)
+             for action in ("inserted", "updated", "deleted")}
+    return (f"exported the changes of run {run_id}: " + ", ".join(
+        f"{count:,} {action}" for action, count in total.items())
+        + f" in {len(summary)} files to {out_dir}")
+
+
 def demo_line(summary: DemoSummary, where: str) -> str:
     """`where`: the bundle folder or the database."""
     return (f"demo district: {summary.students:,} students, {summary.rows['enrollments']:,} "

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from ...reports.bundles import demo_line, exported_line, imported_line
-from ...services import bundles
+from ...errors import RolloverError
+from ...reports.bundles import changes_exported_line, demo_line, exported_line, imported_line
+from ...services import bundles, run_changes_export
 from ...store.database import open_engine
 from .support import db_option, example, progress_bar, refusals, user_option
 
@@ -29,14 +30,31 @@ def import_command(db_url, bundle_dir: Path, replace: bool, user):
     click.echo(imported_line(result.rows, bundle_dir))
 
 
-@example("export {tmp}/exported")
+@example("export {tmp}/exported", "export --changes {run} {tmp}/changes")
 @click.command("export")
 @click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--changes", "run_id", metavar="RUN_ID", default=None,
+              help="Write what run RUN_ID inserted, updated and deleted: a CSV per table.")
+@click.option("--format", "fmt", type=click.Choice(["bundle", "csv"]), default=None,
+              help="bundle: the district (the default); csv: a run's --changes (its default).")
+@click.option("--year", type=int, default=None, help="The school year (the year it ends).")
 @db_option
 @refusals
-def export_command(db_url, out_dir: Path):
-    """Write the stored district as a bundle folder."""
+def export_command(db_url, out_dir: Path, run_id: str | None, fmt: str | None,
+                   year: int | None):
+    """Write the stored district as a bundle folder, or a run's changes (--changes)."""
     engine = open_engine(db_url)
+    if run_id is not None:
+        with progress_bar() as report:
+            summary = run_changes_export.export_changes(engine, run_id, out_dir,
+                                                        fmt=fmt or "csv", year=year,
+                                                        progress=report)
+        click.echo(changes_exported_line(summary, run_id, out_dir))
+        return
+    if fmt == "csv" or year is not None:
+        raise RolloverError(f"{'--format csv' if fmt == 'csv' else f'--year {year}'}: "
+                            "for a run's changes (--changes RUN_ID); a bundle export holds the "
+                            "whole district")
     with progress_bar() as report:
         rows = bundles.export_bundle(engine, out_dir, progress=report)
     click.echo(exported_line(rows, out_dir))
