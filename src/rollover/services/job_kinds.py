@@ -6,7 +6,8 @@
                                                      restore)
     module          services.process.run_module      module, options, test, year
     import          services.bundles.import_bundle   folder (a folder the server unpacked),
-                                                     replace
+                    (sync: services.bundle_sync.     replace, sync, confirm
+                     sync_bundle)
     backup          services.backup.create_backup    label, school_year, folder (the server's)
     restore_backup  services.backup.restore_in_place backup_id, confirm, folder (the server's)
     export          services.exports.run_export      format, year, file (a new name the server
@@ -221,7 +222,7 @@ def _check_import(engine, params, user):
     from .bundles import IMPORT, IMPORT_ADDING
     from .unit_of_work import refuse_if_busy
 
-    refuse_if_busy(engine, IMPORT if params["replace"] else IMPORT_ADDING)
+    refuse_if_busy(engine, IMPORT if params["replace"] or params["sync"] else IMPORT_ADDING)
 
 
 def _check_process_step(operation_name: str):
@@ -245,6 +246,11 @@ def _import(engine, params, user, progress):
     from .uploads import discard_upload
 
     try:
+        if params["sync"]:
+            from .bundle_sync import sync_bundle
+
+            return sync_bundle(engine, Path(params["folder"]), confirm=params["confirm"],
+                               progress=progress, user=user)
         return import_bundle(engine, Path(params["folder"]), replace=params["replace"],
                              progress=progress, user=user)
     finally:
@@ -291,8 +297,11 @@ MODULE = JobKind("module", {"module": (_TEXT, REQUIRED), "options": (_NAMED_TEXT
                             "test": (_FLAG, False), "year": (_YEAR, None)},
                  _module, lambda params: params["module"], check=_check_module,
                  refuse=_known_module)
-IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, False)},
-                 _import, lambda params: "import", check=_check_import)
+IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, False),
+                            "sync": (_FLAG, False), "confirm": (_FLAG, False)},
+                 _import, lambda params: "import", check=_check_import,
+                 refuse=lambda params: ("replace and sync: give one" if params["replace"]
+                                        and params["sync"] else None))
 BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None),
                             "folder": (_TEXT, None)},  # the server's backup folder
                  _backup, lambda params: "backup")

@@ -8,22 +8,40 @@ from pathlib import Path
 import click
 
 from ...errors import RolloverError
-from ...reports.bundles import changes_exported_line, demo_line, exported_line, imported_line
-from ...services import bundles, run_changes_export
+from ...reports.bundles import (
+    changes_exported_line, demo_line, exported_line, imported_line, synced_lines,
+)
+from ...services import bundle_sync, bundles, run_changes_export
 from ...store.database import open_engine
-from .support import db_option, example, progress_bar, refusals, user_option
+from .support import (
+    db_option, echo_lines, example, progress_bar, refusals, test_option, user_option,
+)
 
 
-@example("import {bundle} --replace")
+@example("import {bundle} --replace", "import {bundle} --sync --test")
 @click.command("import")
 @click.argument("bundle_dir", type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Replace stored rows that have the same ids.")
+@click.option("--sync", is_flag=True, help="Make each table of a file the bundle holds equal "
+              "to it: replace, insert, and delete the rows the file does not hold.")
+@test_option("With --sync: say what it would insert, update and delete; write nothing.")
+@click.option("--confirm", is_flag=True, help="With --sync: delete rows that runs made too.")
 @user_option("Who imports")
 @db_option
 @refusals
-def import_command(db_url, bundle_dir: Path, replace: bool, user):
+def import_command(db_url, bundle_dir: Path, replace: bool, sync: bool, test: bool,
+                   confirm: bool, user):
     """Check a district bundle whole, then load it (nothing is written if any row is wrong)."""
     engine = open_engine(db_url)
+    bundle_sync.refuse_sync_with_replace(sync, replace)
+    if (test or confirm) and not sync:
+        raise RolloverError(f"{'--test' if test else '--confirm'} goes with --sync")
+    if sync:
+        with progress_bar() as report:
+            result = bundle_sync.sync_bundle(engine, bundle_dir, test=test, confirm=confirm,
+                                             progress=report, user=user)
+        echo_lines(synced_lines(result, bundle_dir))
+        return
     with progress_bar() as report:
         result = bundles.import_bundle(engine, bundle_dir, replace=replace, progress=report,
                                        user=user)
