@@ -32,10 +32,10 @@ from .support import (
 def import_command(db_url, bundle_dir: Path, replace: bool, sync: bool, test: bool,
                    confirm: bool, user):
     """Check a district bundle whole, then load it (nothing is written if any row is wrong)."""
-    engine = open_engine(db_url)
     bundle_sync.refuse_sync_with_replace(sync, replace)
     if (test or confirm) and not sync:
         raise RolloverError(f"{'--test' if test else '--confirm'} goes with --sync")
+    engine = open_engine(db_url)
     if sync:
         with progress_bar() as report:
             result = bundle_sync.sync_bundle(engine, bundle_dir, test=test, confirm=confirm,
@@ -61,6 +61,12 @@ def import_command(db_url, bundle_dir: Path, replace: bool, sync: bool, test: bo
 def export_command(db_url, out_dir: Path, run_id: str | None, fmt: str | None,
                    year: int | None):
     """Write the stored district as a bundle folder, or a run's changes (--changes)."""
+    if run_id is None and fmt == "csv":
+        raise RolloverError("--format csv: for a run's changes (--changes RUN_ID); a district "
+                            "is exported as a bundle")
+    if run_id is None and year is not None:
+        raise RolloverError(f"--year {year}: a bundle export holds the whole district, every "
+                            "year")
     engine = open_engine(db_url)
     if run_id is not None:
         with progress_bar() as report:
@@ -69,10 +75,6 @@ def export_command(db_url, out_dir: Path, run_id: str | None, fmt: str | None,
                                                         progress=report)
         click.echo(changes_exported_line(summary, run_id, out_dir))
         return
-    if fmt == "csv" or year is not None:
-        raise RolloverError(f"{'--format csv' if fmt == 'csv' else f'--year {year}'}: "
-                            "for a run's changes (--changes RUN_ID); a bundle export holds the "
-                            "whole district")
     with progress_bar() as report:
         rows = bundles.export_bundle(engine, out_dir, progress=report)
     click.echo(exported_line(rows, out_dir))
