@@ -219,12 +219,10 @@ def test_an_unknown_format_is_refused_by_the_command_line(db_url, district, tmp_
     assert not (tmp_path / "out").exists()
 
 
-def test_csv_belongs_to_changes_and_a_bundle_export_takes_no_year(db_url, district, tmp_path):
+def test_csv_belongs_to_changes(db_url, district, tmp_path):
     assert refused(rollover(db_url, "export", "--format", "csv", str(tmp_path / "out")),
                    "--format csv: for a run's changes (--changes RUN_ID); a district is "
                    "exported as a bundle")
-    assert refused(rollover(db_url, "export", "--year", "2027", str(tmp_path / "out")),
-                   "--year 2027: a bundle export holds the whole district, every year")
     assert not (tmp_path / "out").exists()
 
 
