@@ -64,6 +64,7 @@ EXPECTED: dict[tuple[str, str], Route] = {
     ("GET", f"{V1}/runs/{{run_id}}/warnings"): read(),
     ("GET", f"{V1}/runs/{{run_id}}/warnings/summary"): read(),
     ("GET", f"{V1}/runs/{{run_id}}/report.csv"): read(),
+    ("GET", f"{V1}/runs/{{run_id}}/changes.zip"): read(),
     ("GET", f"{V1}/process"): read(),
     ("GET", f"{V1}/lock"): read(),
     ("PUT", f"{V1}/lock"): write("maintenance_lock", {"locked": False}),

@@ -6,8 +6,9 @@
                                                      restore)
     module          services.process.run_module      module, options, test, year
     import          services.bundles.import_bundle   folder (a folder the server unpacked),
-                    (format edfi: services.          replace, format (bundle or edfi)
-                    edfi_import.import_edfi)
+                    (format edfi: services.          replace, format (bundle or edfi),
+                    edfi_import.import_edfi; sync:   sync, confirm
+                    services.bundle_sync.sync_bundle)
     backup          services.backup.create_backup    label, school_year, folder (the server's)
     restore_backup  services.backup.restore_in_place backup_id, confirm, folder (the server's)
     export          services.exports.run_export      format, year, file (a new name the server
@@ -222,7 +223,7 @@ def _check_import(engine, params, user):
     from .bundles import IMPORT, IMPORT_ADDING
     from .unit_of_work import refuse_if_busy
 
-    refuse_if_busy(engine, IMPORT if params["replace"] else IMPORT_ADDING)
+    refuse_if_busy(engine, IMPORT if params["replace"] or params["sync"] else IMPORT_ADDING)
 
 
 def _check_process_step(operation_name: str):
@@ -248,6 +249,11 @@ def _import(engine, params, user, progress):
 
     service = import_edfi if params["format"] == "edfi" else import_bundle
     try:
+        if params["sync"]:
+            from .bundle_sync import sync_bundle
+
+            return sync_bundle(engine, Path(params["folder"]), confirm=params["confirm"],
+                               progress=progress, user=user)
         return service(engine, Path(params["folder"]), replace=params["replace"],
                        progress=progress, user=user)
     finally:
@@ -257,6 +263,10 @@ def _import(engine, params, user, progress):
 def _import_refusal(params: dict) -> str | None:
     if params["format"] not in ("bundle", "edfi"):
         return f"format {params['format']!r}: is one of bundle, edfi"
+    if params["replace"] and params["sync"]:
+        return "replace and sync: give one"
+    if params["sync"] and params["format"] != "bundle":
+        return "sync: makes the store equal to a bundle; give format=bundle"
     return None
 
 
@@ -301,7 +311,8 @@ MODULE = JobKind("module", {"module": (_TEXT, REQUIRED), "options": (_NAMED_TEXT
                  _module, lambda params: params["module"], check=_check_module,
                  refuse=_known_module)
 IMPORT = JobKind("import", {"folder": (_TEXT, REQUIRED), "replace": (_FLAG, False),
-                            "format": (_TEXT, "bundle")},
+                            "format": (_TEXT, "bundle"), "sync": (_FLAG, False),
+                            "confirm": (_FLAG, False)},
                  _import, lambda params: "import", check=_check_import, refuse=_import_refusal)
 BACKUP = JobKind("backup", {"label": (_TEXT, None), "school_year": (_YEAR, None),
                             "folder": (_TEXT, None)},  # the server's backup folder

@@ -37,6 +37,10 @@ class StoreFacts:
             found.update(self.conn.execute(select(col).where(col.in_(batch))).scalars())
         return set(values) - found
 
+    def describe_missing(self, table: str, column: str, value: str) -> str:
+        """The problem of a reference to a value `missing` found nowhere."""
+        return f"{value!r} does not exist in {table}.{column}"
+
     def structure_calendars(self) -> dict[str, str]:
         return {s: c for s, c in self.conn.execute(select(structures.c.structure_id,
                                                              structures.c.calendar_id))}

@@ -8,14 +8,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 from ...reports.forward import as_csv_rows, as_json as forward_json, summary_json
 from ...reports.runs import run_json, runs_json
-from ...services import process, run_pages
+from ...services import process, run_changes_export, run_pages
 from ...services.modules import all_modules
 from ...services.reads import page_of
 from ...services.runs import forward_report, get_run, list_runs, places_students
@@ -188,3 +193,25 @@ def report_csv(engine: District, _user: User, run_id: str) -> Response:
     csv.writer(out).writerows(as_csv_rows(forward_report(engine, run_id)))
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{run_id}.csv"'})
+
+
+@router.get("/runs/{run_id}/changes.zip", response_class=FileResponse, responses={
+    200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+          "description": "A CSV per bundle table the run changed, and summary.csv."},
+    **PROBLEMS})
+def changes_zip(engine: District, _user: User, run_id: str,
+                format: Annotated[str, Query(  # noqa: A002 - the API's name
+                    description="csv, the only one")] = "csv",
+                year: Annotated[int | None, Query(description="Refused: a run's changes are "
+                                                  "of every year")] = None):
+    """What a real run inserted, updated and deleted, as `rollover export --changes RUN --format
+    csv` writes it (docs/interop.md, section 4), zipped."""
+    work = Path(tempfile.mkdtemp(prefix="rollover-changes-"))
+    try:
+        archive = run_changes_export.write_changes_zip(engine, run_id, work / "changes.zip",
+                                                       fmt=format, year=year)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return FileResponse(archive, media_type="application/zip", filename=f"{run_id}-changes.zip",
+                        background=BackgroundTask(shutil.rmtree, work, ignore_errors=True))

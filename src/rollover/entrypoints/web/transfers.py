@@ -41,7 +41,12 @@ _FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"
         "format": {"type": "string", "enum": ["bundle", "edfi"], "default": "bundle"},
         "replace": {"type": "string", "enum": ["true", "false"], "default": "false",
                     "description": "Rows of the bundle replace the stored rows of the same "
-                                   "ids (an undoable run)."}}}}}}}
+                                   "ids (an undoable run)."},
+        "sync": {"type": "string", "enum": ["true", "false"], "default": "false",
+                 "description": "Each table of a file the bundle holds becomes that file: "
+                                "rows replaced, added and deleted (an undoable run)."},
+        "confirm": {"type": "string", "enum": ["true", "false"], "default": "false",
+                    "description": "With sync: delete rows that runs made or changed too."}}}}}}}
 
 
 class FormatNotSupported(RolloverError):
@@ -64,13 +69,14 @@ async def queue_import(request: Request, engine: Engine, user: str) -> JobRecord
     refuse_too_large(_declared_size(request))
     fields = await _form(request)
     try:
-        upload, fmt, replace = _import_fields(fields)
+        upload, fmt, replace, sync, confirm = _import_fields(fields)
         folder = await run_in_threadpool(
             unpack_bundle_zip, upload.file,
             uploads_folder(engine.url.render_as_string(hide_password=False)))
     finally:
         await fields.close()
-    params = {"folder": str(folder), "replace": replace, "format": fmt}
+    params = {"folder": str(folder), "replace": replace, "format": fmt, "sync": sync,
+              "confirm": confirm}
     try:
         return await run_in_threadpool(submit_checked, engine, "import", params, user=user)
     except BaseException:
@@ -104,7 +110,7 @@ async def _form(request: Request):
         raise UploadRefused(f"the upload is no readable form: {exc.message}") from None
 
 
-def _import_fields(fields) -> tuple[UploadFile, str, bool]:
+def _import_fields(fields) -> tuple[UploadFile, str, bool, bool, bool]:
     problems = []
     upload = fields.get("file")
     if not isinstance(upload, UploadFile):
@@ -112,13 +118,20 @@ def _import_fields(fields) -> tuple[UploadFile, str, bool]:
     fmt = fields.get("format") or "bundle"
     if fmt not in ("bundle", "edfi"):
         problems.append(f"format {fmt!r}: is one of bundle, edfi")
-    replace = (fields.get("replace") or "false").lower()
-    if replace not in ("true", "false"):
-        problems.append(f"replace {replace!r}: is true or false")
+    flags = {}
+    for name in ("replace", "sync", "confirm"):
+        flags[name] = (fields.get(name) or "false").lower()
+        if flags[name] not in ("true", "false"):
+            problems.append(f"{name} {flags[name]!r}: is true or false")
+    if flags["sync"] == "true" and fmt == "edfi":
+        problems.append("sync: makes the store equal to a bundle; give format=bundle")
+    if flags["replace"] == flags["sync"] == "true":
+        problems.append("replace and sync: give one (sync replaces rows as replace does, and "
+                        "deletes the stored rows the bundle's files do not hold)")
     if problems:
         raise UploadRefused(problems[0] if len(problems) == 1 else
                             f"{len(problems)} problems: " + "; ".join(problems), problems)
-    return upload, fmt, replace == "true"
+    return upload, fmt, *(flags[name] == "true" for name in ("replace", "sync", "confirm"))
 
 
 # -- export -----------------------------------------------------------------------------------
