@@ -148,3 +148,24 @@ def test_cli_refuses_csv_with_a_table(district, db_url, tmp_path):
                    "and their next-year fields")
     assert refused(rollover(db_url, "edit", "--csv", str(tmp_path / "x.csv")),
                    f"--csv {str(tmp_path / 'x.csv')!r}: no such file")
+
+
+def test_a_file_naming_one_next_calendar_many_times_asks_the_store_for_it_once(district):
+    """A district's exceptions file names a few calendars and grades on thousands of lines: each
+    reference is looked up once, not once a line."""
+    from sqlalchemy import event
+
+    asked = []
+
+    def count(conn, cursor, statement, *rest):
+        if "FROM calendars" in statement:
+            asked.append(statement)
+
+    event.listen(district, "before_cursor_execute", count)
+    try:
+        result = apply_exceptions(district, "enrollment_id,next_calendar_id,next_grade\n"
+                                            "E1,HSA28,10\nE2,HSA28,10\nE3,HSA28,10\n", "x.csv")
+    finally:
+        event.remove(district, "before_cursor_execute", count)
+    assert [u["enrollment_id"] for u in result.updated] == ["E1", "E2", "E3"]
+    assert len(asked) == 1, asked

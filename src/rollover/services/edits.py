@@ -104,19 +104,27 @@ def edit_record(engine: Engine, table: str, key: dict[str, str], changes: dict[s
     return Edit(table, before, after, record.run_id)
 
 
-def refuse_unknown_references(conn, stored, changed: set[str], after: dict) -> None:
+def refuse_unknown_references(conn, stored, changed: set[str], after: dict,
+                              known: set | None = None) -> None:
     """A changed column that names a row of a table (a foreign key) must name one that exists;
-    the one-column references are asked first, so the message names the smallest cause."""
+    the one-column references are asked first, so the message names the smallest cause.
+    `known` (kept by a caller checking many rows) remembers the references found, so a file of
+    rows naming the same few calendars and grades asks the store once for each."""
     for foreign_key in sorted(stored.foreign_key_constraints,
                               key=lambda fk: (len(fk.columns), [c.name for c in fk.columns])):
         local = [c.name for c in foreign_key.columns]
         values = [after[name] for name in local]
         if not changed & set(local) or None in values:
             continue
+        reference = (foreign_key.name or tuple(local), tuple(values))
+        if known is not None and reference in known:
+            continue
         target = [element.column for element in foreign_key.elements]
         found = conn.execute(select(*target).where(and_(*(
             column == value for column, value in zip(target, values)))).limit(1)).first()
         if found is not None:
+            if known is not None:
+                known.add(reference)
             continue
         where = f"{stored.name}.{' + '.join(n for n in local if n in changed)}"
         if len(local) == 1:

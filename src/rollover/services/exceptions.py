@@ -178,6 +178,7 @@ def apply_exceptions(engine: Engine, text: str, name: str, *,
         conn = work.conn
         found = _enrollments(conn, stored, [r.enrollment_id for r in rows])
         pairs = []
+        known_references: set = set()
         for row in rows:
             before = found.get(row.enrollment_id)
             if before is None:
@@ -186,7 +187,8 @@ def apply_exceptions(engine: Engine, text: str, name: str, *,
                 continue
             after = {**before, **row.changes}
             try:  # the references `rollover edit` checks, with its messages
-                refuse_unknown_references(conn, stored, set(row.changes), after)
+                refuse_unknown_references(conn, stored, set(row.changes), after,
+                                          known_references)
             except EditRefused as exc:
                 problems.append(Problem(name, row.line, str(exc)))
                 continue
