@@ -85,6 +85,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("next_school_id", ID, references="schools.school_id", optional_column=True),
         ),
         key=("school_id",),
+        doc="The schools.",
     ),
     BundleFile(
         "calendars.csv", "calendars",
@@ -98,6 +99,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("requires_student_assignment", BOOL),
         ),
         key=("calendar_id",),
+        doc="One school's calendar for one school year.",
     ),
     BundleFile(
         "structures.csv", "structures",
@@ -107,6 +109,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("name", TEXT, required=True),
         ),
         key=("structure_id",),
+        doc="The schedule structures of a calendar.",
     ),
     BundleFile(
         "terms.csv", "terms",
@@ -119,6 +122,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("end_date", DATE, required=True),
         ),
         key=("term_id",),
+        doc="The terms of a structure, grouped in term schedules.",
     ),
     BundleFile(
         "days.csv", "days",
@@ -128,6 +132,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("instructional", BOOL, required=True),
         ),
         key=("calendar_id", "date"), optional=True,
+        doc="The days of a calendar, school days or not.",
     ),
     BundleFile(
         "grade_levels.csv", "grade_levels",
@@ -140,6 +145,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("requires_student_assignment", BOOL),
         ),
         key=("calendar_id", "structure_id", "grade"),
+        doc="The grades a calendar and structure offer, in the district-wide series of grades.",
     ),
     BundleFile(
         "students.csv", "students",
@@ -151,6 +157,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("birth_date", DATE),
         ),
         key=("student_id",),
+        doc="The students.",
     ),
     BundleFile(
         "households.csv", "households",
@@ -162,6 +169,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("zip", TEXT),
         ),
         key=("household_id",),
+        doc="The households (addresses) students live in.",
     ),
     BundleFile(
         "household_members.csv", "household_members",
@@ -171,6 +179,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("primary", BOOL, required=True),
         ),
         key=("household_id", "student_id"),
+        doc="Which students live in which households.",
     ),
     BundleFile(
         "programs.csv", "programs",
@@ -180,6 +189,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("continuous", BOOL),
         ),
         key=("program_id",), optional=True,
+        doc="Programs students take part in (gifted, immersion …).",
     ),
     BundleFile(
         "boundaries.csv", "boundaries",
@@ -198,6 +208,8 @@ FILES: tuple[BundleFile, ...] = (
         key=("school_id", "program_id", "street", "city", "zip", "low_number", "high_number",
              "side"),
         optional=True,
+        doc=("Street segments mapped to a school, or to a school's program (RF-14). A row has no "
+             "id: its key is every column but `resides`."),
     ),
     BundleFile(
         "program_participations.csv", "program_participations",
@@ -208,6 +220,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("end_date", DATE),
         ),
         key=("student_id", "program_id", "start_date"), optional=True,
+        doc="A student's part in a program, from a start date.",
     ),
     BundleFile(
         "assignment_overrides.csv", "assignment_overrides",
@@ -218,6 +231,8 @@ FILES: tuple[BundleFile, ...] = (
             Column("program_id", ID, references="programs.program_id"),
         ),
         key=("student_id", "school_id", "school_year", "program_id"), optional=True,
+        doc=("Permission for a student to attend a school outside their boundary in a school year "
+             "(RF-15, RF-16)."),
     ),
     BundleFile(
         "local_start_statuses.csv", "local_start_statuses",
@@ -230,6 +245,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("last_year", INT),
         ),
         key=("code",), optional=True,
+        doc="The codes a new enrollment's local start status may take (RF-18).",
     ),
     BundleFile(
         "enrollments.csv", "enrollments",
@@ -252,6 +268,7 @@ FILES: tuple[BundleFile, ...] = (
             Column("rolled_from", ID, references="enrollments.enrollment_id"),
         ),
         key=("enrollment_id",),
+        doc="A student's enrollment in a calendar, structure and grade.",
     ),
     # -- the year-end modules' files (store/schema_modules.py), parents before children ---------
     BundleFile(
