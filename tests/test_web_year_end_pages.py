@@ -2,14 +2,17 @@
 TestClient), where no browser is needed: a form without its CSRF token writes nothing; a
 refusal is a page naming the bad value beside what it concerns (a module's missing
 prerequisite, an unknown calendar beside its field, every problem of a file with its line), never
-a stack trace; a user without the right is refused, naming it.  On SQLite and PostgreSQL, on the
+a stack trace; a user without the right is refused, naming it; a registration run's pages
+lead to its roll forward results.  On SQLite and PostgreSQL, on the
 two-school district of tests/security_setup.py."""
 
 from __future__ import annotations
 
 import re
 
+from rollover.services import process
 from rollover.services.exceptions import NEXT_YEAR_FIELDS
+from rollover.services.run_pages import school_grade_totals
 
 from .api_setup import quick_hashes  # noqa: F401 - fixture
 from .districts import stored_rows
@@ -99,3 +102,30 @@ def test_a_restore_of_an_unknown_run_is_a_page(visitor, site):
     answer = visitor.post("/process/runs/nope/restore", data={"csrf_token": token})
     assert answer.status_code in (400, 404)
     assert "nope" in answer.text and "Traceback" not in answer.text
+
+
+def test_a_registration_runs_pages_lead_to_its_roll_forward_results(visitor, site, tmp_path):
+    """The registration module is the roll forward: its run's page and its task page link to
+    the results page, whose totals per school and grade are the run's; a calendar run places no
+    students and has no such link."""
+    signed_in_as(visitor, "admin")
+    process.prepare(site, user="admin", backup_folder=tmp_path / "backups")
+    calendar = process.run_module(site, "calendar", user="admin")
+    registration = process.run_module(site, "registration", user="admin")
+    results = f'<a href="/forward/runs/{registration.run_id}">The roll forward results of this run</a>'
+    for page in (f"/process/runs/{registration.run_id}", f"/tasks/{registration.run_id}"):
+        answer = visitor.get(page)
+        assert answer.status_code == 200 and results in answer.text, page
+    for page in (f"/process/runs/{calendar.run_id}", f"/tasks/{calendar.run_id}"):
+        assert "The roll forward results" not in visitor.get(page).text, page
+
+    shown = visitor.get(f"/forward/runs/{registration.run_id}")
+    assert shown.status_code == 200
+    totals = school_grade_totals(site, registration.run_id)
+    assert totals  # every enrollment the run decided: here, none placed (two calendars fit)
+    placed = sum(row["next_year"] for row in totals)
+    assert f'id="total-rolled">{placed:,}<' in shown.text
+    for row in totals:
+        assert re.search(rf'data-school="{row["school_id"]}" data-grade="{row["grade"]}">'
+                         rf'.*?<td class="num">{row["this_year"]:,}</td>'
+                         rf'<td class="num">{row["next_year"]:,}</td>', shown.text), row

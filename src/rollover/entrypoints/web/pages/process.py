@@ -1,6 +1,7 @@
 """The year-end process page (`/process`, "The pages" 6): each step with its state; prepare
 (YE-16); each module in its order with its options, Run Test and Run (YE-6, YE-7, YE-17); a
-module run's backup log and rollover log (YE-8, YE-19); its restore, listing the rows changed
+module run's backup log and rollover log (YE-8, YE-19), and for a run that places students (the
+registration module's) a link to its roll forward results; its restore, listing the rows changed
 since and asking to confirm (YE-9); finish.
 
 Every step is a job submitted as the API submits it (`jobs.submit_checked`: the right, the lock,
@@ -18,6 +19,7 @@ from ....services import process
 from ....services.jobs import get_job, submit_checked
 from ....services.modules import all_modules
 from ....services.process import NeedsConfirmation
+from ....services.runs import PLACING_KINDS
 from ..context import District
 from .rendering import render
 from .session import Session, signed_in_pages
@@ -117,7 +119,8 @@ def _run_page(request: Request, engine, run_id: str, *, changed: list | None = N
     return render(request, "process_run.html", {
         "title": f"Module run {run_id}", "active": "process", "task": task,
         "messages": messages[:MESSAGES_SHOWN], "messages_total": len(messages),
-        "changed": changed, "error": error}, status=status)
+        "places_students": task["module"] in PLACING_KINDS, "changed": changed,
+        "error": error}, status=status)
 
 
 @pages.post("/process/runs/{run_id}/restore")
