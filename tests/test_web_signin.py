@@ -158,6 +158,22 @@ def test_a_page_without_a_valid_session_goes_to_the_sign_in_form(visitor):
     assert "Sign in" in is_page(visitor.get("/"), 200)
 
 
+def test_a_part_of_a_page_asked_for_without_a_session_sends_the_whole_page_to_sign_in(
+        visitor):
+    """htmx (a job's state it polls, a fragment it swaps in) would follow a redirect and swap
+    the sign-in form into the part: it gets 401 and `HX-Redirect`, which takes the page to the
+    form, and a stale cookie is deleted on the way as for a page."""
+    visitor.cookies.set("rollover_session", "not-a-token")
+    answer = visitor.get("/backups/jobs/job-1", headers={"HX-Request": "true"},
+                         follow_redirects=False)
+    assert answer.status_code == 401 and answer.headers["HX-Redirect"] == "/signin"
+    assert "Sign in" not in answer.text
+    assert cookie_flags(answer, "rollover_session")["max-age"] == "0"
+    visitor.cookies.clear()
+    answer = visitor.get("/", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert answer.status_code == 401 and answer.headers["HX-Redirect"] == "/signin"
+
+
 def test_an_api_token_in_the_session_cookie_signs_nobody_in(visitor, site):
     visitor.cookies.set("rollover_session", issue_token(site, "ann", PASSWORD).token)
     assert visitor.get("/", follow_redirects=False).headers["location"] == "/signin"

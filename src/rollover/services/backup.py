@@ -26,17 +26,19 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store.backup import (
     LEFT_OUT, SUFFIX, BackupRefused, give_backup_key, kind_of_url, make_backup_file, make_private_file,
     make_private_folder, restore_file, restored_counts, sha256_of, sqlite_path, target_rows,
 )
 from ..store.backup_key import backup_key, read_backup_key
-from ..store.database import describe, folder_beside, open_engine, reading
-from ..store.migrate import upgrade
+from ..store.database import describe, folder_beside, open_engine
+from ..store.migrate import head_revision, known_revision
 from ..store.runs import new_run_id
 from ..store.schema import district
-from ..store.server_state import put_server_state, read_server_state
+from ..store.server_state import hold_server_state, put_server_state, read_server_state
+from ..store.staged_restore import replace_district, staged
 from .security import lock_status
 from .unit_of_work import operation, refuse_if_busy, unit_of_work
 
@@ -48,12 +50,10 @@ KIND = "backup"
 BACKUP = operation(KIND, "backup", "backup", district_write=False, undoable=False)
 BACKUP_ALLOWED = operation("backup-allowed", "backup", "backup", district_write=False,
                            records_run=False)
-# Writing the server's own state back after a restore over its database: bookkeeping of the
-# server, no right of the restored district's (its user may be one the backup does not know).
-# A restore over the district's own database must not interleave with a run writing it.
+# A restore over the district's own database switches it in one transaction, as its user
+# (the `backup` right, in the district it replaces), and must not interleave with a run
+# writing the district.
 RESTORE_IN_PLACE = operation("restore-backup", "backup restore", "backup", records_run=False)
-SERVER_STATE = operation("server-state", "restore", None, district_write=False,
-                         records_run=False)
 
 
 class BackupNotFound(BackupRefused):
@@ -295,6 +295,11 @@ def check_restore_in_place(engine: Engine, backup_id: str, *,
     it).  The manifest and its file."""
     url = _url(engine)
     manifest, path = _restorable(engine, backup_id, url, backup_folder(url, folder), user)
+    if manifest.alembic_revision is not None and not known_revision(manifest.alembic_revision):
+        raise BackupRefused(f"backup {backup_id} is of schema revision "
+                            f"{manifest.alembic_revision}, which this rollover does not know (its "
+                            f"newest is {head_revision()}): restore it with the rollover that "
+                            "made it")
     held = {name: n for name, n in target_rows(url).items() if name not in LEFT_OUT}
     if held and not confirm:
         raise RestoreNotConfirmed(f"restoring backup {backup_id} would replace the district's "
@@ -311,28 +316,38 @@ def restore_in_place(engine: Engine, backup_id: str, *, folder: str | Path | Non
                      progress: Progress = no_progress) -> Manifest:
     """Restore a backup over `engine`'s own database (the server's restore): the district is put
     back as the backup holds it, and the server's own state is kept: its sign-ins, failed
-    sign-ins and jobs (a backup holds none of them) are read before the restore and written back
-    after it, into the restored schema brought up to this rollover's (a backup of an older
-    revision is upgraded first).  Signed-in users stay signed in and the job running the restore
-    can record its end.  Refused before anything changes as `check_restore_in_place`."""
+    sign-ins and jobs (a backup holds none of them).  Signed-in users stay signed in and the job
+    running the restore can record its end.
+
+    The backup is restored into a stage beside the database first (`store.staged_restore`),
+    checked against its manifest there and brought up to this rollover's schema (a backup of an
+    older revision is upgraded); then one transaction replaces the district's rows with the
+    stage's and keeps the server's rows, so whoever reads meanwhile sees the district before or
+    the restored one, signed in either way.  Refused before anything changes as
+    `check_restore_in_place`, and for a stage whose rows are not the manifest's; a failure at
+    any point changes nothing."""
     url = _url(engine)
     manifest, path = check_restore_in_place(engine, backup_id, folder=folder, confirm=confirm,
                                             user=user)
-    key = _backup_key_of(engine, backup_id)
-    progress("saving the server's state", 0, 3)
-    with reading(engine) as conn:
-        saved = read_server_state(conn)
-    progress("restoring", 1, 3)
-    restore_file(path, manifest.format, url)
-    try:
-        give_backup_key(url, key)
-        counts = restored_counts(url)
-    finally:  # whatever went wrong after the restore, the server's state goes back
-        progress("putting the server's state back", 2, 3)
-        upgrade(engine)
-        with unit_of_work(engine, SERVER_STATE, user=None) as work:
+    progress("restoring the backup beside the district", 0, 3)
+    with staged(path, manifest.format, url, manifest.alembic_revision) as stage:
+        _refuse_other_counts(manifest, stage.counts(), url)
+        progress("bringing it to this rollover's schema", 1, 3)
+        stage.upgrade()
+        upgraded = stage.counts()
+        pause_point("restore:staged")
+        progress("switching the district to the restored one", 2, 3)
+        # No progress within the switch: on PostgreSQL it is published into the jobs table,
+        # which the switch holds.
+        with stage.switching(engine) as switching, \
+                unit_of_work(switching, RESTORE_IN_PLACE, user=user) as work:
+            hold_server_state(work.conn)
+            saved = read_server_state(work.conn)
+            written = replace_district(work.conn, stage)
+            _refuse_other_counts(manifest, written, url, expected=upgraded)
             put_server_state(work.conn, saved)
-    _refuse_other_counts(manifest, counts, url)
+            pause_point("restore:replacing")
+        pause_point("restore:replaced")
     progress("restored", 3, 3)
     return manifest
 
@@ -361,12 +376,16 @@ def _restorable(engine: Engine, backup_id: str, into: str, folder: Path,
     return manifest, path
 
 
-def _refuse_other_counts(manifest: Manifest, counts: dict[str, int], into: str) -> None:
-    if counts != manifest.row_counts:
-        wrong = sorted(n for n in set(counts) | set(manifest.row_counts)
-                       if counts.get(n) != manifest.row_counts.get(n))
-        raise BackupRefused(f"restore of {manifest.id} into {describe(into)} does not match its "
-                            f"manifest (row counts differ in {', '.join(wrong)})")
+def _refuse_other_counts(manifest: Manifest, counts: dict[str, int], into: str,
+                         expected: dict[str, int] | None = None) -> None:
+    """Refuse a restore whose row counts are not the manifest's (or, given, the `expected`
+    counts of the backup as restored beside the district)."""
+    against = "its manifest" if expected is None else "the backup as restored beside it"
+    expected = manifest.row_counts if expected is None else expected
+    if counts != expected:
+        wrong = sorted(n for n in set(counts) | set(expected) if counts.get(n) != expected.get(n))
+        raise BackupRefused(f"restore of {manifest.id} into {describe(into)} does not match "
+                            f"{against} (row counts differ in {', '.join(wrong)})")
 
 
 def open_source(url: str) -> Engine:

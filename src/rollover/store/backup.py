@@ -21,9 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,9 @@ SUFFIX = {SQLITE_FORMAT: ".sqlite3", PG_DUMP_FORMAT: ".pgdump", LOGICAL_FORMAT: 
 VERSION_TABLE = "alembic_version"
 CHUNK = 1 << 20
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
+# The schema a restore through the server stages a backup in is named so, then random hex
+# (store/staged_restore.py); no backup holds one.
+STAGE_PREFIX = "rollover_restore_"
 
 
 class BackupRefused(RolloverError):
@@ -144,7 +149,7 @@ def _sqlite_backup(engine: Engine, path: Path) -> MadeFile:
         try:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-            counts = _sqlite_counts(target)
+            counts = sqlite_counts(target)
             left_out = [name for name in LEFT_OUT if name in _sqlite_tables(target)]
             if left_out:
                 # The key and the server's state stay behind; secure_delete overwrites their
@@ -164,7 +169,7 @@ def _sqlite_tables(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
 
 
-def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
+def sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     present = _sqlite_tables(conn)
     return {t.name: conn.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0]
             for t in backed_up_tables() if t.name in present}
@@ -214,6 +219,7 @@ def _pg_dump(engine: Engine, path: Path) -> MadeFile:
             uri, env = _libpq(engine.url)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
                   *(f"--exclude-table-data={name}" for name in LEFT_OUT),
+                  f"--exclude-schema={STAGE_PREFIX}*",
                   f"--snapshot={snapshot}",
                   f"--file={path}", f"--dbname={uri}"], env, "pg_dump")
     return MadeFile(PG_DUMP_FORMAT, version, revision, counts)
@@ -280,7 +286,7 @@ def target_rows(url: str) -> dict[str, int]:
         finally:
             conn.close()
         return {n: c for n, c in counts.items() if c}
-    engine = _pg_engine(url)
+    engine = pg_engine(url)
     try:
         with engine.connect() as conn:
             present = set(inspect(conn).get_table_names()) & names
@@ -294,11 +300,15 @@ def target_rows(url: str) -> dict[str, int]:
     return {n: c for n, c in counts.items() if c}
 
 
-def _pg_engine(url: str) -> Engine:
+def pg_engine(url: str, *, search_path: str | None = None) -> Engine:
+    """An engine on the PostgreSQL database at `url`; with `search_path`, every connection of
+    it works in that schema (which must exist)."""
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed)
+    if search_path is None:
+        return create_engine(parsed)
+    return create_engine(parsed, connect_args={"options": f"-c search_path={search_path}"})
 
 
 # -- restoring --------------------------------------------------------------------------------
@@ -306,7 +316,7 @@ def _pg_engine(url: str) -> Engine:
 def restore_file(path: Path, fmt: str, url: str) -> None:
     """Put the backup in `path` into the database at `url`, replacing whatever it holds."""
     if fmt == SQLITE_FORMAT:
-        _sqlite_restore(path, sqlite_path(url))
+        copy_sqlite_file(path, sqlite_path(url))
     elif fmt == PG_DUMP_FORMAT:
         _pg_restore(path, url)
     elif fmt == LOGICAL_FORMAT:
@@ -315,7 +325,7 @@ def restore_file(path: Path, fmt: str, url: str) -> None:
         raise BackupRefused(f"unknown backup format {fmt!r} in {path}")
 
 
-def _sqlite_restore(path: Path, target_path: Path) -> None:
+def copy_sqlite_file(path: Path, target_path: Path) -> None:
     source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         target = sqlite3.connect(target_path, isolation_level=None)
@@ -338,43 +348,122 @@ def _pg_restore(path: Path, url: str) -> None:
 
 
 def _logical_restore(path: Path, url: str) -> None:
+    engine = pg_engine(url)
+    try:
+        with engine.begin() as conn:
+            # One transaction: drop what is there, then build and load the backup's.
+            metadata.drop_all(conn)
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
+            load_logical(conn, path)
+    finally:
+        engine.dispose()
+
+
+def build_schema(conn: Connection, revision: str | None) -> None:
+    """The rollover tables as they were at alembic `revision` (none: this rollover's, stamped
+    so), empty, on the caller's transaction and in its schema."""
     from alembic import command
 
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    if revision:
+        command.upgrade(config, revision)
+    else:
+        metadata.create_all(conn)
+        command.stamp(config, "head")
+
+
+def load_logical(conn: Connection, path: Path) -> None:
+    """Build the schema of a logical export's revision and load every table in bulk, on the
+    caller's PostgreSQL transaction and in its schema (which holds no rollover table yet)."""
     with zipfile.ZipFile(path) as archive:
         header = json.loads(archive.read("header.json"))
-        engine = _pg_engine(url)
-        try:
-            with engine.begin() as conn:
-                # One transaction: drop what is there, build the schema of the backup's
-                # revision, load every table in bulk.
-                metadata.drop_all(conn)
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
-                if header["alembic_revision"]:
-                    config = alembic_config()
-                    config.attributes["connection"] = conn
-                    command.upgrade(config, header["alembic_revision"])
-                else:
-                    metadata.create_all(conn)
-                driver = conn.connection.driver_connection
-                for entry in header["tables"]:
-                    table = metadata.tables[entry["name"]]
-                    columns = [c for c in entry["columns"] if c in table.c]
-                    query = (f"COPY {_quoted(conn, [table.name])} ({_quoted(conn, columns)}) "
-                             "FROM STDIN")
-                    with archive.open(f"{table.name}.copy") as data, driver.cursor() as cursor, \
-                            cursor.copy(query) as copy:
-                        while block := data.read(CHUNK):
-                            copy.write(block)
-                conn.exec_driver_sql(
-                    "ANALYZE " + _quoted(conn, [e["name"] for e in header["tables"]]))
-        finally:
-            engine.dispose()
+        build_schema(conn, header["alembic_revision"])
+        driver = conn.connection.driver_connection
+        for entry in header["tables"]:
+            table = metadata.tables[entry["name"]]
+            columns = [c for c in entry["columns"] if c in table.c]
+            query = (f"COPY {_quoted(conn, [table.name])} ({_quoted(conn, columns)}) "
+                     "FROM STDIN")
+            with archive.open(f"{table.name}.copy") as data, driver.cursor() as cursor, \
+                    cursor.copy(query) as copy:
+                while block := data.read(CHUNK):
+                    copy.write(block)
+        conn.exec_driver_sql("ANALYZE " + _quoted(conn, [e["name"] for e in header["tables"]]))
+
+
+def load_pg_dump(conn: Connection, path: Path, tables, schema: str) -> None:
+    """Load the rows of `tables` from a pg_dump archive made from `schema` into the tables of
+    the same names on the caller's PostgreSQL transaction and schema (built at the archive's
+    revision, empty).  `pg_restore --data-only` writes the tables' COPY text in the order of a
+    list (parents first), which goes into COPY FROM STDIN as it comes."""
+    if shutil.which("pg_restore") is None:
+        raise BackupRefused(f"backup {path.name} was made by pg_dump and pg_restore is not on PATH")
+    listed = _archive_data_entries(path, schema)
+    wanted = [(table, listed[table.name]) for table in tables if table.name in listed]
+    driver = conn.connection.driver_connection
+    with tempfile.TemporaryDirectory() as scratch:
+        order, errors = Path(scratch) / "order.list", Path(scratch) / "errors.txt"
+        order.write_text("".join(f"{entry}\n" for _table, entry in wanted), encoding="utf-8")
+        with open(errors, "wb") as said, subprocess.Popen(
+                ["pg_restore", "--data-only", f"--use-list={order}", "--file=-", str(path)],
+                stdout=subprocess.PIPE, stderr=said) as process:
+            lines = iter(process.stdout)
+            for table, _entry in wanted:
+                header = next((line for line in lines if line.startswith(b"COPY ")), None)
+                if header is None:
+                    break  # pg_restore stopped short: its exit status says why
+                query = (f"COPY {_quoted(conn, [table.name])} "
+                         f"{_copy_columns(header, table.name, path)} FROM STDIN")
+                with driver.cursor() as cursor, cursor.copy(query) as copy:
+                    for line in lines:
+                        if line.rstrip(b"\r\n") == b"\\.":
+                            break
+                        copy.write(line)
+            for _rest in lines:
+                pass
+        if process.returncode != 0:
+            said = [line for line in errors.read_text(errors="replace").splitlines()
+                    if line.strip()]
+            raise BackupRefused(
+                f"pg_restore failed: {said[0] if said else f'exit {process.returncode}'}")
+
+
+def _archive_data_entries(path: Path, schema: str) -> dict[str, str]:
+    """The archive's table data entries of `schema`, by table: its list's lines (`pg_restore
+    --list`), e.g. `3385; 0 16390 TABLE DATA public students postgres`."""
+    done = subprocess.run(["pg_restore", "--list", str(path)], capture_output=True, text=True)
+    if done.returncode != 0:
+        said = [line for line in done.stderr.splitlines() if line.strip()]
+        raise BackupRefused(f"pg_restore failed: {said[0] if said else f'exit {done.returncode}'}")
+    entries = {}
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 7 and not line.startswith(";") and parts[3:5] == ["TABLE", "DATA"] \
+                and parts[5] == schema:
+            entries[parts[6]] = line
+    return entries
+
+
+# `COPY public.students (student_id, "order") FROM stdin;`: the columns' list, as pg_dump
+# quoted it.
+_COPY_HEADER = re.compile(
+    r'COPY (?:[a-z_][a-z0-9_]*|"[^"]+")\.("?)([a-z_][a-z0-9_]*)\1 '
+    r'(\((?:[a-z_][a-z0-9_]*|"[^"]+")(?:, (?:[a-z_][a-z0-9_]*|"[^"]+"))*\)) FROM stdin;')
+
+
+def _copy_columns(header: bytes, table: str, path: Path) -> str:
+    found = _COPY_HEADER.fullmatch(header.decode("utf-8", errors="replace").rstrip("\r\n"))
+    if found is None or found.group(2) != table:
+        raise BackupRefused(f"backup file {path} holds data of table {table!r} that pg_restore "
+                            "did not give as expected; restore refused")
+    return found.group(3)
 
 
 def give_backup_key(url: str, key: bytes) -> None:
     """Store `key` as the backup key of the database at `url` (just restored: its own journal
     settings are left as the backup had them)."""
-    engine = create_engine(make_url(url)) if kind_of_url(url) == "sqlite" else _pg_engine(url)
+    engine = create_engine(make_url(url)) if kind_of_url(url) == "sqlite" else pg_engine(url)
     try:
         with engine.begin() as conn:
             put_backup_key(conn, key)
@@ -387,10 +476,10 @@ def restored_counts(url: str) -> dict[str, int]:
     if kind_of_url(url) == "sqlite":
         conn = sqlite3.connect(f"{sqlite_path(url).resolve().as_uri()}?mode=ro", uri=True)
         try:
-            return _sqlite_counts(conn)
+            return sqlite_counts(conn)
         finally:
             conn.close()
-    engine = _pg_engine(url)
+    engine = pg_engine(url)
     try:
         with engine.connect() as conn:
             present = set(inspect(conn).get_table_names())
@@ -403,4 +492,5 @@ def restored_counts(url: str) -> dict[str, int]:
 __all__ = ["BackupRefused", "MadeFile", "make_backup_file", "restore_file", "target_rows",
            "restored_counts", "sha256_of", "kind_of_url", "pg_tools_available",
            "backed_up_tables", "give_backup_key", "make_private_folder", "make_private_file",
-           "sqlite_path"]
+           "sqlite_path", "build_schema", "load_logical", "load_pg_dump", "STAGE_PREFIX",
+           "pg_engine", "sqlite_counts", "copy_sqlite_file"]

@@ -2,7 +2,7 @@
 holding a `session` token, and the CSRF token every form that writes carries.
 
 `signed_in_pages()` is the router of every page but the sign-in form: each of its routes needs a
-valid session (else 303 to /signin) and, for a method that may write, the session's CSRF token
+valid session (else 303 to /signin; to htmx 401 with `HX-Redirect: /signin`) and, for a method that may write, the session's CSRF token
 (form field `csrf_token` or header `X-CSRF-Token`; else a 403 page, before the route runs, so
 nothing is written).  A page's forms get the token with `{{ csrf_field() }}`."""
 
@@ -23,6 +23,7 @@ from ..csrf import (CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, che
 from .rendering import SESSION_STATE
 
 SIGN_IN_PAGE = "/signin"
+HTMX_REQUEST, HTMX_REDIRECT = "HX-Request", "HX-Redirect"  # htmx's headers (htmx.org/reference)
 TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
@@ -73,10 +74,17 @@ def signed_in_pages() -> APIRouter:
     return APIRouter(dependencies=[Depends(page_session)], include_in_schema=False)
 
 
-async def to_sign_in(_request: Request, needed: SignInNeeded) -> Response:
-    answer = RedirectResponse(SIGN_IN_PAGE, status_code=303)
+async def to_sign_in(request: Request, needed: SignInNeeded) -> Response:
+    """To the sign-in form: a 303 for the browser; for a part of a page htmx asks for (a job's
+    state it polls, a fragment it swaps in) a 401 telling htmx to take the whole page there,
+    since following a redirect would put the sign-in form inside the part."""
+    if request.headers.get(HTMX_REQUEST) == "true":
+        answer = Response("not signed in", status_code=401, media_type="text/plain",
+                          headers={HTMX_REDIRECT: SIGN_IN_PAGE})
+    else:
+        answer = RedirectResponse(SIGN_IN_PAGE, status_code=303)
     if needed.stale_cookie:
-        forget_session(_request, answer)
+        forget_session(request, answer)
     return answer
 
 
