@@ -7,7 +7,6 @@ granted a right signs in; the district locked and unlocked.  Every page opened i
 
 from __future__ import annotations
 
-import pytest
 
 import shutil
 import zipfile
@@ -92,10 +91,6 @@ def test_an_import_with_one_bad_row_lists_it_by_file_and_line_and_writes_nothing
     assert_page_is_clean(page, seen)
 
 
-# With the slow tests, one at a time: restoring the whole database file under the running server
-# has failed its job when other browser tests loaded the machine at once (see the closing note
-# of the issue); alone it has not.
-@pytest.mark.slow
 def test_a_backup_is_made_listed_kept_for_the_current_year_and_restored(
         site, page, tmp_path, monkeypatch):
     monkeypatch.setenv("ROLLOVER_BACKUP_DIR", str(tmp_path / "backups"))
