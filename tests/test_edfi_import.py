@@ -25,7 +25,7 @@ from rollover.interop.edfi.read import Records, read_file
 from rollover.services.edfi_import import READING_ORDER, import_edfi
 from rollover.services.forward import roll_forward, source_calendars_of_year
 from rollover.services.undo import undo
-from rollover.store.schema import calendars, enrollments, households, schools, students
+from rollover.store.schema import calendars, days, enrollments, households, schools, students
 
 from . import cli
 from .api_setup import api, quick_hashes  # noqa: F401 - fixtures
@@ -113,6 +113,37 @@ def test_calendars_come_from_the_calendar_and_from_sessions(grand_bend_rows):
         ("2021-2022 Fall Semester Exam 1", 1), ("2021-2022 Fall Semester Exam 2", 2)]
     assert periods[0]["grading_period_id"] == "2010605675-2021-2022-FALL-SEMESTER-EXAM-1"
     assert len(rows_of(grand_bend_rows, "grading_periods.csv")) == 18  # 6 a 2021-22 calendar
+
+
+def calendar_dates_file(*dates: tuple[str, str]) -> str:
+    """CalendarDates (date, CalendarEvent code) of the elementary school's Calendar 2010605675."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<InterchangeEducationOrgCalendar xmlns="http://ed-fi.org/5.2.0">\n' + "".join(
+                f"<CalendarDate><Date>{date}</Date><CalendarEvent>"
+                f"uri://ed-fi.org/CalendarEventDescriptor#{event}</CalendarEvent>"
+                "<CalendarReference><CalendarIdentity><CalendarCode>2010605675</CalendarCode>"
+                f"<SchoolReference><SchoolIdentity><SchoolId>{ELEMENTARY}</SchoolId>"
+                "</SchoolIdentity></SchoolReference><SchoolYear>2021-2022</SchoolYear>"
+                "</CalendarIdentity></CalendarReference></CalendarDate>\n"
+                for date, event in dates) + "</InterchangeEducationOrgCalendar>\n")
+
+
+def test_days_before_the_first_session_or_after_the_last_widen_the_calendar(engine, tmp_path):
+    """Teachers' days outside the sessions (as `export --format edfi` writes them) are days of
+    the calendar, which spans them: the import neither refuses them nor drops them."""
+    extra = {"EducationOrgCalendar-days.xml": calendar_dates_file(
+        ("2021-08-19", "Teacher only day"), ("2022-06-01", "Non-instructional day"))}
+    import_edfi(engine, grand_bend(tmp_path, contact=False, extra=extra))
+    with engine.connect() as conn:
+        assert conn.execute(select(calendars.c.start_date, calendars.c.end_date).where(
+            calendars.c.calendar_id == "2010605675")).one() == (D(2021, 8, 19), D(2022, 6, 1))
+        assert conn.execute(select(days.c.date, days.c.instructional).where(
+            days.c.calendar_id == "2010605675").order_by(days.c.date)).all() == [
+            (D(2021, 8, 19), False), (D(2021, 8, 23), True), (D(2021, 12, 17), True),
+            (D(2022, 6, 1), False)]
+        # A calendar made from sessions alone still spans its sessions.
+        assert conn.execute(select(calendars.c.start_date, calendars.c.end_date).where(
+            calendars.c.calendar_id == f"{HIGH}-2022")).one() == (D(2021, 8, 23), D(2022, 5, 27))
 
 
 def test_grades_01_to_12_are_sequences_1_to_12(grand_bend_rows):

@@ -203,12 +203,14 @@ class Places:
         return self.c.resolve(ref, {}, Calendar)
 
     def _add_calendar(self, bundle: BundleCalendar, suffix: str, sessions, dates) -> None:
-        if sessions:
-            bundle.start = min(begin for _s, _school, begin, _end in sessions)
-            bundle.end = max(end for _s, _school, _begin, end in sessions)
-        elif dates:
-            bundle.start = min(date for _day, date in dates)
-            bundle.end = max(date for _day, date in dates)
+        # Days before the first session or after the last (a teachers' day) are the
+        # calendar's too: its span holds both.
+        firsts = [begin for _s, _school, begin, _end in sessions or ()]
+        lasts = [end for _s, _school, _begin, end in sessions or ()]
+        firsts += [date for _day, date in dates]
+        lasts += [date for _day, date in dates]
+        if firsts:
+            bundle.start, bundle.end = min(firsts), max(lasts)
         else:
             self.c.problem(bundle.where, f"calendar {bundle.calendar_id!r} has neither a Session"
                                          f" of its school in {bundle.year} nor a CalendarDate: "
