@@ -67,8 +67,15 @@ def lock_text(status: LockStatus) -> Iterator[str | Table]:
     if status.scheduled_tasks:
         yield ""
         yield table(("SCHEDULED TASK", "NAME", "SCHEDULE", "STATE"),
-                    ((t.task_id, t.name, t.schedule, "enabled" if t.enabled else "disabled")
+                    ((t.task_id, t.name, t.schedule, _task_state(t, status))
                      for t in status.scheduled_tasks))
+
+
+def _task_state(task, status: LockStatus) -> str:
+    """A task keeps its own flag while the lock disables every task (YE-2)."""
+    if not task.enabled:
+        return "disabled"
+    return "enabled, held by the lock" if status.disable_scheduled_tasks else "enabled"
 
 
 def _on(value: bool) -> str:
