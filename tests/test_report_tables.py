@@ -19,6 +19,7 @@ import pytest
 from rich.console import Console
 
 from rollover.entrypoints.cli import tables as cli_tables
+from rollover.reports.process import status_text
 from rollover.reports.table import human_size, number, table
 from rollover.services.bundles import import_bundle
 from rollover.store import security as security_store
@@ -259,6 +260,22 @@ def test_process_status_is_a_table_of_steps(district):
     assert steps["registration"]["AFTER"] == "calendar"
     assert (steps["scheduling"]["STATE"], steps["scheduling"]["DETAIL"]) == ("to do", "-")
     assert steps["lock"]["AFTER"] == "-"
+
+
+def test_process_status_names_the_step_running_now_above_the_table():
+    """YE-20: a step running in another session is named, with its progress, before the steps."""
+    status = {"school_year": 2027, "state": "prepared", "steps": [
+        {"step": "lock", "state": "done", "detail": "users locked out", "requires": []},
+        {"step": "registration", "state": "to do", "detail": None, "requires": ["calendar"]}],
+        "running": {"step": "registration", "label": "enrollments", "done": 2500,
+                    "total": 10000}}
+    text = "\n".join(map(str, status_text(status)))
+    assert text.splitlines()[:2] == [
+        "year-end process 2027 -> 2028: prepared",
+        "running now: registration (enrollments 25%, 2,500 of 10,000)"]
+    assert table_rows(text, "STEP") == [
+        {"STEP": "lock", "STATE": "done", "DETAIL": "users locked out", "AFTER": "-"},
+        {"STEP": "registration", "STATE": "to do", "DETAIL": "-", "AFTER": "calendar"}]
 
 
 def test_process_restore_lists_a_modules_runs_as_a_table(district):
