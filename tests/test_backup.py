@@ -32,6 +32,7 @@ from rollover.store.database import describe, open_engine
 from rollover.store.runs import list_runs
 
 from .cli import rollover as run_rollover
+from .tables import table_rows as shown_rows
 
 STUDENTS = 300
 
@@ -332,7 +333,9 @@ def test_ye5_cli_list_and_delete_exit_statuses(tmp_path):
     assert [m["school_year"] for m in manifests] == [2027, 2025]
     assert manifests[0]["label"] == "eve of rollover" and manifests[1]["user"] == "bo"
     text_list = cli("--db", url, "backup", "list")
-    assert text_list.exit_code == 0 and len(text_list.stdout.splitlines()) == 2
+    assert text_list.exit_code == 0
+    assert [row["BACKUP"] for row in shown_rows(text_list.stdout, "BACKUP")] == [
+        m["id"] for m in manifests]
 
     refused = cli("--db", url, "backup", "delete", manifests[0]["id"])
     assert refused.exit_code == 2

@@ -17,6 +17,7 @@ from rollover.store.database import open_engine
 from .conftest import emptied_postgres
 from .identity_setup import DatabaseRoles
 from .security_setup import ADMIN, add_users, load_district, refused, rollover, row_counts
+from .tables import table_rows
 
 ROLL = ("calendars", "roll", "--from-year", "2027", "--test")
 
@@ -138,8 +139,11 @@ def test_the_first_user_a_database_role_adds_is_itself(postgres_url, roles):
         assert rollover(clerk_url, "users", "add", clerk).exit_code == 0
         assert rollover(clerk_url, "users", "add", "ann").exit_code == 0
         result = rollover(clerk_url, "users", "list")
-        assert result.stdout.splitlines() == ["ann", "  no rights", clerk,
-                                              "  system_all         all schools          write"]
+        assert table_rows(result.stdout, "USER") == [
+            {"USER": "ann", "FULL NAME": "-", "RIGHT": "no rights", "SCHOOLS": "-",
+             "ACCESS": "-"},
+            {"USER": clerk, "FULL NAME": "-", "RIGHT": "system_all", "SCHOOLS": "all schools",
+             "ACCESS": "write"}]
     finally:
         engine.dispose()
 

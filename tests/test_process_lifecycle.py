@@ -22,7 +22,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from rollover.reports.tasks import CSV_COLUMNS
+from rollover.reports.tasks import COUNT_COLUMNS, COUNT_HEADERS, RUN_COLUMNS
 from rollover.services.process import BUSY, LOCK
 from rollover.store import security as security_store
 from rollover.store.database import writing
@@ -35,6 +35,7 @@ from .districts import District, loaded_fixture, stored_rows
 from .process_setup import as_json, every_row, ok, refused
 from .processes import command, no_process_left, spawn, timed  # noqa: F401 (autouse fixture)
 from .security_setup import ADMIN, add_users, rollover
+from .tables import table_headers, table_rows
 
 YEAR = 2027
 LOCKED = "the system is locked for maintenance"
@@ -506,44 +507,65 @@ def test_ye19_tasks_show_who_when_options_status_duration_counts_and_logs(
     assert by_id[codes["run_id"]]["restored_by"] == restored["run_id"]
     assert by_id[tested["run_id"]]["counts"] == tested["totals"]
 
-    # Text: one line per run, newest first: id, module, mode, status, user, time, duration,
-    # counts.
-    lines = ok(rollover(db_url, "tasks")).stdout.splitlines()
-    assert [line.split()[0] for line in lines] == [r["run_id"] for r in order]
-    for line in lines:
-        words = line.split()
-        module, mode, status, user, _ = expected[words[0]]
-        assert words[1:5] == [module, mode, status, user], line
-        assert words[7].endswith("s") and float(words[7][:-1]) >= 0, line
-    reg_line = next(line for line in lines if line.startswith(registration["run_id"]))
-    assert "+3 ~0 -0" in reg_line
+    # Text: a table, a row per run, newest first: id, module, year, mode, status, user, time,
+    # duration, the counts under their names, and the options.
+    text = ok(rollover(db_url, "tasks")).stdout
+    assert table_headers(text, "RUN") == [
+        "RUN", "MODULE", "YEAR", "MODE", "STATUS", "USER", "STARTED", "DURATION", "INSERTED",
+        "UPDATED", "DELETED", "WARNINGS", "ERRORS", "OPTIONS"]
+    rows = table_rows(text, "RUN")
+    assert [row["RUN"] for row in rows] == [r["run_id"] for r in order]
+    for row in rows:
+        module, mode, status, user, opts = expected[row["RUN"]]
+        assert (row["MODULE"], row["YEAR"], row["MODE"], row["STATUS"], row["USER"]) == (
+            module, str(YEAR), mode, status, user), row
+        assert row["DURATION"].endswith("s") and float(row["DURATION"][:-1]) >= 0, row
+        assert row["STARTED"] == by_id[row["RUN"]]["started_at"][:19].replace("T", " ")
+        counts = by_id[row["RUN"]]["counts"]
+        assert [row[h] for h in COUNT_HEADERS] == [f"{counts[c]:,}" for c in COUNT_COLUMNS]
+        assert given_options(row["OPTIONS"]) == shown_options(opts), row
+    reg_row = next(row for row in rows if row["RUN"] == registration["run_id"])
+    assert (reg_row["INSERTED"], reg_row["UPDATED"], reg_row["DELETED"]) == ("3", "0", "0")
 
-    # CSV: a header and one row per run, options and counts as JSON.
-    rows = list(csv.reader(io.StringIO(ok(rollover(db_url, "tasks", "--csv")).stdout)))
-    assert tuple(rows[0]) == CSV_COLUMNS
-    assert [r[0] for r in rows[1:]] == [r["run_id"] for r in order]
-    for row in rows[1:]:
-        entry = dict(zip(CSV_COLUMNS, row))
+    # CSV: a header and one row per run, flat: the options as NAME=VALUE, a column per count.
+    listed_csv = list(csv.reader(io.StringIO(ok(rollover(db_url, "tasks", "--csv")).stdout)))
+    header, rows = listed_csv[0], listed_csv[1:]
+    assert header[:len(RUN_COLUMNS) + len(COUNT_COLUMNS)] == [*RUN_COLUMNS, *COUNT_COLUMNS]
+    assert [r[0] for r in rows] == [r["run_id"] for r in order]
+    for row in rows:
+        assert len(row) == len(header)
+        assert not [cell for cell in row if cell[:1] in ("{", "[")], row  # no JSON in a cell
+        entry = dict(zip(header, row))
         module, mode, status, user, opts = expected[entry["run_id"]]
         assert (entry["module"], entry["mode"], entry["status"], entry["user"]) == (
             module, mode, status, user)
-        assert json.loads(entry["options"]) == opts
-        assert json.loads(entry["counts"]) == by_id[entry["run_id"]]["counts"]
+        assert given_options(entry["options"] or "-") == shown_options(opts)
+        counts = by_id[entry["run_id"]]["counts"]
+        assert {name: int(entry[name]) for name in header[len(RUN_COLUMNS):] if entry[name]} \
+            == {name: value for name, value in counts.items() if isinstance(value, int)}
         assert float(entry["duration_seconds"]) >= 0
         assert entry["started_at"] == by_id[entry["run_id"]]["started_at"]
+        assert entry["restored_by"] == (by_id[entry["run_id"]]["restored_by"] or "")
 
     # One run: text, CSV and JSON, with its backup log and rollover log.
     one = as_json(rollover(db_url, "tasks", registration["run_id"], "--json"))
     assert one == {k: v for k, v in by_id[registration["run_id"]].items()}
-    text = ok(rollover(db_url, "tasks", registration["run_id"])).stdout.splitlines()
-    assert text[0].startswith(f"run {registration['run_id']}: registration {YEAR} (run), "
-                              f"completed, by keeper at ")
-    assert json.loads(text[1].removeprefix("options: ")) == expected[registration["run_id"]][4]
-    assert text[2] == "backup log:"
-    assert text[3].split() == ["enrollments", "3", "rows", "saved"]
-    assert text[4] == "rollover log:"
-    assert sorted(line.split()[:4] for line in text[5:7]) == [
-        ["enrollments", "school", "HSA", "+1"], ["enrollments", "school", "HSB", "+2"]]
+    text = ok(rollover(db_url, "tasks", registration["run_id"])).stdout
+    lines = text.splitlines()
+    assert lines[0].startswith(f"run {registration['run_id']}: registration {YEAR} (run), "
+                               f"completed, by keeper at ")
+    assert given_options(lines[1].removeprefix("options: ")) == shown_options(
+        expected[registration["run_id"]][4])
+    assert lines[2] == "backup log:"
+    assert table_rows(text, "TABLE", after="backup log:") == [
+        {"TABLE": "enrollments", "ROWS SAVED": "3"}]
+    changed = table_rows(text, "TABLE", after="rollover log:")
+    assert sorted((c["TABLE"], c["SCHOOL"], c["INSERTED"], c["UPDATED"], c["DELETED"])
+                  for c in changed) == sorted(
+        (c["table"], c["school_id"] or "-", str(c["inserted"]), str(c["updated"]),
+         str(c["deleted"])) for c in one["rollover_log"]["changes"])
+    assert sorted((c["SCHOOL"], c["INSERTED"]) for c in changed
+                  if c["TABLE"] == "enrollments") == [("HSA", "1"), ("HSB", "2")]
     rows = list(csv.reader(io.StringIO(ok(rollover(db_url, "tasks", registration["run_id"],
                                                    "--csv")).stdout)))
     assert rows[0][:3] == ["log", "table", "school_id"]
@@ -558,3 +580,15 @@ def test_ye19_tasks_show_who_when_options_status_duration_counts_and_logs(
     assert [m["record"] for m in one["rollover_log"]["messages"]] == ["HSA27"]
     # An unknown run is refused.
     assert "no-such-run" in refused(rollover(db_url, "tasks", "no-such-run"))
+
+
+def given_options(shown: str) -> dict[str, str]:
+    """A run's options as the table and the CSV show them (`name=value; ...`, `-` for none)."""
+    return {} if shown == "-" else dict(pair.split("=", 1) for pair in shown.split("; "))
+
+
+def shown_options(options: dict) -> dict[str, str]:
+    """Options as given to `-o` (a list's values joined by commas); those left empty are not
+    shown, being the defaults."""
+    return {name: ",".join(value) if isinstance(value, list) else str(value)
+            for name, value in options.items() if value not in (None, "", [])}

@@ -23,6 +23,7 @@ from rollover.store.schema_process import run_backup_rows
 
 from .districts import District, loaded_fixture, stored_rows
 from .process_setup import cli, every_row, last_line, ok, prepare, run
+from .tables import table_rows
 
 D = dt.date.fromisoformat
 YEAR = 2027
@@ -209,10 +210,10 @@ def test_ye17_test_runs_write_no_module_data_and_are_listed_with_mode_test(
     for module in BUILT_IN:
         assert modes[test_counts[module]] == (module, "test", "completed")
         assert modes[real_counts[module]] == (module, "run", "completed")
-    text = ok(cli(db_url, "tasks")).stdout
+    shown = {row["RUN"]: row for row in table_rows(ok(cli(db_url, "tasks")).stdout, "RUN")}
     for module in BUILT_IN:
-        line = next(ln for ln in text.splitlines() if ln.startswith(test_counts[module]))
-        assert line.split()[1:3] == [module, "test"], line
+        row = shown[test_counts[module]]
+        assert (row["MODULE"], row["MODE"]) == (module, "test"), row
     # Test runs saved no backup rows.
     with engine.connect() as conn:
         saved = set(conn.execute(select(run_backup_rows.c.run_id).distinct()).scalars())

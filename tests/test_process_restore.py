@@ -33,6 +33,7 @@ from rollover.store.schema_process import run_backup_rows
 
 from .districts import stored_rows
 from .process_setup import as_json, cli, every_row, last_line, ok, prepare, run
+from .tables import table_rows
 
 D = dt.date.fromisoformat
 YEAR, NEXT = 2027, 2028
@@ -443,9 +444,10 @@ def test_ye8_backup_log_and_rollover_log_match_what_each_run_changed(engine, db_
             assert "T-GRAD" in [m["record"] for m in messages]
         # The text and CSV forms say the same.
         text = ok(cli(db_url, "tasks", printed["run_id"])).stdout
+        shown = {row["TABLE"]: row["ROWS SAVED"]
+                 for row in table_rows(text, "TABLE", after="backup log:")}
         for b in expected_backup:
-            assert any(line.split()[:2] == [b["table"], f"{b['rows']:,}"]
-                       for line in text.splitlines()), (module, b, text)
+            assert shown.get(b["table"]) == f"{b['rows']:,}", (module, b, text)
 
 
 # -- YE-9: edits after the run -------------------------------------------------------------------
@@ -552,13 +554,13 @@ def test_ye9_restoring_a_test_run_an_already_restored_run_or_another_modules_run
     assert "already restored" in refused("registration", real["run_id"])
     assert "already restored" in refused("registration", real["run_id"], "--confirm")
     # The restore mode lists the module's runs, newest first, with date and status.
-    listing = ok(cli(db_url, "process", "restore", "registration")).stdout.splitlines()
-    assert [line.split()[0] for line in listing] == [real["run_id"], tested["run_id"]]
-    assert listing[0].split()[3:5] == ["run", "restored"]
-    assert listing[1].split()[3:5] == ["test", "completed"]
+    listing = table_rows(ok(cli(db_url, "process", "restore", "registration")).stdout, "RUN")
+    assert [row["RUN"] for row in listing] == [real["run_id"], tested["run_id"]]
+    assert (listing[0]["MODE"], listing[0]["STATUS"]) == ("run", "restored")
+    assert (listing[1]["MODE"], listing[1]["STATUS"]) == ("test", "completed")
     today = dt.datetime.now(dt.timezone.utc).date()
-    assert {line.split()[1] for line in listing} <= {today.isoformat(),
-                                                     (today - dt.timedelta(days=1)).isoformat()}
+    assert {row["STARTED"].split()[0] for row in listing} <= {
+        today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}
 
 
 def test_ye9_restoring_a_run_restores_every_later_run_of_the_module_newest_first(

@@ -32,6 +32,7 @@ from rollover.store.database import open_engine
 
 from .security_setup import ADMIN, END_DATE, add_users, load_district, refused, rollover, \
     row_counts
+from .tables import table_rows
 
 
 def g(right, school=None, access="write", user="u") -> Grant:
@@ -176,9 +177,11 @@ def test_ye2_granting_again_sets_the_access(engine, db_url, tmp_path):
     users = {u["user"]: u["rights"] for u in json.loads(result.stdout)}
     assert users == {ADMIN: [{"right": "system_all", "school": None, "access": "write"}],
                      "clerk": [{"right": "calendar", "school": "HSA", "access": "read"}]}
-    assert rollover(db_url, "users", "list").stdout.splitlines() == [
-        "admin (The Administrator)", "  system_all         all schools          write",
-        "clerk", "  calendar           school HSA           read"]
+    assert table_rows(rollover(db_url, "users", "list").stdout, "USER") == [
+        {"USER": "admin", "FULL NAME": "The Administrator", "RIGHT": "system_all",
+         "SCHOOLS": "all schools", "ACCESS": "write"},
+        {"USER": "clerk", "FULL NAME": "-", "RIGHT": "calendar", "SCHOOLS": "school HSA",
+         "ACCESS": "read"}]
 
 
 BAD_VALUES = {

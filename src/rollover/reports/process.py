@@ -6,23 +6,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .table import Table, table
+
 if TYPE_CHECKING:  # types only: the command loads its service when it runs
     from ..services.modules import RolloverModule
     from ..services.process import ModuleRun, RestoreResult
 
 
-def status_text(result: dict) -> Iterator[str]:
-    """The process's state and each step's (the status object of `process status --json`)."""
+def status_text(result: dict) -> Iterator[str | Table]:
+    """The process's state, then a row per step (the status object of `process status
+    --json`)."""
     yield (f"year-end process {result['school_year']} -> {result['school_year'] + 1}: "
            f"{result['state']}")
     now = result.get("running")
     if now:  # YE-20: another session's step, followed from here
         share = f" {100 * now['done'] // now['total']}%" if now["total"] else ""
-        yield (f"  running now: {now['step']} ({now['label']}{share}, "
+        yield (f"running now: {now['step']} ({now['label']}{share}, "
                f"{now['done']:,} of {now['total']:,})")
-    for step in result["steps"]:
-        needs = f"  (after {', '.join(step['requires'])})" if step.get("requires") else ""
-        yield f"  {step['step']:<17} {step['state']:<9} {step['detail'] or ''}{needs}".rstrip()
+    yield table(("STEP", "STATE", "DETAIL", "AFTER"),
+                ((step["step"], step["state"], step["detail"], ", ".join(step.get("requires", ())))
+                 for step in result["steps"]))
 
 
 def prepare_test_line(result: dict) -> str:
@@ -56,11 +59,14 @@ def module_run_text(result: ModuleRun, test: bool) -> Iterator[str]:
     yield f"logs: rollover tasks {result.run_id}"
 
 
-def module_runs_text(listed: list[dict]) -> Iterator[str]:
+def module_runs_text(listed: list[dict]) -> Iterator[str | Table]:
     """A module's runs, as `services.process.module_runs` lists them."""
-    for r in listed:
-        yield (f"{r['run_id']}  {r['started_at'][:19].replace('T', ' ')}  "
-               f"{r['mode']:<4}  {r['status']:<9}  {r['user'] or '-'}")
+    if not listed:
+        yield "no runs of this module yet"
+        return
+    yield table(("RUN", "STARTED", "MODE", "STATUS", "USER"),
+                ((r["run_id"], r["started_at"][:19].replace("T", " "), r["mode"], r["status"],
+                  r["user"]) for r in listed))
 
 
 def restore_text(result: RestoreResult, test: bool) -> Iterator[str]:

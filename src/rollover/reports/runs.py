@@ -1,4 +1,5 @@
-"""The list of stored runs (`rollover runs`): a line or a JSON object per run, newest first."""
+"""The list of stored runs (`rollover runs`): a table row or a JSON object per run, newest
+first."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 
 from ..domain.runs import RunRecord
 from .stored import counts_line
+from .table import Table, table
 
 
 def runs_json(runs: list[RunRecord]) -> list[dict]:
@@ -20,9 +22,11 @@ def run_json(r: RunRecord) -> dict:
             "status": r.status, "options": r.options, "counts": r.counts}
 
 
-def runs_text(runs: list[RunRecord]) -> Iterator[str]:
+def runs_text(runs: list[RunRecord]) -> Iterator[str | Table]:
+    """A row per run: id, kind, mode, when, who, status, and its counts in words."""
     if not runs:
         yield "no runs yet"
-    for r in runs:
-        yield (f"{r.run_id}  {r.kind:<9} {r.mode:<4}  {r.started_at:%Y-%m-%d %H:%M}  "
-               f"{r.user_name or '-':<12} {r.status:<9}  {counts_line(r.counts)}")
+        return
+    yield table(("RUN", "KIND", "MODE", "STARTED", "USER", "STATUS", "COUNTS"),
+                ((r.run_id, r.kind, r.mode, f"{r.started_at:%Y-%m-%d %H:%M}", r.user_name,
+                  r.status, counts_line(r.counts)) for r in runs))

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .table import Table, table
+
 if TYPE_CHECKING:  # types only: the command loads its service when it runs
     from ..domain.security import Grant
     from ..services.security import LockStatus, UserInfo
@@ -27,16 +29,16 @@ def password_lines(done: SetPassword) -> Iterator[str]:
         yield f"  {ended} sign-in{'s' if ended > 1 else ''} ended: sign in again"
 
 
-def users_text(found: list[UserInfo]) -> Iterator[str]:
+def users_text(found: list[UserInfo]) -> Iterator[str | Table]:
+    """A row per right of each user (a user without any has one row, `no rights`)."""
     if not found:
         yield ("no users: security is not set up, every action is allowed "
                "(rollover users add NAME)")
-    for u in found:
-        yield u.user_name + (f" ({u.full_name})" if u.full_name else "")
-        for g in u.grants:
-            yield f"  {g.right:<18} {_scope(g.school_id):<20} {g.access}"
-        if not u.grants:
-            yield "  no rights"
+        return
+    yield table(("USER", "FULL NAME", "RIGHT", "SCHOOLS", "ACCESS"),
+                ((u.user_name, u.full_name, g.right, _scope(g.school_id), g.access)
+                 if g else (u.user_name, u.full_name, "no rights", None, None)
+                 for u in found for g in (u.grants or (None,))))
 
 
 def granted_line(given: Grant) -> str:
@@ -49,19 +51,35 @@ def revoked_line(taken: Grant) -> str:
             f"{taken.user_name}")
 
 
-def lock_text(status: LockStatus) -> Iterator[str]:
-    if status.lock_out_users:
-        yield "the system is locked for maintenance"
-    else:
-        yield "the system is not locked"
-    yield f"  lock out users:          {'on' if status.lock_out_users else 'off'}"
-    yield f"  disable scheduled tasks: {'on' if status.disable_scheduled_tasks else 'off'}"
-    if status.open_district:
-        yield "  no users yet: security is not set up and the lock stops nobody"
-    else:
-        yield f"  users who can work while locked: {', '.join(status.passers) or 'none'}"
+def lock_text(status: LockStatus) -> Iterator[str | Table]:
+    """Whether the system is locked, each half of the lock, who can still work, and each
+    scheduled task with its state."""
+    yield ("the system is locked for maintenance" if status.lock_out_users else
+           "the system is not locked")
+    workers = ("everyone: no users yet, security is not set up" if status.open_district else
+               ", ".join(status.passers) or "none")
     enabled = sum(t.enabled for t in status.scheduled_tasks)
-    yield f"  scheduled tasks: {len(status.scheduled_tasks)} ({enabled} enabled)"
+    yield table(("SETTING", "VALUE"), (
+        ("lock out users", _on(status.lock_out_users)),
+        ("disable scheduled tasks", _on(status.disable_scheduled_tasks)),
+        ("users who can work while locked", workers),
+        ("scheduled tasks", f"{len(status.scheduled_tasks)} ({enabled} enabled)")))
+    if status.scheduled_tasks:
+        yield ""
+        yield table(("SCHEDULED TASK", "NAME", "SCHEDULE", "STATE"),
+                    ((t.task_id, t.name, t.schedule, _task_state(t, status))
+                     for t in status.scheduled_tasks))
+
+
+def _task_state(task, status: LockStatus) -> str:
+    """A task keeps its own flag while the lock disables every task (YE-2)."""
+    if not task.enabled:
+        return "disabled"
+    return "enabled, held by the lock" if status.disable_scheduled_tasks else "enabled"
+
+
+def _on(value: bool) -> str:
+    return "on" if value else "off"
 
 
 def _scope(school: str | None) -> str:

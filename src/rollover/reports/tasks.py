@@ -1,52 +1,74 @@
 """The Tasks and Reports view (YE-19): every module run, and one run with its backup log and
-rollover log, as text lines and CSV rows (the JSON is the service's own objects)."""
+rollover log, as tables and CSV rows (the JSON is the service's own objects)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
-CSV_COLUMNS = ("run_id", "module", "school_year", "mode", "user", "started_at", "status",
-               "duration_seconds", "options", "counts", "restored_by")
+from .table import Table, number, table
+
+RUN_COLUMNS = ("run_id", "module", "school_year", "mode", "user", "started_at", "status",
+               "duration_seconds", "restored_by", "options")
+# Every module run counts these (domain/change_plan.py, `ModulePlan.totals`); a module's own
+# counts follow them in the CSV.
+COUNT_COLUMNS = ("rows_inserted", "rows_updated", "rows_deleted", "warnings", "errors")
+COUNT_HEADERS = ("INSERTED", "UPDATED", "DELETED", "WARNINGS", "ERRORS")
 LOG_COLUMNS = ("log", "table", "school_id", "inserted", "updated", "deleted", "rows", "level",
                "code", "record", "message")
 
 
-def tasks_text(listed: list[dict]) -> Iterator[str]:
-    """A line per run: who, what, status, when, how long, rows changed and warnings."""
-    for e in listed:
-        seconds = "" if e["duration_seconds"] is None else f"{e['duration_seconds']:.1f}s"
-        counts = e["counts"] or {}
-        yield (f"{e['run_id']:<42} {e['module']:<16} {e['mode']:<4} {e['status']:<9} "
-               f"{e['user'] or '-':<10} {e['started_at'][:19].replace('T', ' ')} "
-               f"{seconds:>7}  +{counts.get('rows_inserted', 0)} "
-               f"~{counts.get('rows_updated', 0)} -{counts.get('rows_deleted', 0)} "
-               f"!{counts.get('warnings', 0)}")
+def tasks_text(listed: list[dict]) -> Iterator[str | Table]:
+    """A row per run: what, when, who, status, how long, rows changed, warnings and options."""
+    if not listed:
+        yield "no module runs yet (rollover process run MODULE)"
+        return
+    yield table(
+        ("RUN", "MODULE", "YEAR", "MODE", "STATUS", "USER", "STARTED", number("DURATION"),
+         *map(number, COUNT_HEADERS), "OPTIONS"),
+        ((e["run_id"], e["module"], str(e["school_year"]), e["mode"], e["status"], e["user"],
+          _when(e["started_at"]), _seconds(e["duration_seconds"]),
+          *((e["counts"] or {}).get(c) for c in COUNT_COLUMNS), options_text(e["options"]))
+         for e in listed))
 
 
 def tasks_csv_rows(listed: list[dict]) -> Iterator[tuple | list]:
-    """CSV_COLUMNS, then a row per run (options and counts as JSON)."""
-    yield CSV_COLUMNS
-    for entry in listed:
-        yield [json.dumps(entry[c]) if isinstance(entry[c], dict) else
-               ("" if entry[c] is None else entry[c]) for c in CSV_COLUMNS]
+    """A header, then a row per run: a column per option-free fact, the options as
+    `name=value; ...`, and a column per count (COUNT_COLUMNS, then every other count a listed run
+    has, by name; empty where a run has none)."""
+    own = sorted({name for e in listed for name, value in (e["counts"] or {}).items()
+                  if _is_count(value)} - set(COUNT_COLUMNS))
+    counts = (*COUNT_COLUMNS, *own)
+    yield (*RUN_COLUMNS, *counts)
+    for e in listed:
+        facts = {**e, "options": options_text(e["options"])}
+        yield [*("" if facts[c] is None else facts[c] for c in RUN_COLUMNS),
+               *("" if (e["counts"] or {}).get(c) is None else e["counts"][c] for c in counts)]
 
 
-def task_text(e: dict) -> Iterator[str]:
-    """One run: its heading, options, backup log and rollover log."""
+def task_text(e: dict) -> Iterator[str | Table]:
+    """One run: its heading, options, backup log and rollover log (changes, then messages)."""
     yield (f"run {e['run_id']}: {e['module']} {e['school_year']} ({e['mode']}), "
-           f"{e['status']}, by {e['user'] or '-'} at {e['started_at'][:19]}")
-    yield f"options: {json.dumps(e['options'])}"
-    yield "backup log:"
-    for row in e["backup_log"]:
-        yield f"  {row['table']:<24} {row['rows']:>9,} rows saved"
-    yield "rollover log:"
-    for row in e["rollover_log"]["changes"]:
-        yield (f"  {row['table']:<24} school {row['school_id'] or '-':<10} "
-               f"+{row['inserted']:,} ~{row['updated']:,} -{row['deleted']:,}")
-    for m in e["rollover_log"]["messages"]:
-        yield (f"  {m['level']} {m['code']} {m['record'] or ''} "
-               f"(school {m['school_id'] or '-'}): {m['message']}")
+           f"{e['status']}, by {e['user'] or '-'} at {_when(e['started_at'])}")
+    yield f"options: {options_text(e['options']) or 'none'}"
+    if e["backup_log"]:
+        yield "backup log:"
+        yield table(("TABLE", number("ROWS SAVED")),
+                    ((row["table"], row["rows"]) for row in e["backup_log"]))
+    else:
+        yield "backup log: no rows saved"
+    changes, messages = e["rollover_log"]["changes"], e["rollover_log"]["messages"]
+    if changes:
+        yield "rollover log:"
+        yield table(("TABLE", "SCHOOL", number("INSERTED"), number("UPDATED"), number("DELETED")),
+                    ((row["table"], row["school_id"], row["inserted"], row["updated"],
+                      row["deleted"]) for row in changes))
+    else:
+        yield "rollover log: no rows changed"
+    if messages:
+        yield "messages:"
+        yield table(("LEVEL", "CODE", "RECORD", "SCHOOL", "MESSAGE"),
+                    ((m["level"], m["code"], m["record"], m["school_id"], m["message"])
+                     for m in messages))
 
 
 def task_csv_rows(e: dict) -> Iterator[tuple]:
@@ -61,3 +83,28 @@ def task_csv_rows(e: dict) -> Iterator[tuple]:
     for m in e["rollover_log"]["messages"]:
         yield ("message", "", m["school_id"] or "", "", "", "", "", m["level"], m["code"],
                m["record"] or "", m["message"])
+
+
+def options_text(options: dict | None) -> str:
+    """The options a module run was given, as `-o` takes them: `name=value` joined by `; `, a
+    list's values by commas; an option left empty (its default) is left out."""
+    def shown(value) -> str:
+        if isinstance(value, list):
+            return ",".join(map(str, value))
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+    return "; ".join(f"{name}={shown(value)}" for name, value in (options or {}).items()
+                     if value not in (None, "", [], {}))
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _when(started_at: str) -> str:
+    return started_at[:19].replace("T", " ")
+
+
+def _seconds(duration: float | None) -> str | None:
+    return None if duration is None else f"{duration:.1f}s"

@@ -11,6 +11,7 @@ from ...reports.backup import (
 from .support import (
     db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
 )
+from .tables import echo_report
 
 DIR_HELP = ("Backup folder (else $ROLLOVER_BACKUP_DIR, else rollover-backups/ beside a SQLite "
             "database file, or in the working directory for PostgreSQL).")
@@ -69,7 +70,7 @@ def list_command(db_url, folder, as_json: bool):
     if as_json:
         echo_json([m.as_json() for m in found])
     else:
-        echo_lines(listed_lines(found, where))
+        echo_report(listed_lines(found, where))
 
 
 @example("backup restore {backup} --into sqlite:///{tmp}/restored.db --dir {tmp}/backups")

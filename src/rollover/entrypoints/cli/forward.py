@@ -17,6 +17,7 @@ from .support import (
     db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
     user_option,
 )
+from .tables import echo_report
 
 
 @example("forward --source-year 2027", "forward --source-year 2027 --test")
@@ -91,7 +92,7 @@ def runs_command(db_url, as_json: bool):
     if as_json:
         click.echo(json.dumps(runs_json(runs)))
     else:
-        echo_lines(runs_text(runs))
+        echo_report(runs_text(runs))
 
 
 @example("report {run}", "report {run} --format csv")

@@ -6,9 +6,8 @@ from __future__ import annotations
 import click
 
 from ...reports.security import lock_text
-from .support import (
-    db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
-)
+from .support import db_option, echo_json, example, json_option, refusals, user_option
+from .tables import echo_report
 
 JSON_HELP = "Print the lock as one JSON object."
 
@@ -22,7 +21,7 @@ def _print(status, as_json: bool) -> None:
     if as_json:
         echo_json(status.as_json())
     else:
-        echo_lines(lock_text(status))
+        echo_report(lock_text(status))
 
 
 def _set(db_url, on: bool, as_json: bool, user: str | None) -> None:

@@ -14,6 +14,7 @@ from .support import (
     db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
     user_option,
 )
+from .tables import echo_report
 
 YEAR_HELP = "The school year being closed (default: the district's current school year)."
 STATUS_JSON_HELP = "Print the status as one JSON object."
@@ -55,7 +56,7 @@ def status_command(db_url, year, as_json: bool, follow: bool):
                 report(f"{now['step']} {now['label']}", now["done"], now["total"])
                 time.sleep(0.5)
     result = status(engine, year=year)
-    echo_json(result) if as_json else echo_lines(status_text(result))
+    echo_json(result) if as_json else echo_report(status_text(result))
 
 
 @example("process prepare --backup-dir {tmp}/backups",
@@ -80,7 +81,7 @@ def prepare_command(db_url, year, backup_dir, test: bool, as_json: bool, user):
     elif test:
         click.echo(prepare_test_line(result))
     else:
-        echo_lines(status_text(result))
+        echo_report(status_text(result))
 
 
 def _options(pairs) -> dict[str, str]:
@@ -142,7 +143,7 @@ def restore_command(db_url, module, run_id, test: bool, confirm: bool, as_json: 
         if as_json:
             echo_json(listed)
         else:
-            echo_lines(module_runs_text(listed))
+            echo_report(module_runs_text(listed))
         return
     with progress_bar(enabled=not as_json) as report:
         result = restore(engine, module, run_id, test=test, confirm=confirm, user=user,
@@ -172,7 +173,7 @@ def finish_command(db_url, year, test: bool, as_json: bool, user):
     elif test:
         click.echo(finish_test_line(result))
     else:
-        echo_lines(status_text(result))
+        echo_report(status_text(result))
 
 
 @example("process modules")

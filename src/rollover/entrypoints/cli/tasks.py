@@ -9,7 +9,8 @@ import sys
 import click
 
 from ...reports.tasks import task_csv_rows, task_text, tasks_csv_rows, tasks_text
-from .support import db_option, echo_json, echo_lines, example, json_option, refusals
+from .support import db_option, echo_json, example, json_option, refusals
+from .tables import echo_report
 
 
 @example("tasks", "tasks --csv")
@@ -33,7 +34,7 @@ def tasks_command(db_url, run_id, as_json: bool, as_csv: bool):
         elif as_json:
             echo_json(entry)
         else:
-            echo_lines(task_text(entry))
+            echo_report(task_text(entry))
         return
     listed = tasks(engine, with_logs=as_json)
     if as_json:
@@ -41,4 +42,4 @@ def tasks_command(db_url, run_id, as_json: bool, as_csv: bool):
     elif as_csv:
         csv.writer(sys.stdout).writerows(tasks_csv_rows(listed))
     else:
-        echo_lines(tasks_text(listed))
+        echo_report(tasks_text(listed))

@@ -12,6 +12,7 @@ from ...reports.security import (
 from .support import (
     db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
 )
+from .tables import echo_report
 
 
 @click.group("users")
@@ -123,7 +124,7 @@ def list_command(db_url, as_json: bool):
     if as_json:
         echo_json([u.as_json() for u in found])
     else:
-        echo_lines(users_text(found))
+        echo_report(users_text(found))
 
 
 @example("users grant plain programs")
