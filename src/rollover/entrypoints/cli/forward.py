@@ -75,7 +75,10 @@ def forward_command(db_url, source_calendars, source_year, source_grades, filter
     if as_json:
         click.echo(json.dumps(forward_json(result)))
     else:
-        echo_lines(forward_text(result, totals_only=totals_only, show_warnings=show_warnings))
+        from ...services.run_summary import run_summary
+
+        echo_lines(forward_text(result, run_summary(engine, result.run.run_id),
+                                totals_only=totals_only, show_warnings=show_warnings))
 
 
 @example("runs")
@@ -107,6 +110,7 @@ def report_command(db_url, run_id: str, output: str, totals_only: bool, show_war
     """Print a stored run again."""
     from ...errors import RolloverError
     from ...services.runs import forward_report, get_run, places_students
+    from ...services.run_summary import run_summary
 
     engine = open_engine(db_url)
     record = get_run(engine, run_id)
@@ -127,5 +131,6 @@ def report_command(db_url, run_id: str, output: str, totals_only: bool, show_war
     else:
         options = report.run.options
         echo_lines(forward_text(
-            report, totals_only=totals_only or options.get("totals_only", False),
+            report, run_summary(engine, run_id),
+            totals_only=totals_only or options.get("totals_only", False),
             show_warnings=show_warnings or options.get("show_warnings", False)))
