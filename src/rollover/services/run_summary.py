@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from ..errors import RolloverError
 from ..store.database import reading
 from ..store.schema import calendars
+from .projection import projection
 from .run_pages import school_grade_totals, warnings_summary
 from .runs import get_run
 
@@ -43,6 +45,18 @@ def run_summary(engine: Engine, run_id: str) -> dict:
                     for row in schools],
         "projected_year": years[-1] if years else None,
     }
+
+
+def run_projection(engine: Engine, summary: dict) -> tuple[dict | None, str | None]:
+    """(the projection of the year the run places students in, None), a Run Test's with its
+    proposals (a Run's are stored); or (None, why there is none) when the projection refuses
+    (e.g. the run placed nobody and the district has no current year)."""
+    test = summary["mode"] == "test"
+    try:
+        return projection(engine, summary["projected_year"],
+                          summary["run_id"] if test else None), None
+    except RolloverError as refused:
+        return None, str(refused)
 
 
 def _calendar_places(engine: Engine, calendar_ids: set[str]) -> dict[str, tuple[str, int]]:
