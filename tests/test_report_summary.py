@@ -58,7 +58,7 @@ def places(engine) -> tuple[dict, dict]:
     return enrolled, named
 
 
-def test_forward_test_text_opens_with_totals_warnings_by_code_and_schools(demo):
+def test_rf25_forward_test_text_opens_with_totals_warnings_by_code_and_schools(demo):
     engine, db_url = demo
     text = rollover(db_url, "forward", "--source-year", "2027", "--test")
     lines = text.splitlines()
@@ -114,7 +114,7 @@ def test_forward_test_text_opens_with_totals_warnings_by_code_and_schools(demo):
     assert len(lines) > lines.index(SUMMARY_END) + totals["rolled"]
 
 
-def test_report_text_of_the_stored_run_opens_with_the_same_summary(demo):
+def test_rf25_report_text_of_the_stored_run_opens_with_the_same_summary(demo):
     _engine, db_url = demo
     printed = rollover(db_url, "forward", "--source-year", "2027", "--test", "--totals-only")
     run_id = re.search(r"Run Test ([^\s,]+)", printed).group(1)
@@ -133,14 +133,14 @@ def summary(**given) -> dict:
             "schools": [], **given}
 
 
-def test_a_run_without_warnings_or_enrollments_says_so():
+def test_rf25_a_run_without_warnings_or_enrollments_says_so():
     lines = list(summary_text(summary()))
     assert lines[0] == "Rolled: 3 new enrollments; not rolled: 0; warnings: 0"
     assert "Warnings by code: none" in lines
     assert lines[-2:] == ["Per school and grade, this year beside next:", "  (none)"]
 
 
-def test_a_grade_placed_in_two_calendars_shows_each_calendars_count():
+def test_rf25_a_grade_placed_in_two_calendars_shows_each_calendars_count():
     rows = [{"school_id": "HS", "school_name": "Hill High", "grade": "09", "this_year": 1_200,
              "next_year": 1_500, "calendars": [{"calendar_id": "HS28", "count": 1_000},
                                                {"calendar_id": "HS28B", "count": 500}]},

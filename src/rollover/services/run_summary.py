@@ -1,5 +1,5 @@
-"""A stored run that places students, summed up: what its text and HTML reports open with, and
-what its results page shows (the same reads: `run_pages.warnings_summary` and
+"""A stored run that places students, summed up (RF-25): what its text and HTML reports open
+with, and what its results page shows (the same reads: `run_pages.warnings_summary` and
 `run_pages.school_grade_totals`)."""
 
 from __future__ import annotations
