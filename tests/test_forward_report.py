@@ -220,9 +220,9 @@ def test_rf25_text_lists_names_and_student_numbers_without_totals_only(store):
     assert "Mill Middle" in bob and bob.index("Mill Middle") < bob.index("Hill High")
     fay = [line for line in text.splitlines() if "Fox, Fay" in line]
     assert len(fay) == 2 and all("1006" in line for line in fay)
-    assert_totals_by_destination(text)
-    # Without --show-warnings the graduate is not listed.
-    assert "Dunn" not in text and "GRADUATING" not in text
+    assert_summary_per_school_and_grade(text)
+    # Without --show-warnings the graduate is not listed: only counted, by code.
+    assert "Dunn" not in text
     assert "Eddy" not in text
 
 
@@ -242,16 +242,25 @@ def test_rf25_text_with_totals_only_shows_counts_not_names(store):
             assert not re.search(rf"\b{word}\b", text), (word, text)
     assert "HS28" in text and "HX28" in text
     assert re.search(r"\b5\b", text)  # five new enrollments
-    assert_totals_by_destination(text)
+    assert_summary_per_school_and_grade(text)
 
 
-def assert_totals_by_destination(text: str) -> None:
-    """One line per destination calendar and grade, with its count."""
-    for calendar, grade, count in (("HS28", "09", 2), ("HS28", "10", 1), ("HS28", "11", 1),
-                                   ("HX28", "09", 1)):
-        assert any(re.search(rf"\b{calendar}\b.*\b{grade}\b.*\b{count}\b", line)
-                   for line in text.splitlines()), (calendar, grade, count, text)
-    assert "Dunn" not in text and "GRADUATING" not in text
+def assert_summary_per_school_and_grade(text: str) -> None:
+    """The summary, before any student: one line per school (by name) and grade, this year
+    beside next, with the destination calendar of next year's count; the warnings counted per
+    code, no student named."""
+    lines = text.splitlines()
+    for school, grade, this_year, next_year, calendar in (
+            ("Harbor High", "09", 0, 1, "HX28"), ("Hill High", "09", 1, 2, "HS28"),
+            ("Hill High", "10", 1, 1, "HS28"), ("Hill High", "11", 1, 1, "HS28"),
+            ("Mill Middle", "08", 2, 0, "")):
+        pattern = rf"  {school}\s+{grade}\s+{this_year}\s+{next_year}\s*{calendar}"
+        assert any(re.fullmatch(pattern, line) for line in lines), (pattern, text)
+    if "Rolled:" in lines:
+        assert lines.index("Per school and grade, this year beside next:") < lines.index("Rolled:")
+    assert "Dunn" not in text
+    graduating = [line for line in lines if "GRADUATING" in line]
+    assert len(graduating) == 1 and re.fullmatch(r"\s+GRADUATING\s+1", graduating[0]), text
 
 
 def test_rf25_text_with_show_warnings_lists_students_not_rolled(store):

@@ -146,3 +146,31 @@ def test_a_year_without_calendars_or_not_a_year_is_refused_naming_it(stored, yea
 def test_an_empty_district_has_no_year_to_project(engine):
     with pytest.raises(NotFound, match="no current school year"):
         projection(engine)
+
+
+def test_a_run_tests_projection_is_the_projection_after_its_run(stored):
+    """With a Run Test's id its proposals count as the Run would store them."""
+    test_run = roll_forward(stored, district().options(test=True))
+    as_proposed = projection(stored, run_id=test_run.run.run_id)
+    assert as_proposed == projection(stored, 2028, test_run.run.run_id)
+    assert as_proposed["flows"] != projection(stored)["flows"]  # the proposals moved students
+    roll_forward(stored, district().options())
+    assert projection(stored) == as_proposed
+
+
+def test_a_run_test_limited_to_one_school_adds_only_its_proposals(stored):
+    test_run = roll_forward(stored, district().options(test=True, source_calendars=("OS27",)))
+    result = projection(stored, run_id=test_run.run.run_id)
+    elm = next(s for s in result["schools"] if s["school_id"] == "ES")
+    assert elm["grades"] == [{"grade": "04", "current": 5, "projected": 1},  # entered by hand
+                             {"grade": "05", "current": 3, "projected": 1}]  # O1, proposed
+    assert result["flows"] == [{"from_school_id": "ES", "to_school_id": "NW", "count": 1},
+                               {"from_school_id": "OS", "to_school_id": "ES", "count": 1}]
+
+
+def test_a_projection_of_a_run_that_is_no_run_test_is_refused_naming_it(stored):
+    with pytest.raises(NotFound, match="unknown run 'forward-nope'"):
+        projection(stored, run_id="forward-nope")
+    done = roll_forward(stored, district().options()).run.run_id
+    with pytest.raises(ReadRefused, match=f"run '{done}' is a Run"):
+        projection(stored, run_id=done)

@@ -1,4 +1,5 @@
-"""The roll forward's report (RF-25): the contract's JSON object, a text report, and CSV."""
+"""The roll forward's report (RF-25): the contract's JSON object, a text report that opens with
+its summary, and CSV."""
 
 from __future__ import annotations
 
@@ -47,9 +48,11 @@ def summary_json(run: RunRecord) -> dict:
     return {"run_id": run.run_id, "mode": run.mode, "totals": run.counts}
 
 
-def as_text(report: ForwardReport, *, totals_only: bool, show_warnings: bool) -> Iterator[str]:
-    """RF-25: who rolled where (or only counts), totals per destination, and with
-    `show_warnings` the students not rolled with the reason.  `*` marks last-day enders."""
+def as_text(report: ForwardReport, summary: dict, *, totals_only: bool,
+            show_warnings: bool) -> Iterator[str]:
+    """RF-25: the summary first (`summary_text`), then who rolled where (unless `totals_only`)
+    and with `show_warnings` the students not rolled with the reason.  `*` marks last-day
+    enders.  `summary` is `services.run_summary.run_summary` of the report's run."""
     run = report.run
     title = "Run Test" if run.mode == "test" else "Run"
     who = f" by {run.user_name}" if run.user_name else ""
@@ -58,6 +61,8 @@ def as_text(report: ForwardReport, *, totals_only: bool, show_warnings: bool) ->
     shown = ", ".join(sources[:SHOWN_CALENDARS])
     more = f" and {len(sources) - SHOWN_CALENDARS:,} more" if len(sources) > SHOWN_CALENDARS else ""
     yield f"Source calendars ({len(sources):,}): {shown}{more}"
+    yield ""
+    yield from summary_text(summary)
     if not totals_only:
         yield ""
         yield "Rolled:"
@@ -72,13 +77,6 @@ def as_text(report: ForwardReport, *, totals_only: bool, show_warnings: bool) ->
                    f"from {r.start_date.isoformat()}{flags}")
         if not report.rolled:
             yield "  (none)"
-    totals = report.totals
-    yield ""
-    yield "Totals by destination:"
-    for row in totals["by_destination"]:
-        yield f"  {row['calendar_id']:<24} grade {row['grade']:<6} {row['count']:>9,}"
-    yield (f"Rolled: {totals['rolled']:,} new enrollments; not rolled: {totals['not_rolled']:,}; "
-           f"warnings: {len(report.warnings):,}")
     if show_warnings:
         yield ""
         yield "Warnings:"
@@ -88,6 +86,58 @@ def as_text(report: ForwardReport, *, totals_only: bool, show_warnings: bool) ->
             yield "  (none)"
     if any(r.last_day_ender for r in report.rolled) and not totals_only:
         yield "* enrollment ends on the last day of the last term"
+
+
+def summary_text(summary: dict) -> Iterator[str]:
+    """The totals; the warnings per code, most frequent first; and per school (by name) and
+    grade, this year beside next, each school's grades then all of them, with next year's
+    destination calendars (and their counts where a grade goes to more than one)."""
+    totals = summary["totals"]
+    yield (f"Rolled: {totals['rolled']:,} new enrollments; not rolled: {totals['not_rolled']:,}; "
+           f"warnings: {totals['warnings']:,}")
+    yield ""
+    by_code = summary["warnings_by_code"]
+    if not by_code:
+        yield "Warnings by code: none"
+    else:
+        yield "Warnings by code:"
+        width = max(len(row["code"]) for row in by_code)
+        for row in by_code:
+            yield f"  {row['code']:<{width}}  {row['count']:>9,}"
+    yield ""
+    yield "Per school and grade, this year beside next:"
+    rows = summary["schools"]
+    if not rows:
+        yield "  (none)"
+        return
+    schools: dict[str, list[dict]] = {}
+    for row in rows:
+        schools.setdefault(row["school_name"] or row["school_id"] or "?", []).append(row)
+    width = max(len("School"), *(len(name) for name in schools))
+    yield (f"  {'School':<{width}}  {'Grade':<5}  {'This year':>9}  {'Next year':>9}  "
+           "Next year's calendars")
+    for name, grades in schools.items():
+        for row in grades:
+            yield _school_line(name, width, row["grade"], row["this_year"], row["next_year"],
+                               _calendars(row["calendars"]))
+        if len(grades) > 1:
+            every = [c for row in grades for c in row["calendars"]]
+            yield _school_line(name, width, "all", sum(row["this_year"] for row in grades),
+                               sum(row["next_year"] for row in grades),
+                               ", ".join(dict.fromkeys(c["calendar_id"] for c in every)))
+
+
+def _school_line(name: str, width: int, grade: str, this_year: int, next_year: int,
+                 calendars: str) -> str:
+    return (f"  {name:<{width}}  {grade:<5}  {this_year:>9,}  {next_year:>9,}  "
+            f"{calendars}").rstrip()
+
+
+def _calendars(calendars: list[dict]) -> str:
+    """"HS28", or "HS28 12, HS28B 3" for a grade placed in more than one calendar."""
+    if len(calendars) == 1:
+        return calendars[0]["calendar_id"]
+    return ", ".join(f"{c['calendar_id']} {c['count']:,}" for c in calendars)
 
 
 def as_csv_rows(report: ForwardReport) -> Iterator[list]:

@@ -11,27 +11,37 @@ do not count.
 - `flows`: students whose school changes, between different schools only (those who stay are
   the grades' counts): from the school of the enrollment the projected one was rolled from when
   that is of the year before, else from the student's active enrollments of the year before.
+- `run_id`, a Run Test: its proposed enrollments count as if they were stored (what next year
+  would look like after the Run it tests), beside the enrollments stored now.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from sqlalchemy import Connection
+
 from ..store import projection as stored
+from ..store import runs as stored_runs
 from ..store.database import reading
 from ..store.process import current_year
 from .reads import NotFound, ReadRefused, check_year
+from .runs import PLACING_KINDS, places_students
 
 
-def projection(engine: Engine, year: int | None = None) -> dict:
+def projection(engine: Engine, year: int | None = None, run_id: str | None = None) -> dict:
     """{"year", "schools": [{"school_id", "name", "grades": [{"grade", "current",
     "projected"}]}], "flows": [{"from_school_id", "to_school_id", "count"}]} for the projected
     school year `year` (default: the year after the district's current one).  Schools with a
     calendar in either year, by id; their grades offered in either year, by sequence; flows most
-    students first.  A year with no calendars is refused, naming it."""
+    students first.  A year with no calendars is refused, naming it.  With `run_id`, a Run
+    Test's proposed enrollments count too; a run that is no completed Run Test of a roll
+    forward is refused, naming it."""
     if year is not None:
         check_year(year)
     with reading(engine) as conn:
+        if run_id is not None:
+            _check_run_test(conn, run_id)
         if year is None:
             current = current_year(conn)
             if current is None:
@@ -43,8 +53,8 @@ def projection(engine: Engine, year: int | None = None) -> dict:
         years = (year - 1, year)
         schools = stored.schools_of_years(conn, years)
         offered = stored.grades_offered(conn, years)
-        counts = stored.active_counts(conn, years)
-        moves = stored.flows(conn, year)
+        counts = stored.active_counts(conn, years, proposed_by=run_id)
+        moves = stored.flows(conn, year, proposed_by=run_id)
     grades: dict[str, list[tuple[int, str]]] = {}
     for school_id, grade, sequence in offered:
         grades.setdefault(school_id, []).append((sequence, grade))
@@ -58,3 +68,18 @@ def projection(engine: Engine, year: int | None = None) -> dict:
         "flows": [{"from_school_id": from_id, "to_school_id": to_id, "count": count}
                   for from_id, to_id, count in moves],
     }
+
+
+def _check_run_test(conn: Connection, run_id: str) -> None:
+    record = stored_runs.get_run(conn, run_id)
+    if record is None:
+        raise NotFound(f"unknown run {run_id!r} (see `rollover runs`)")
+    if not places_students(record):
+        raise NotFound(f"run {run_id!r} is a {record.kind} run: it places no students (only "
+                       f"{' and '.join(PLACING_KINDS)} runs do)")
+    if record.mode != "test":
+        raise ReadRefused(f"run {run_id!r} is a Run: its enrollments are stored and counted "
+                          "already (give the id of a Run Test)")
+    if record.status != "completed":
+        raise ReadRefused(f"run {run_id!r} did not complete ({record.status}): it proposes "
+                          "nothing to project")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -76,7 +77,10 @@ def forward_command(db_url, source_calendars, source_year, source_grades, filter
     if as_json:
         click.echo(json.dumps(forward_json(result)))
     else:
-        echo_lines(forward_text(result, totals_only=totals_only, show_warnings=show_warnings))
+        from ...services.run_summary import run_summary
+
+        echo_lines(forward_text(result, run_summary(engine, result.run.run_id),
+                                totals_only=totals_only, show_warnings=show_warnings))
 
 
 @example("runs")
@@ -95,30 +99,41 @@ def runs_command(db_url, as_json: bool):
         echo_report(runs_text(runs))
 
 
-@example("report {run}", "report {run} --format csv")
+@example("report {run}", "report {run} --format csv",
+         "report {run} --format html --out {tmp}/report.html")
 @click.command("report")
 @click.argument("run_id")
-@click.option("--format", "output", type=click.Choice(["text", "csv", "json"]), default="text",
-              show_default=True)
+@click.option("--format", "output", type=click.Choice(["text", "csv", "json", "html"]),
+              default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="HTML: write the report to FILE (default: standard output).")
 @click.option("--totals-only", is_flag=True, help="Text: counts, not names.")
 @click.option("--show-warnings", is_flag=True, help="Text: list students not rolled.")
 @db_option
 @refusals
-def report_command(db_url, run_id: str, output: str, totals_only: bool, show_warnings: bool):
-    """Print a stored run again."""
+def report_command(db_url, run_id: str, output: str, out: Path | None, totals_only: bool,
+                   show_warnings: bool):
+    """Print a stored run again; a roll forward also as one HTML file with its pictures."""
     from ...errors import RolloverError
     from ...services.runs import forward_report, get_run, places_students
+    from ...services.run_summary import run_summary
 
+    if out is not None and output != "html":
+        raise RolloverError(f"--out {str(out)!r} is for --format html (the other formats go to "
+                            "standard output)")
     engine = open_engine(db_url)
     record = get_run(engine, run_id)
     if not places_students(record):
-        if output == "csv":
-            raise RolloverError(f"run {run_id!r} is a {record.kind} run: --format csv is for "
-                                "roll forward runs (use text or json)")
+        if output in ("csv", "html"):
+            raise RolloverError(f"run {run_id!r} is a {record.kind} run: --format {output} is "
+                                "for roll forward runs (use text or json)")
         if output == "json":
             echo_json(stored_json(record))
         else:
             echo_lines(stored_text(record))
+        return
+    if output == "html":
+        write_html_report(engine, record, out)
         return
     report = forward_report(engine, run_id)
     if output == "json":
@@ -128,5 +143,27 @@ def report_command(db_url, run_id: str, output: str, totals_only: bool, show_war
     else:
         options = report.run.options
         echo_lines(forward_text(
-            report, totals_only=totals_only or options.get("totals_only", False),
+            report, run_summary(engine, run_id),
+            totals_only=totals_only or options.get("totals_only", False),
             show_warnings=show_warnings or options.get("show_warnings", False)))
+
+
+def write_html_report(engine, record, out: Path | None) -> None:
+    """The run's HTML report, with the projection of the year it places students in (a Run
+    Test's with its proposals), to `out` or standard output."""
+    from ...errors import RolloverError
+    from ...reports.run_html import run_html
+    from ...services.run_summary import run_projection, run_summary
+
+    summary = run_summary(engine, record.run_id)
+    projected, refused = run_projection(engine, summary)
+    document = run_html(record, summary, projected, projection_refused=refused)
+    if out is None:
+        click.echo(document, nl=False)
+        return
+    try:
+        out.write_text(document, encoding="utf-8")
+    except OSError as failed:
+        raise RolloverError(f"cannot write the report to {str(out)!r}: "
+                            f"{failed.strerror or failed}") from None
+    click.echo(f"wrote the report of run {record.run_id} to {out}")

@@ -130,7 +130,10 @@ def check(engine: District, user: User, year: Year):
 def projection(engine: District, _user: User,
                year: Annotated[int | None, Query(description="The projected school year "
                                                  "(default: the year after the current one).")]
+               = None,
+               run: Annotated[str | None, Query(description="A Run Test whose proposed "
+                                                "enrollments count as if it had run.")]
                = None):
     """Next year's enrollment per school and grade against this year's, and the flows of
     students between schools."""
-    return projected.projection(engine, year)
+    return projected.projection(engine, year, run)

@@ -1,6 +1,7 @@
 """The projection page: next year's enrollment per school and grade against this year's, and the
 flows of students between schools (`services.projection`, the API's `GET /projection`), drawn by
-`static/projection.js` from the same numbers the page's tables show."""
+`static/projection.js` from the charts of `reports.projection_charts` (a run's HTML report draws
+the same), made of the same numbers the page's tables show."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from ....errors import RolloverError
+from ....reports.projection_charts import projection_charts
 from ....services.projection import projection as projected
 from ..context import District
 from .form_values import optional_year
@@ -33,4 +35,5 @@ def projection(request: Request, engine: District,
                       status=refused.http_status)
     return render(request, "projection.html", {
         **context, "year": found["year"], "projection": found,
+        "charts": projection_charts(found),
         "names": {s["school_id"]: s["name"] for s in found["schools"]}})

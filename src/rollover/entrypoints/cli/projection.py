@@ -1,0 +1,37 @@
+"""`rollover projection`: next year's enrollment per school and grade against this year's, and
+the students changing school; a thin layer over `services.projection` (the API's
+`GET /projection`, the projection page)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+
+import click
+
+from ...reports.projection import projection_csv_rows, projection_text
+from ...store.database import open_engine
+from .support import db_option, echo_json, echo_lines, example, refusals
+
+
+@example("projection --year 2028", "projection --format json")
+@click.command("projection")
+@click.option("--year", type=int, metavar="YEAR",
+              help="The projected school year (default: the year after the current one).")
+@click.option("--run", "run_id", metavar="RUN_ID",
+              help="A Run Test whose proposed enrollments count as if it had run.")
+@click.option("--format", "output", type=click.Choice(["text", "csv", "json"]), default="text",
+              show_default=True)
+@db_option
+@refusals
+def projection_command(db_url, year: int | None, run_id: str | None, output: str):
+    """Next year's enrollment per school and grade against this year's, and the flows."""
+    from ...services.projection import projection
+
+    found = projection(open_engine(db_url), year, run_id)
+    if output == "json":
+        echo_json(found)
+    elif output == "csv":
+        csv.writer(sys.stdout).writerows(projection_csv_rows(found))
+    else:
+        echo_lines(projection_text(found, run_id))
