@@ -23,8 +23,17 @@ class DatabaseUnavailable(RolloverError):
 
 
 def resolve_url(url: str | None = None) -> str:
-    """The --db option, else ROLLOVER_DATABASE_URL, else rollover.db in the working directory."""
-    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    """The --db option, else ROLLOVER_DATABASE_URL, else rollover.db in the working directory;
+    each a URL or a plain file path (see `as_url`)."""
+    return as_url(url or os.environ.get(URL_VARIABLE) or DEFAULT_URL)
+
+
+def as_url(given: str) -> str:
+    """A database URL as given; a plain file path (no `scheme://`, e.g. `district.db` or
+    `/srv/rollover/district.db`) is the SQLite file at that path."""
+    if "://" in given:
+        return given
+    return f"sqlite:///{given}"
 
 
 def describe(url: str) -> str:

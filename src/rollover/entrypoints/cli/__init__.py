@@ -1,7 +1,8 @@
 """The `rollover` command: a thin layer over the service functions, one module per group of
 commands, all sharing `support.py`.
 
-Every command takes `--db URL` (else ROLLOVER_DATABASE_URL, else sqlite:///rollover.db).  A refusal
+Every command takes `--db PATH|URL` (a SQLite file path or a database URL; else
+ROLLOVER_DATABASE_URL, else rollover.db in the working directory).  A refusal
 prints its message on standard error and exits with the error's status (2 for bad input).
 """
 
@@ -30,7 +31,7 @@ COMMANDS = (
 
 
 @click.group(commands=COMMANDS)
-@click.option("--db", "db_url", metavar="URL", default=None, help=DB_HELP)
+@click.option("--db", "db_url", metavar="PATH|URL", default=None, help=DB_HELP)
 @click.version_option(package_name="rollover")
 def main(db_url):
     """Year-end rollover of a K-12 student information system."""

@@ -75,9 +75,9 @@ def list_command(db_url, folder, as_json: bool):
 @example("backup restore {backup} --into sqlite:///{tmp}/restored.db --dir {tmp}/backups")
 @backup_group.command("restore")
 @click.argument("backup_id")
-@click.option("--into", "into", required=True, metavar="URL",
-              help="The database to restore into: a new SQLite file, an empty PostgreSQL "
-                   "database.")
+@click.option("--into", "into", required=True, metavar="PATH|URL",
+              help="The database to restore into (a SQLite file path or a URL, as --db): a new "
+                   "SQLite file, an empty PostgreSQL database.")
 @click.option("--confirm", is_flag=True,
               help="Replace the rows of a target that already holds rollover tables with rows.")
 @dir_option
@@ -89,8 +89,9 @@ def restore_command(db_url, backup_id: str, into: str, confirm: bool, folder, us
     """Restore BACKUP_ID, made from the --db database, into the database at --into (its
     manifest checked with the --db database's backup key, its file by sha256, first)."""
     from ...services.backup import open_source, restore_backup
-    from ...store.database import describe, resolve_url
+    from ...store.database import as_url, describe, resolve_url
 
+    into = as_url(into)
     engine = open_source(resolve_url(db_url))
     try:
         manifest = restore_backup(engine, backup_id, into=into, folder=folder, confirm=confirm,

@@ -25,7 +25,9 @@ from ...domain.security import LoginName
 from ...errors import RolloverError
 from ...store.database import URL_VARIABLE
 
-DB_HELP = f"Database URL (else ${URL_VARIABLE}, else sqlite:///rollover.db)."
+DB_HELP = (f"The database: a SQLite file path (district.db) or a URL (sqlite:///district.db, "
+           f"postgresql+psycopg://user@host:5432/name); else ${URL_VARIABLE}, else rollover.db "
+           f"in the working directory.")
 
 err_console = Console(stderr=True)
 
@@ -33,7 +35,7 @@ err_console = Console(stderr=True)
 def db_option(command):
     """`--db URL` on every command (it may also be given before the command name)."""
 
-    @click.option("--db", "db_url", metavar="URL", default=None, help=DB_HELP)
+    @click.option("--db", "db_url", metavar="PATH|URL", default=None, help=DB_HELP)
     @click.pass_context
     @functools.wraps(command)
     def wrapper(ctx, db_url, **kwargs):
