@@ -32,6 +32,6 @@ COMMANDS = (
 
 @click.group(commands=COMMANDS)
 @click.option("--db", "db_url", metavar="PATH|URL", default=None, help=DB_HELP)
-@click.version_option(package_name="rollover")
+@click.version_option(None, "-V", "--version", package_name="rollover")
 def main(db_url):
     """Year-end rollover of a K-12 student information system."""
