@@ -9,7 +9,7 @@ from ...reports.backup import (
     created_lines, deleted_json, deleted_line, listed_lines, restored_line,
 )
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
 )
 
 DIR_HELP = ("Backup folder (else $ROLLOVER_BACKUP_DIR, else rollover-backups/ beside a SQLite "
@@ -28,8 +28,9 @@ def backup_group():
 @example("backup create --dir {tmp}/backups")
 @backup_group.command("create")
 @click.option("--label", metavar="TEXT", help="A note kept in the manifest.")
-@click.option("--school-year", "school_year", type=int, metavar="YEAR",
-              help="The school year the backup is made for (default: the district's current).")
+@click.option("--school-year", "school_year", type=SCHOOL_YEAR, metavar="YEAR",
+              help="The school year the backup is made for: 2027, 2026-27 or 2026-2027 "
+                   "(default: the district's current).")
 @dir_option
 @json_option("Print the manifest as one JSON object.")
 @user_option("Who makes it")

@@ -18,7 +18,7 @@ from ...reports.oneroster import oneroster_line, oneroster_warnings
 from ...services import bundle_sync, bundles, edfi_import, oneroster_export, run_changes_export
 from ...store.database import open_engine
 from .support import (
-    db_option, echo_lines, example, progress_bar, refusals, test_option, user_option,
+    SCHOOL_YEAR, db_option, echo_lines, example, progress_bar, refusals, test_option, user_option,
 )
 
 
@@ -85,8 +85,8 @@ def _import_edfi(db_url, folder: Path, replace: bool, grade_map: Path | None, us
               help="bundle (the default): every stored row; edfi: one school year as Ed-Fi 5.2 "
                    "bulk XML; oneroster: one school year as OneRoster 1.2 CSV (docs/interop.md); "
                    "csv: a run's --changes (their default and only format).")
-@click.option("--year", type=int, default=None,
-              help="edfi, oneroster: the school year, named by the year it ends (default: the "
+@click.option("--year", type=SCHOOL_YEAR, default=None, metavar="YEAR",
+              help="edfi, oneroster: the school year, 2027, 2026-27 or 2026-2027 (default: the "
                    "current one); not for a bundle, which holds every year.")
 @click.option("--grade-map", type=click.Path(path_type=Path), default=None,
               help="edfi: a CSV code_value,grade,sequence,state_grade replacing the default "

@@ -7,7 +7,7 @@ import click
 
 from ...reports.calendars import calendar_roll_text
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
     user_option,
 )
 
@@ -19,8 +19,9 @@ def calendars_group():
 
 @example("calendars roll --from-year 2027", "calendars roll --from-year 2027 --test")
 @calendars_group.command("roll")
-@click.option("--from-year", "from_year", type=int, required=True, metavar="YEAR",
-              help="The school year whose calendars are copied into YEAR + 1.")
+@click.option("--from-year", "from_year", type=SCHOOL_YEAR, required=True, metavar="YEAR",
+              help="The school year whose calendars are copied into the next: 2027, 2026-27 "
+                   "or 2026-2027.")
 @click.option("--school", "schools", multiple=True, metavar="ID",
               help="A school whose calendars to copy (repeat; default every school with a "
                    "YEAR calendar).")

@@ -14,7 +14,7 @@ from ...reports.runs import runs_json, runs_text
 from ...reports.stored import stored_json, stored_text
 from ...store.database import open_engine
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
     user_option,
 )
 
@@ -23,8 +23,9 @@ from .support import (
 @click.command("forward")
 @click.option("--source-calendar", "source_calendars", multiple=True, metavar="ID",
               help="A calendar to collect enrollments from (repeat for several).")
-@click.option("--source-year", type=int, metavar="YEAR",
-              help="Every calendar of this school year as a source calendar.")
+@click.option("--source-year", type=SCHOOL_YEAR, metavar="YEAR",
+              help="Every calendar of this school year as a source calendar: 2027, 2026-27 or "
+                   "2026-2027.")
 @click.option("--source-grade", "source_grades", multiple=True, metavar="CODE",
               help="A grade to roll (repeat for several; default all).")
 @click.option("--filter", "filter_expression", metavar="EXPR",

@@ -11,16 +11,17 @@ from ...reports.process import (
     prepare_test_line, restore_text, status_text,
 )
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
     user_option,
 )
 
-YEAR_HELP = "The school year being closed (default: the district's current school year)."
+YEAR_HELP = ("The school year being closed: 2027, 2026-27 or 2026-2027 (default: the "
+             "district's current school year).")
 STATUS_JSON_HELP = "Print the status as one JSON object."
 
 
 def year_option(command):
-    return click.option("--year", type=int, metavar="YEAR", help=YEAR_HELP)(command)
+    return click.option("--year", type=SCHOOL_YEAR, metavar="YEAR", help=YEAR_HELP)(command)
 
 
 def _engine(db_url):

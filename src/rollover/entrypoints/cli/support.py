@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 
@@ -69,6 +70,36 @@ def acting_user(given: str | None) -> str | None:
     database proves who connects; see services.security.acting)."""
     login = os.environ.get("USER")
     return given or os.environ.get("ROLLOVER_USER") or (LoginName(login) if login else None)
+
+
+class SchoolYear(click.ParamType):
+    """A school year, named by the year it ends (2027) or by both its years (2026-27,
+    2026-2027): the value is the year it ends, an int."""
+
+    name = "school year"
+    _ENDING = re.compile(r"[-+]?\d+")
+    _BOTH = re.compile(r"(\d{4})-(\d{2}|\d{4})")
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        # Any whole number is a year, as before; the services say when it has no calendars.
+        if self._ENDING.fullmatch(text):
+            return int(text)
+        both = self._BOTH.fullmatch(text)
+        if both:
+            start, end = int(both[1]), both[2]
+            ending = start + 1
+            if end in (f"{ending % 100:02d}", f"{ending}"):
+                return ending
+            self.fail(f"{value!r} is not a school year: {start}'s school year ends in "
+                      f"{ending} ({start}-{ending % 100:02d})", param, ctx)
+        self.fail(f"{value!r} is not a school year: write the year it ends (2027) or both its "
+                  "years (2026-27, 2026-2027)", param, ctx)
+
+
+SCHOOL_YEAR = SchoolYear()
 
 
 def example(*invocations: str, records_own_run: bool = False):
