@@ -111,7 +111,8 @@ def restore_command(db_url, backup_id: str, into: str, confirm: bool, folder, us
 @db_option
 @refusals
 def delete_command(db_url, backup_id: str, folder, as_json: bool, user):
-    """Delete a backup made for a school year before the district's current one (YE-5)."""
+    """Delete the backup BACKUP_ID, made for a school year before the district's current one
+    (YE-5)."""
     from ...services.backup import delete_backup
     from ...store.database import open_engine
 

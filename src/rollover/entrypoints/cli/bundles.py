@@ -41,8 +41,8 @@ from .support import (
 @refusals
 def import_command(db_url, bundle_dir: Path, fmt: str, replace: bool, sync: bool, test: bool,
                    confirm: bool, grade_map: Path | None, user):
-    """Check a district bundle (or Ed-Fi files) whole, then load it (nothing is written if any
-    row is wrong)."""
+    """Check the district bundle in the folder BUNDLE_DIR (or Ed-Fi files) whole, then load
+    it (nothing is written if any row is wrong)."""
     bundle_sync.refuse_sync_with_replace(sync, replace)
     if (test or confirm) and not sync:
         raise RolloverError(f"{'--test' if test else '--confirm'} goes with --sync")
@@ -98,7 +98,7 @@ def _import_edfi(db_url, folder: Path, replace: bool, grade_map: Path | None, us
 def export_command(db_url, out_dir: Path, fmt: str | None, year: int | None,
                    grade_map: Path | None, run_id: str | None):
     """Write the stored district as a bundle folder, a school year in another format, or what
-    a run changed (--changes)."""
+    a run changed (--changes), into the folder OUT_DIR (created; refused when not empty)."""
     if run_id is not None:
         _export_changes(db_url, out_dir, run_id, fmt, year, grade_map)
         return

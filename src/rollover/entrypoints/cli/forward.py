@@ -40,7 +40,9 @@ from .support import (
 @click.option("--dest-grade", metavar="CODE", help="Grade for promoted students.")
 @click.option("--start-date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="First day of the new enrollments.")
-@click.option("--allow-duplicate-primary", is_flag=True)
+@click.option("--allow-duplicate-primary", is_flag=True,
+              help="Give a student who already has a primary enrollment in another calendar of "
+                   "next year a primary one here too (never two in one calendar; RF-22).")
 @click.option("--include-last-day-enders", is_flag=True,
               help="Also roll enrollments ending on the last day of the last term.")
 @click.option("--totals-only", is_flag=True, help="The report shows counts, not names.")
@@ -99,13 +101,15 @@ def runs_command(db_url, as_json: bool):
 @click.command("report")
 @click.argument("run_id")
 @click.option("--format", "output", type=click.Choice(["text", "csv", "json"]), default="text",
-              show_default=True)
+              show_default=True,
+              help="text: the report as the run printed it; csv: one row per student (roll "
+                   "forward runs); json: the run's --json object.")
 @click.option("--totals-only", is_flag=True, help="Text: counts, not names.")
 @click.option("--show-warnings", is_flag=True, help="Text: list students not rolled.")
 @db_option
 @refusals
 def report_command(db_url, run_id: str, output: str, totals_only: bool, show_warnings: bool):
-    """Print a stored run again."""
+    """Print the stored run RUN_ID again (`rollover runs` lists them)."""
     from ...errors import RolloverError
     from ...services.runs import forward_report, get_run, places_students
 

@@ -106,8 +106,9 @@ def _options(pairs) -> dict[str, str]:
 @db_option
 @refusals
 def run_command(db_url, module, pairs, test: bool, year, as_json: bool, user):
-    """Run one rollover module for the year, all or nothing, saving a backup of every row it
-    changes. Refused until the modules it needs have run."""
+    """Run the rollover module MODULE (`rollover process modules` lists them) for the year, all
+    or nothing, saving a backup of every row it changes. Refused until the modules it needs have
+    run."""
     from ...services.process import run_module
 
     options = _options(pairs)
@@ -133,8 +134,8 @@ def run_command(db_url, module, pairs, test: bool, year, as_json: bool, user):
 @db_option
 @refusals
 def restore_command(db_url, module, run_id, test: bool, confirm: bool, as_json: bool, user):
-    """Without RUN_ID: the module's runs with date and status.  With it: undo that run, every
-    later run of the module and of the modules that depend on it, newest first."""
+    """Without RUN_ID: the runs of module MODULE with date and status.  With it: undo that
+    run, every later run of the module and of the modules that depend on it, newest first."""
     from ...services.process import module_runs, restore
 
     engine = _engine(db_url)
