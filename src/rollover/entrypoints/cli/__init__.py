@@ -11,14 +11,15 @@ from __future__ import annotations
 import click
 
 from . import (
-    backup, bundles, calendars, check, edit, end_batch, forward, lock, process, serve, tasks, undo,
-    users,
+    backup, bundles, calendars, check, district, edit, end_batch, forward, lock, process, serve,
+    tasks, undo, users,
 )
 from .support import DB_HELP
 
 COMMANDS = (
     bundles.import_command, bundles.export_command, bundles.demo_command,
     forward.forward_command, forward.runs_command, forward.report_command,
+    district.schools_command,
     check.check_command,  # YE-1
     calendars.calendars_group,  # YE-10
     end_batch.end_batch_command, end_batch.cleanup_command,  # YE-15
