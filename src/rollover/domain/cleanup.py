@@ -30,6 +30,7 @@ from .end_batch import EndBatchRefused
 from .forward.select import filter_record
 from .people import Enrollment, Student
 from .snapshot import Catalog
+from .suggestions import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class CleanupOptions:
 def resolve_cleanup(options: CleanupOptions, catalog: Catalog) -> Calendar:
     calendar = catalog.calendars.get(options.calendar_id)
     if calendar is None:
-        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}")
+        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}"
+                              f"{did_you_mean(options.calendar_id, catalog.calendars)}")
     return calendar
 
 

@@ -31,6 +31,7 @@ from .calendars import Calendar, last_instructional_day
 from .forward.select import filter_record
 from .people import Enrollment, Student
 from .snapshot import Catalog
+from .suggestions import did_you_mean
 
 ENDING_ACTIONS = (None, "promote")  # the end actions whose enrollments end (YE-15)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -111,13 +112,15 @@ def resolve_end_batch(options: EndBatchOptions, catalog: Catalog,
     """Check every option against the catalog; EndBatchRefused names the first bad value."""
     calendar = catalog.calendars.get(options.calendar_id)
     if calendar is None:
-        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}")
+        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}"
+                              f"{did_you_mean(options.calendar_id, catalog.calendars)}")
     offered = {g for s in calendar.structures.values() for g in s.grades}
     for grade in options.grades:
         if grade not in offered:
             raise EndBatchRefused(
                 f"grade {grade!r} is not offered by calendar {calendar.calendar_id!r} "
-                f"(grades: {', '.join(sorted(offered)) or 'none'})")
+                f"(grades: {', '.join(sorted(offered)) or 'none'})"
+                f"{did_you_mean(grade, offered)}")
     end_date = parse_date(options.end_date, "end date")
     if end_date < calendar.start_date:
         raise EndBatchRefused(

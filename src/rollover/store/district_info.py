@@ -79,6 +79,14 @@ def _structures_of(conn: Connection, calendar_ids: Sequence[str]) -> dict[str, l
     return found
 
 
+def school_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(select(schools.c.school_id)).scalars())
+
+
+def calendar_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(select(calendars.c.calendar_id)).scalars())
+
+
 def schools_with_calendars(conn: Connection) -> list[dict]:
     """Every school by id, with the ids of its calendars by year then id."""
     s, c = schools.c, calendars.c
