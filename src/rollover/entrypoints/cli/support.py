@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ...domain.security import LoginName
 from ...errors import RolloverError
-from ...store.database import URL_VARIABLE
+from ...store.database import URL_VARIABLE, remove_unused_store, resolve_url, sqlite_file
 
 DB_HELP = (f"The database: a SQLite file path (district.db) or a URL (sqlite:///district.db, "
            f"postgresql+psycopg://user@host:5432/name); else ${URL_VARIABLE}, else rollover.db "
@@ -34,16 +34,41 @@ err_console = Console(stderr=True)
 
 
 def db_option(command):
-    """`--db URL` on every command (it may also be given before the command name)."""
+    """`--db PATH|URL` on every command (it may also be given before the command name)."""
 
     @click.option("--db", "db_url", metavar="PATH|URL", default=None, help=DB_HELP)
     @click.pass_context
     @functools.wraps(command)
     def wrapper(ctx, db_url, **kwargs):
         url = db_url or ctx.find_root().params.get("db_url")
-        return command(url, **kwargs)
+        with no_new_store_left_if_refused(url):
+            return command(url, **kwargs)
 
     return wrapper
+
+
+@contextmanager
+def no_new_store_left_if_refused(url: str | None):
+    """A command that ends with an error leaves no SQLite store file that was not there before
+    it (opening one creates it): it is deleted, unless it holds rows (see
+    store.database.remove_unused_store)."""
+    path = sqlite_file(resolve_url(url))
+    if path is None or path.exists():
+        yield
+        return
+    try:
+        yield
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            remove_unused_store(path)
+        raise
+    except click.exceptions.Exit as exc:
+        if exc.exit_code != 0:
+            remove_unused_store(path)
+        raise
+    except BaseException:
+        remove_unused_store(path)
+        raise
 
 
 def json_option(text: str = "Print the result as one JSON object."):
