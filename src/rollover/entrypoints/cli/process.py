@@ -24,6 +24,13 @@ def year_option(command):
     return click.option("--year", type=SCHOOL_YEAR, metavar="YEAR", help=YEAR_HELP)(command)
 
 
+def _module_names(_ctx, _param, incomplete: str) -> list[str]:
+    """Shell completion of a MODULE argument: the modules' names."""
+    from ...services.modules import all_modules
+
+    return [m.name for m in all_modules() if m.name.startswith(incomplete)]
+
+
 def _engine(db_url):
     from ...store.database import open_engine
 
@@ -96,7 +103,7 @@ def _options(pairs) -> dict[str, str]:
 
 @example("process run calendar", "process run calendar --test")
 @process_group.command("run")
-@click.argument("module")
+@click.argument("module", shell_complete=_module_names)
 @click.option("--option", "-o", "pairs", multiple=True, metavar="NAME=VALUE",
               help="A module option (repeat); `rollover process modules` lists them.")
 @test_option("Work out and log the changes; change nothing.")
@@ -124,7 +131,7 @@ def run_command(db_url, module, pairs, test: bool, year, as_json: bool, user):
 
 @example("process restore calendar", "process restore calendar {run} --confirm")
 @process_group.command("restore")
-@click.argument("module")
+@click.argument("module", shell_complete=_module_names)
 @click.argument("run_id", required=False)
 @test_option("List what would be restored and the later edits.")
 @click.option("--confirm", is_flag=True,
