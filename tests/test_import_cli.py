@@ -216,7 +216,8 @@ def test_cli_replace_replaces_stored_rows_and_keeps_the_others(db_url, engine, t
 UNUSABLE = {
     "server-not-listening": "postgresql+psycopg://postgres@127.0.0.1:1/x",
     "sqlite-folder-missing": "sqlite:///{tmp}/no/such/folder/rollover.db",
-    "not-a-url": "not a url",
+    "path-folder-missing": "{tmp}/no/such/folder/rollover.db",  # a plain path is SQLite's
+    "url-without-a-scheme": "://no-scheme",
     "port-not-a-number": "postgresql+psycopg://postgres@127.0.0.1:notaport/x",
     "unknown-dialect": "nosuchdb://user@host/x",
     "driver-not-installed": "mysql://user@127.0.0.1/x",

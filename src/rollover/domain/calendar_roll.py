@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import RolloverError
+from .suggestions import closest
 
 YEAR_SHIFT = dt.timedelta(days=364)  # 52 weeks: the same weekday a year later
 SATURDAY = 5
@@ -225,7 +226,7 @@ def choose_calendars(options: CalendarRollOptions, school_ids: Iterable[str],
         problems.append(f"--from-year: no calendar in school year {options.from_year}")
     unknown = [s for s in options.schools if s not in known]
     if unknown:
-        problems.append(f"--school: unknown school {_listed(unknown)}")
+        problems.append(f"--school: unknown school {_listed_with_hints(unknown, known)}")
     with_calendar = {row[1] for row in of_year}
     without = [s for s in options.schools if s in known and s not in with_calendar]
     if of_year and without:
@@ -241,6 +242,16 @@ def choose_calendars(options: CalendarRollOptions, school_ids: Iterable[str],
 
 def _listed(values: list[str]) -> str:
     return ", ".join(repr(v) for v in dict.fromkeys(values))
+
+
+def _listed_with_hints(unknown: list[str], known: set[str]) -> str:
+    """'HSX' (did you mean 'HSA'?), 'QQ': each unknown name, with the known one it most likely
+    meant."""
+    named = []
+    for value in dict.fromkeys(unknown):
+        match = closest(value, known)
+        named.append(repr(value) + (f" (did you mean {match!r}?)" if match else ""))
+    return ", ".join(named)
 
 
 def plan_calendar_roll(options: CalendarRollOptions, sources: Iterable[tuple],

@@ -25,27 +25,36 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from .calendar_choice import CalendarChoice
 from .calendars import Calendar, last_instructional_day, last_term_end
-from .end_batch import EndBatchRefused
+from .end_batch import EndBatchRefused, summed
 from .forward.select import filter_record
 from .people import Enrollment, Student
 from .snapshot import Catalog
+from .suggestions import did_you_mean
 
 
 @dataclass(frozen=True)
 class CleanupOptions:
-    calendar_id: str
+    """`calendar_id`: the next-year calendar to clean up, or several as a CalendarChoice (one
+    run over them all)."""
+
+    calendar_id: str | CalendarChoice
     filter: str | None = None  # an expression, or "@FILE" with student ids
     test: bool = False
 
     def as_dict(self) -> dict:
-        return {"calendar_id": self.calendar_id, "filter": self.filter, "test": self.test}
+        calendars = self.calendar_id
+        return {**({"calendar_id": calendars} if not isinstance(calendars, CalendarChoice)
+                   else {"choice": calendars.as_dict()}),
+                "filter": self.filter, "test": self.test}
 
 
 def resolve_cleanup(options: CleanupOptions, catalog: Catalog) -> Calendar:
     calendar = catalog.calendars.get(options.calendar_id)
     if calendar is None:
-        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}")
+        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}"
+                              f"{did_you_mean(options.calendar_id, catalog.calendars)}")
     return calendar
 
 
@@ -185,3 +194,15 @@ def report_object(plan: CleanupPlan, mode: str) -> dict:
     return {"mode": mode, "calendar_id": plan.calendar.calendar_id,
             "removed": entries(plan.removed), "kept": entries(plan.kept),
             "totals": plan.totals}
+
+
+def cleanups_report_object(plans: list[CleanupPlan], mode: str) -> dict:
+    """The `cleanup --json` object of a run over several calendars, without its run_id: each
+    calendar's report (as one calendar's, without its mode) in order, and the totals."""
+    calendars = []
+    for plan in plans:
+        one = report_object(plan, mode)
+        del one["mode"]
+        calendars.append(one)
+    return {"mode": mode, "calendars": calendars,
+            "totals": {"calendars": len(plans), **summed(p.totals for p in plans)}}

@@ -10,6 +10,9 @@ writes the store.
   district in the calendar's school year; ungraded levels, sequence 0, never) come first and get
   the graduate status (without one, the end status).
 - Retained or demoted enrollments and already-ended enrollments are skipped, with the reason.
+- The end date may be LAST_DAY: the calendar's own last instructional day of its last term.
+- Several calendars (a CalendarChoice, `calendar_choice.py`) are decided one by one with the
+  same options, their grades checked against them together (`check_grades_offered`).
 - Refused before anything is written (`EndBatchRefused`, exit status 2): an unknown calendar, a
   grade the calendar does not offer, a bad or empty date or end status, an end date outside the
   calendar (before its start date or after its end date), an end date before the start date of
@@ -27,12 +30,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import RolloverError
+from .calendar_choice import CalendarChoice, choice_problems, chosen_calendars
 from .calendars import Calendar, last_instructional_day
 from .forward.select import filter_record
 from .people import Enrollment, Student
 from .snapshot import Catalog
+from .suggestions import did_you_mean
 
 ENDING_ACTIONS = (None, "promote")  # the end actions whose enrollments end (YE-15)
+# The end date that is each calendar's own last instructional day of its last term.
+LAST_DAY = "last-day"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_NAMED = 20  # enrollments named in a one-line message; every one is in the details
 
@@ -66,9 +73,11 @@ def parse_date(value: dt.date | str, what: str) -> dt.date:
 
 @dataclass(frozen=True)
 class EndBatchOptions:
-    """The options of one end batch, as a user gives them."""
+    """The options of one end batch, as a user gives them.  `calendar_id`: one calendar, or
+    several as a CalendarChoice (one run over them all); `end_date`: a date, YYYY-MM-DD, or
+    LAST_DAY."""
 
-    calendar_id: str
+    calendar_id: str | CalendarChoice
     end_date: dt.date | str
     end_status: str
     grades: tuple[str, ...] = ()
@@ -80,8 +89,10 @@ class EndBatchOptions:
     def as_dict(self) -> dict:
         """The options as stored with the run (JSON-ready)."""
         end_date = self.end_date
+        calendars = self.calendar_id
         return {
-            "calendar_id": self.calendar_id,
+            **({"calendar_id": calendars} if not isinstance(calendars, CalendarChoice)
+               else {"choice": calendars.as_dict()}),
             "grades": list(self.grades),
             "filter": self.filter,
             "end_date": end_date.isoformat() if isinstance(end_date, dt.date) else end_date,
@@ -106,19 +117,24 @@ class EndBatchSettings:
     student_filter: object | None = None  # a compiled filter with .matches(record)
 
 
-def resolve_end_batch(options: EndBatchOptions, catalog: Catalog,
-                      student_filter=None) -> EndBatchSettings:
-    """Check every option against the catalog; EndBatchRefused names the first bad value."""
+def resolve_end_batch(options: EndBatchOptions, catalog: Catalog, student_filter=None, *,
+                      check_grades: bool = True) -> EndBatchSettings:
+    """Check every option against the catalog; EndBatchRefused names the first bad value.
+    `check_grades` False: the grades were checked against several calendars together
+    (`check_grades_offered`), and this one need not offer them all."""
     calendar = catalog.calendars.get(options.calendar_id)
     if calendar is None:
-        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}")
+        raise EndBatchRefused(f"unknown calendar {options.calendar_id!r}"
+                              f"{did_you_mean(options.calendar_id, catalog.calendars)}")
     offered = {g for s in calendar.structures.values() for g in s.grades}
-    for grade in options.grades:
+    for grade in options.grades if check_grades else ():
         if grade not in offered:
             raise EndBatchRefused(
                 f"grade {grade!r} is not offered by calendar {calendar.calendar_id!r} "
-                f"(grades: {', '.join(sorted(offered)) or 'none'})")
-    end_date = parse_date(options.end_date, "end date")
+                f"(grades: {', '.join(sorted(offered)) or 'none'})"
+                f"{did_you_mean(grade, offered)}")
+    end_date = (last_instructional_day(calendar) if options.end_date == LAST_DAY
+                else parse_date(options.end_date, "end date"))
     if end_date < calendar.start_date:
         raise EndBatchRefused(
             f"end date {end_date.isoformat()} is outside calendar {calendar.calendar_id!r}: "
@@ -135,6 +151,30 @@ def resolve_end_batch(options: EndBatchOptions, catalog: Catalog,
         graduate_status=graduate_status, grades=frozenset(options.grades),
         highest_sequence=catalog.highest_sequence(calendar.school_year),
         student_filter=student_filter)
+
+
+def choose(choice: CalendarChoice, catalog: Catalog) -> list[Calendar]:
+    """The calendars of a run over several (`calendar_choice`); EndBatchRefused naming every
+    bad value."""
+    problems = choice_problems(choice, catalog)
+    if len(problems) == 1:
+        raise EndBatchRefused(problems[0])
+    if problems:
+        raise EndBatchRefused(f"{len(problems)} problems with the calendars chosen; nothing was "
+                              "written", problems)
+    return chosen_calendars(choice, catalog)
+
+
+def check_grades_offered(grades: Iterable[str], calendars: list[Calendar]) -> None:
+    """A run over several calendars: each grade must be offered by at least one of them (a
+    calendar that does not offer it has no enrollment in it)."""
+    offered = {g for c in calendars for s in c.structures.values() for g in s.grades}
+    for grade in grades:
+        if grade not in offered:
+            raise EndBatchRefused(
+                f"grade {grade!r} is not offered by any of the {len(calendars)} calendars "
+                f"chosen (grades: {', '.join(sorted(offered)) or 'none'})"
+                f"{did_you_mean(grade, offered)}")
 
 
 def _status(code: str | None, what: str) -> str:
@@ -309,3 +349,25 @@ def report_object(plan: EndBatchPlan, mode: str) -> dict:
                       "cleanup_would_remove": plan.early.cleanup_would_remove}}
            if plan.early is not None else {}),
     }
+
+
+def batches_report_object(plans: list[EndBatchPlan], mode: str, end_date: str) -> dict:
+    """The `end-batch --json` object of a run over several calendars, without its run_id: each
+    calendar's report (as one calendar's, without its mode) in the order they were ended, and
+    the totals over them all.  `end_date` as given (a date, or LAST_DAY)."""
+    calendars = []
+    for plan in plans:
+        one = report_object(plan, mode)
+        del one["mode"]
+        calendars.append(one)
+    return {"mode": mode, "end_date": end_date, "calendars": calendars,
+            "totals": {"calendars": len(plans), **summed(p.totals for p in plans)}}
+
+
+def summed(totals: Iterable[dict]) -> dict:
+    """Counts added up, key by key, in the order of the first."""
+    result: dict = {}
+    for one in totals:
+        for key, value in one.items():
+            result[key] = result.get(key, 0) + value
+    return result

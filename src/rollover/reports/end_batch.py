@@ -13,13 +13,34 @@ if TYPE_CHECKING:  # types only
 
 
 def end_batch_text(report: dict, students: dict[str, Student] | None = None) -> Iterator[str]:
-    """Ended (graduates first) and skipped enrollments, then the totals."""
-    from ..domain.end_batch import EarlyEnd  # loaded by the commands that show the report
-
+    """Ended (graduates first) and skipped enrollments, then the totals; a run over several
+    calendars: each calendar's, then the totals over them all."""
     students = students or {}
     test = report["mode"] == "test"
-    yield (f"End batch {'Run Test' if test else 'Run'} {report['run_id']}: calendar "
-           f"{report['calendar_id']}, end date {report['end_date']}")
+    title = f"End batch {'Run Test' if test else 'Run'} {report['run_id']}"
+    suffix = "; test run, no enrollment was changed" if test else ""
+    if "calendars" in report:
+        calendars = report["calendars"]
+        yield (f"{title}: {len(calendars):,} calendar{'s' if len(calendars) != 1 else ''}, "
+               f"end date {report['end_date']}")
+        for one in calendars:
+            yield ""
+            yield f"Calendar {one['calendar_id']}, end date {one['end_date']}:"
+            yield from _ended_and_skipped(one, students)
+            yield f"  {_ended_total(one['totals'])}"
+        yield ""
+        yield (f"Total: {report['totals']['calendars']:,} calendars, "
+               f"{_ended_total(report['totals'])}{suffix}")
+        return
+    yield f"{title}: calendar {report['calendar_id']}, end date {report['end_date']}"
+    yield from _ended_and_skipped(report, students)
+    yield ""
+    yield f"Total: {_ended_total(report['totals'])}{suffix}"
+
+
+def _ended_and_skipped(report: dict, students: dict[str, Student]) -> Iterator[str]:
+    from ..domain.end_batch import EarlyEnd  # loaded by the commands that show the report
+
     if "early" in report:
         early = report["early"]
         yield ""
@@ -40,19 +61,39 @@ def end_batch_text(report: dict, students: dict[str, Student] | None = None) -> 
         yield "Skipped:"
         for s in report["skipped"]:
             yield f"  {s['enrollment_id']}  {who(students, s['student_id'])}: {s['reason']}"
-    totals = report["totals"]
-    yield ""
-    yield (f"Total: {totals['ended']:,} ended ({totals['graduates']:,} graduates), "
-           f"{totals['skipped']:,} skipped"
-           + ("; test run, no enrollment was changed" if test else ""))
+
+
+def _ended_total(totals: dict) -> str:
+    return (f"{totals['ended']:,} ended ({totals['graduates']:,} graduates), "
+            f"{totals['skipped']:,} skipped")
 
 
 def cleanup_text(report: dict, students: dict[str, Student] | None = None) -> Iterator[str]:
-    """Removed and kept next-year enrollments with the reason, then the totals."""
+    """Removed and kept next-year enrollments with the reason, then the totals; a run over
+    several calendars: each calendar's, then the totals over them all."""
     students = students or {}
     test = report["mode"] == "test"
-    yield (f"Clean-up {'Run Test' if test else 'Run'} {report['run_id']}: calendar "
-           f"{report['calendar_id']}")
+    title = f"Clean-up {'Run Test' if test else 'Run'} {report['run_id']}"
+    suffix = "; test run, no enrollment was removed" if test else ""
+    if "calendars" in report:
+        calendars = report["calendars"]
+        yield f"{title}: {len(calendars):,} calendar{'s' if len(calendars) != 1 else ''}"
+        for one in calendars:
+            yield ""
+            yield f"Calendar {one['calendar_id']}:"
+            yield from _removed_and_kept(one, students)
+            yield f"  {_cleanup_total(one['totals'])}"
+        yield ""
+        yield (f"Total: {report['totals']['calendars']:,} calendars, "
+               f"{_cleanup_total(report['totals'])}{suffix}")
+        return
+    yield f"{title}: calendar {report['calendar_id']}"
+    yield from _removed_and_kept(report, students)
+    yield ""
+    yield f"Total: {_cleanup_total(report['totals'])}{suffix}"
+
+
+def _removed_and_kept(report: dict, students: dict[str, Student]) -> Iterator[str]:
     for title, rows in (("Removed", report["removed"]), ("Kept", report["kept"])):
         yield ""
         yield f"{title}:"
@@ -61,11 +102,11 @@ def cleanup_text(report: dict, students: dict[str, Student] | None = None) -> It
                    f"{r['rolled_from']}: {r['reason']}")
         if not rows:
             yield "  (none)"
-    totals = report["totals"]
-    yield ""
-    yield (f"Total: {totals['removed']:,} removed, {totals['kept']:,} kept, "
-           f"{totals['not_rolled']:,} not rolled (untouched)"
-           + ("; test run, no enrollment was removed" if test else ""))
+
+
+def _cleanup_total(totals: dict) -> str:
+    return (f"{totals['removed']:,} removed, {totals['kept']:,} kept, "
+            f"{totals['not_rolled']:,} not rolled (untouched)")
 
 
 def who(students: dict[str, Student], student_id: str) -> str:

@@ -47,3 +47,18 @@ def calendars(engine: Engine, year: int | None = None, *, page: int = 1,
     with reading(engine) as conn:
         total, items = stored.calendar_total_and_page(conn, year, offset, per_page)
     return Page(items, page, per_page, total)
+
+
+def school_list(engine: Engine) -> list[dict]:
+    """Every school by id, whole (`rollover schools`): {"school_id", "name", "next_school_id",
+    "calendars": [calendar ids by year]}."""
+    with reading(engine) as conn:
+        return stored.schools_with_calendars(conn)
+
+
+def calendar_list(engine: Engine, year: int | None = None) -> list[dict]:
+    """Every calendar of school year `year` (all years when None), by year then id, whole
+    (`rollover calendars list`): {"calendar_id", "school_id", "school_year", "name",
+    "start_date", "end_date", "enrollments"}; a year with no calendars is an empty list."""
+    with reading(engine) as conn:
+        return stored.calendars_with_enrollments(conn, year)

@@ -12,8 +12,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine
 
 from ..domain.forward.warnings import ALL_CODES
+from ..domain.suggestions import did_you_mean
 from ..store import run_pages as stored
 from ..store import runs as stored_runs
+from ..store.district_info import calendar_ids, school_ids
 from ..store.database import reading
 from .reads import DEFAULT_PER_PAGE, NotFound, Page, ReadRefused, check_paging
 from .runs import PLACING_KINDS, places_students
@@ -126,9 +128,11 @@ def _calendars(conn: Connection, school: str | None, calendar: str | None) -> li
     if school is not None:
         chosen = stored.school_calendars(conn, school)
         if chosen is None:
-            raise ReadRefused(f"unknown school {school!r}")
+            raise ReadRefused(f"unknown school {school!r}"
+                              f"{did_you_mean(school, school_ids(conn))}")
     if calendar is not None:
         if not stored.calendar_exists(conn, calendar):
-            raise ReadRefused(f"unknown calendar {calendar!r}")
+            raise ReadRefused(f"unknown calendar {calendar!r}"
+                              f"{did_you_mean(calendar, calendar_ids(conn))}")
         chosen = [calendar] if chosen is None or calendar in chosen else []
     return chosen

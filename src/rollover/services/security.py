@@ -38,8 +38,10 @@ from ..domain.security import (
     manages_security, user_name_problem,
 )
 from ..domain.sign_in import hash_password, password_problem
+from ..domain.suggestions import did_you_mean
 from ..errors import RolloverError
 from ..store import security as store
+from ..store.district_info import school_ids
 from ..store.database import reading
 
 NO_USER = "no user given: use --user or ROLLOVER_USER"
@@ -329,7 +331,8 @@ def _check_target(conn: Connection, name: str, school: str | None) -> None:
     if store.get_user(conn, name) is None:
         raise SecurityRefused(f"unknown user {name!r}")
     if school is not None and not store.school_exists(conn, school):
-        raise SecurityRefused(f"unknown school {school!r}")
+        raise SecurityRefused(f"unknown school {school!r}"
+                              f"{did_you_mean(school, school_ids(conn))}")
 
 
 def _keep_someone_in_charge(conn: Connection, before: list[Grant], change: str) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from glob import escape as glob_escape
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +17,8 @@ from ..errors import RolloverError
 
 DEFAULT_URL = "sqlite:///rollover.db"
 URL_VARIABLE = "ROLLOVER_DATABASE_URL"
+# Every engine open_engine made in this process: closed before a store file is removed.
+_OPENED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 class DatabaseUnavailable(RolloverError):
@@ -23,8 +28,17 @@ class DatabaseUnavailable(RolloverError):
 
 
 def resolve_url(url: str | None = None) -> str:
-    """The --db option, else ROLLOVER_DATABASE_URL, else rollover.db in the working directory."""
-    return url or os.environ.get(URL_VARIABLE) or DEFAULT_URL
+    """The --db option, else ROLLOVER_DATABASE_URL, else rollover.db in the working directory;
+    each a URL or a plain file path (see `as_url`)."""
+    return as_url(url or os.environ.get(URL_VARIABLE) or DEFAULT_URL)
+
+
+def as_url(given: str) -> str:
+    """A database URL as given; a plain file path (no `scheme://`, e.g. `district.db` or
+    `/srv/rollover/district.db`) is the SQLite file at that path."""
+    if "://" in given:
+        return given
+    return f"sqlite:///{given}"
 
 
 def describe(url: str) -> str:
@@ -33,6 +47,68 @@ def describe(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database, an in-memory one, a `file:` URI
+    or a malformed URL."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    database = parsed.database or ""
+    if (parsed.get_backend_name() != "sqlite" or not database or database == ":memory:"
+            or database.startswith("file:")):
+        return None
+    return Path(database).expanduser()
+
+
+# Rows a store writes for itself on first use, before any command's own: its schema's version and
+# the key that signs its backups' manifests (store/backup_key.py).
+_STORE_OWN_ROWS = ("alembic_version", "backup_key")
+
+
+def remove_unused_store(path: Path) -> bool:
+    """Delete the SQLite store file `path` (and its -wal, -shm, -journal and free lock files)
+    when it holds no row but the store's own: what a refused command leaves of a store it
+    created.  The
+    engines this process opened on it are closed first; a file that holds rows (another command
+    wrote to it meanwhile) is kept.  True when it was deleted."""
+    where = path.resolve()
+    for engine in list(_OPENED):
+        if engine.url.database and Path(engine.url.database).expanduser().resolve() == where:
+            engine.dispose()
+    if not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(path, timeout=10)
+        try:
+            tables = [name for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            if any(conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone()
+                   for name in tables if name not in _STORE_OWN_ROWS):
+                return False
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not a store of ours, or unreadable: leave it
+        return False
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _remove_free_lock_files(path)
+    return True
+
+
+def _remove_free_lock_files(path: Path) -> None:
+    """The store's lock files (`store/locks.py`: `<file>.<name>.lock`) that nobody holds."""
+    import fcntl
+
+    for lock_file in path.parent.glob(f"{glob_escape(path.name)}.*.lock"):
+        try:
+            with lock_file.open("r") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held: BlockingIOError
+                lock_file.unlink(missing_ok=True)
+        except OSError:
+            continue
 
 
 def folder_beside(url: str, name: str) -> Path:
@@ -64,6 +140,7 @@ def open_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         engine = _create(parsed)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseUnavailable(f"not a usable database URL {describe(url)!r}: {exc}") from None
+    _OPENED.add(engine)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, func, select
 
-from .schema import calendars, district, grade_levels, schools, structures
+from .schema import calendars, district, enrollments, grade_levels, schools, structures
 
 DISTRICT_SETTINGS = ("restrict_to_boundaries", "student_assignment_validation",
                      "local_start_status_required")
@@ -77,3 +77,39 @@ def _structures_of(conn: Connection, calendar_ids: Sequence[str]) -> dict[str, l
             "grade": grade, "sequence": sequence, "state_grade": state_grade,
             "requires_student_assignment": bool(requires)})
     return found
+
+
+def school_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(select(schools.c.school_id)).scalars())
+
+
+def calendar_ids(conn: Connection) -> list[str]:
+    return list(conn.execute(select(calendars.c.calendar_id)).scalars())
+
+
+def schools_with_calendars(conn: Connection) -> list[dict]:
+    """Every school by id, with the ids of its calendars by year then id."""
+    s, c = schools.c, calendars.c
+    found = {row.school_id: {"school_id": row.school_id, "name": row.name,
+                             "next_school_id": row.next_school_id, "calendars": []}
+             for row in conn.execute(select(s.school_id, s.name, s.next_school_id)
+                                     .order_by(s.school_id))}
+    for school_id, calendar_id in conn.execute(select(c.school_id, c.calendar_id)
+                                               .order_by(c.school_year, c.calendar_id)):
+        found[school_id]["calendars"].append(calendar_id)
+    return list(found.values())
+
+
+def calendars_with_enrollments(conn: Connection, year: int | None) -> list[dict]:
+    """The calendars (of one school year, or all) by year then id, each with how many
+    enrollments it holds (ended ones included)."""
+    c, e = calendars.c, enrollments.c
+    counts = (select(e.calendar_id, func.count().label("enrollments"))
+              .group_by(e.calendar_id).subquery())
+    rows = conn.execute(
+        select(c.calendar_id, c.school_id, c.school_year, c.name, c.start_date, c.end_date,
+               func.coalesce(counts.c.enrollments, 0).label("enrollments"))
+        .outerjoin(counts, counts.c.calendar_id == c.calendar_id)
+        .where(*([c.school_year == year] if year is not None else []))
+        .order_by(c.school_year, c.calendar_id))
+    return [dict(row._mapping) for row in rows]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ...errors import RolloverError
 from ..calendars import Calendar, GradeLevel, Structure
 from ..snapshot import Catalog
+from ..suggestions import did_you_mean
 
 SERVICE_TYPES = ("primary", "partial", "special_ed")
 
@@ -136,7 +137,8 @@ def _sources(options: ForwardOptions, catalog: Catalog, problems: list[str]
     found = {calendar_id: catalog.calendars.get(calendar_id)
              for calendar_id in dict.fromkeys(options.source_calendars)}
     unknown = [calendar_id for calendar_id, calendar in found.items() if calendar is None]
-    problems.extend(f"unknown source calendar {calendar_id!r}" for calendar_id in unknown)
+    problems.extend(f"unknown source calendar {calendar_id!r}"
+                    f"{did_you_mean(calendar_id, catalog.calendars)}" for calendar_id in unknown)
     if unknown:
         return (), None
     sources = tuple(found.values())
@@ -154,18 +156,21 @@ def _check_source_structure_and_grades(options: ForwardOptions, sources: tuple[C
     if options.source_structure is not None and options.source_structure not in structure_names:
         problems.append(f"unknown source structure {options.source_structure!r}: no structure "
                         f"of that name in the source calendars "
-                        f"(names: {', '.join(sorted(structure_names)) or 'none'})")
+                        f"(names: {', '.join(sorted(structure_names)) or 'none'})"
+                        f"{did_you_mean(options.source_structure, structure_names)}")
     offered = {g for c in sources for s in c.structures.values() for g in s.grades}
     for grade in options.source_grades:
         if grade not in offered:
             problems.append(f"unknown source grade {grade!r}: not a grade of the source "
-                            f"calendars (grades: {', '.join(sorted(offered)) or 'none'})")
+                            f"calendars (grades: {', '.join(sorted(offered)) or 'none'})"
+                            f"{did_you_mean(grade, offered)}")
 
 
 def _calendar(catalog: Catalog, calendar_id: str, what: str) -> Calendar:
     calendar = catalog.calendars.get(calendar_id)
     if calendar is None:
-        raise OptionError(f"unknown {what} {calendar_id!r}")
+        raise OptionError(f"unknown {what} {calendar_id!r}"
+                          f"{did_you_mean(calendar_id, catalog.calendars)}")
     return calendar
 
 
@@ -187,14 +192,16 @@ def _destination(options: ForwardOptions, catalog: Catalog, year: int | None):
     structure = calendar.structures.get(options.dest_structure)
     if structure is None:
         raise OptionError(f"destination structure {options.dest_structure!r} is not a structure "
-                          f"of destination calendar {calendar.calendar_id!r}")
+                          f"of destination calendar {calendar.calendar_id!r}"
+                          f"{did_you_mean(options.dest_structure, calendar.structures)}")
     grade = None
     if options.dest_grade is not None:
         grade = structure.grades.get(options.dest_grade)
         if grade is None:
             raise OptionError(f"destination grade {options.dest_grade!r} is not a grade of "
                               f"calendar {calendar.calendar_id!r} structure "
-                              f"{structure.structure_id!r}")
+                              f"{structure.structure_id!r}"
+                              f"{did_you_mean(options.dest_grade, structure.grades)}")
     return calendar, structure, grade
 
 

@@ -1,7 +1,8 @@
 """The `rollover` command: a thin layer over the service functions, one module per group of
 commands, all sharing `support.py`.
 
-Every command takes `--db URL` (else ROLLOVER_DATABASE_URL, else sqlite:///rollover.db).  A refusal
+Every command takes `--db PATH|URL` (a SQLite file path or a database URL; else
+ROLLOVER_DATABASE_URL, else rollover.db in the working directory).  A refusal
 prints its message on standard error and exits with the error's status (2 for bad input).
 """
 
@@ -10,8 +11,8 @@ from __future__ import annotations
 import click
 
 from . import (
-    backup, bundles, calendars, check, edit, end_batch, forward, lock, process, projection, serve,
-    tasks, undo, users,
+    backup, bundles, calendars, check, district, edit, end_batch, forward, lock, process,
+    projection, serve, tasks, undo, users,
 )
 from .support import DB_HELP
 
@@ -19,6 +20,7 @@ COMMANDS = (
     bundles.import_command, bundles.export_command, bundles.demo_command,
     forward.forward_command, forward.runs_command, forward.report_command,
     projection.projection_command,
+    district.schools_command,
     check.check_command,  # YE-1
     calendars.calendars_group,  # YE-10
     end_batch.end_batch_command, end_batch.cleanup_command,  # YE-15
@@ -31,7 +33,7 @@ COMMANDS = (
 
 
 @click.group(commands=COMMANDS)
-@click.option("--db", "db_url", metavar="URL", default=None, help=DB_HELP)
-@click.version_option(package_name="rollover")
+@click.option("--db", "db_url", metavar="PATH|URL", default=None, help=DB_HELP)
+@click.version_option(None, "-V", "--version", package_name="rollover")
 def main(db_url):
     """Year-end rollover of a K-12 student information system."""

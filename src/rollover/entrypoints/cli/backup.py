@@ -9,7 +9,7 @@ from ...reports.backup import (
     created_lines, deleted_json, deleted_line, listed_lines, restored_line,
 )
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
 )
 from .tables import echo_report
 
@@ -29,8 +29,9 @@ def backup_group():
 @example("backup create --dir {tmp}/backups")
 @backup_group.command("create")
 @click.option("--label", metavar="TEXT", help="A note kept in the manifest.")
-@click.option("--school-year", "school_year", type=int, metavar="YEAR",
-              help="The school year the backup is made for (default: the district's current).")
+@click.option("--school-year", "school_year", type=SCHOOL_YEAR, metavar="YEAR",
+              help="The school year the backup is made for: 2027, 2026-27 or 2026-2027 "
+                   "(default: the district's current).")
 @dir_option
 @json_option("Print the manifest as one JSON object.")
 @user_option("Who makes it")
@@ -76,9 +77,9 @@ def list_command(db_url, folder, as_json: bool):
 @example("backup restore {backup} --into sqlite:///{tmp}/restored.db --dir {tmp}/backups")
 @backup_group.command("restore")
 @click.argument("backup_id")
-@click.option("--into", "into", required=True, metavar="URL",
-              help="The database to restore into: a new SQLite file, an empty PostgreSQL "
-                   "database.")
+@click.option("--into", "into", required=True, metavar="PATH|URL",
+              help="The database to restore into (a SQLite file path or a URL, as --db): a new "
+                   "SQLite file, an empty PostgreSQL database.")
 @click.option("--confirm", is_flag=True,
               help="Replace the rows of a target that already holds rollover tables with rows.")
 @dir_option
@@ -90,8 +91,9 @@ def restore_command(db_url, backup_id: str, into: str, confirm: bool, folder, us
     """Restore BACKUP_ID, made from the --db database, into the database at --into (its
     manifest checked with the --db database's backup key, its file by sha256, first)."""
     from ...services.backup import open_source, restore_backup
-    from ...store.database import describe, resolve_url
+    from ...store.database import as_url, describe, resolve_url
 
+    into = as_url(into)
     engine = open_source(resolve_url(db_url))
     try:
         manifest = restore_backup(engine, backup_id, into=into, folder=folder, confirm=confirm,
@@ -110,7 +112,8 @@ def restore_command(db_url, backup_id: str, into: str, confirm: bool, folder, us
 @db_option
 @refusals
 def delete_command(db_url, backup_id: str, folder, as_json: bool, user):
-    """Delete a backup made for a school year before the district's current one (YE-5)."""
+    """Delete the backup BACKUP_ID, made for a school year before the district's current one
+    (YE-5)."""
     from ...services.backup import delete_backup
     from ...store.database import open_engine
 

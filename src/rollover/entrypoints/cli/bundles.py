@@ -18,7 +18,7 @@ from ...reports.oneroster import oneroster_line, oneroster_warnings
 from ...services import bundle_sync, bundles, edfi_import, oneroster_export, run_changes_export
 from ...store.database import open_engine
 from .support import (
-    db_option, echo_lines, example, progress_bar, refusals, test_option, user_option,
+    SCHOOL_YEAR, db_option, echo_lines, example, progress_bar, refusals, test_option, user_option,
 )
 
 
@@ -41,8 +41,8 @@ from .support import (
 @refusals
 def import_command(db_url, bundle_dir: Path, fmt: str, replace: bool, sync: bool, test: bool,
                    confirm: bool, grade_map: Path | None, user):
-    """Check a district bundle (or Ed-Fi files) whole, then load it (nothing is written if any
-    row is wrong)."""
+    """Check the district bundle in the folder BUNDLE_DIR (or Ed-Fi files) whole, then load
+    it (nothing is written if any row is wrong)."""
     bundle_sync.refuse_sync_with_replace(sync, replace)
     if (test or confirm) and not sync:
         raise RolloverError(f"{'--test' if test else '--confirm'} goes with --sync")
@@ -85,8 +85,8 @@ def _import_edfi(db_url, folder: Path, replace: bool, grade_map: Path | None, us
               help="bundle (the default): every stored row; edfi: one school year as Ed-Fi 5.2 "
                    "bulk XML; oneroster: one school year as OneRoster 1.2 CSV (docs/interop.md); "
                    "csv: a run's --changes (their default and only format).")
-@click.option("--year", type=int, default=None,
-              help="edfi, oneroster: the school year, named by the year it ends (default: the "
+@click.option("--year", type=SCHOOL_YEAR, default=None, metavar="YEAR",
+              help="edfi, oneroster: the school year, 2027, 2026-27 or 2026-2027 (default: the "
                    "current one); not for a bundle, which holds every year.")
 @click.option("--grade-map", type=click.Path(path_type=Path), default=None,
               help="edfi: a CSV code_value,grade,sequence,state_grade replacing the default "
@@ -98,7 +98,7 @@ def _import_edfi(db_url, folder: Path, replace: bool, grade_map: Path | None, us
 def export_command(db_url, out_dir: Path, fmt: str | None, year: int | None,
                    grade_map: Path | None, run_id: str | None):
     """Write the stored district as a bundle folder, a school year in another format, or what
-    a run changed (--changes)."""
+    a run changed (--changes), into the folder OUT_DIR (created; refused when not empty)."""
     if run_id is not None:
         _export_changes(db_url, out_dir, run_id, fmt, year, grade_map)
         return

@@ -13,14 +13,16 @@ import click
 from ...reports.check import NOT_RECORDED, check_text
 from ...store.database import open_engine
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, user_option,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals,
+    user_option,
 )
 
 
 @example("check --year 2027", records_own_run=True)
 @click.command("check")
-@click.option("--year", type=int, required=True, metavar="YEAR",
-              help="The school year to roll from (named by the year it ends: 2026-27 is 2027).")
+@click.option("--year", type=SCHOOL_YEAR, required=True, metavar="YEAR",
+              help="The school year to roll from: 2027, 2026-27 or 2026-2027 (a year is named "
+                   "by the year it ends).")
 @json_option("Print the check as one JSON object.")
 @user_option("Who runs it")
 @db_option

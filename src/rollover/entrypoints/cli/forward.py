@@ -15,7 +15,7 @@ from ...reports.runs import runs_json, runs_text
 from ...reports.stored import stored_json, stored_text
 from ...store.database import open_engine
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
     user_option,
 )
 from .tables import echo_report
@@ -25,8 +25,9 @@ from .tables import echo_report
 @click.command("forward")
 @click.option("--source-calendar", "source_calendars", multiple=True, metavar="ID",
               help="A calendar to collect enrollments from (repeat for several).")
-@click.option("--source-year", type=int, metavar="YEAR",
-              help="Every calendar of this school year as a source calendar.")
+@click.option("--source-year", type=SCHOOL_YEAR, metavar="YEAR",
+              help="Every calendar of this school year as a source calendar: 2027, 2026-27 or "
+                   "2026-2027.")
 @click.option("--source-grade", "source_grades", multiple=True, metavar="CODE",
               help="A grade to roll (repeat for several; default all).")
 @click.option("--filter", "filter_expression", metavar="EXPR",
@@ -41,7 +42,9 @@ from .tables import echo_report
 @click.option("--dest-grade", metavar="CODE", help="Grade for promoted students.")
 @click.option("--start-date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="First day of the new enrollments.")
-@click.option("--allow-duplicate-primary", is_flag=True)
+@click.option("--allow-duplicate-primary", is_flag=True,
+              help="Give a student who already has a primary enrollment in another calendar of "
+                   "next year a primary one here too (never two in one calendar; RF-22).")
 @click.option("--include-last-day-enders", is_flag=True,
               help="Also roll enrollments ending on the last day of the last term.")
 @click.option("--totals-only", is_flag=True, help="The report shows counts, not names.")
@@ -104,7 +107,10 @@ def runs_command(db_url, as_json: bool):
 @click.command("report")
 @click.argument("run_id")
 @click.option("--format", "output", type=click.Choice(["text", "csv", "json", "html"]),
-              default="text", show_default=True)
+              default="text", show_default=True,
+              help="text: the report as the run printed it; csv: one row per student (roll "
+                   "forward runs); json: the run's --json object; html: one printable file with "
+                   "the projection's pictures (roll forward runs).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="HTML: write the report to FILE (default: standard output).")
 @click.option("--totals-only", is_flag=True, help="Text: counts, not names.")
@@ -113,7 +119,8 @@ def runs_command(db_url, as_json: bool):
 @refusals
 def report_command(db_url, run_id: str, output: str, out: Path | None, totals_only: bool,
                    show_warnings: bool):
-    """Print a stored run again; a roll forward also as one HTML file with its pictures."""
+    """Print the stored run RUN_ID again (`rollover runs` lists them); a roll forward also as
+    one HTML file with its pictures."""
     from ...errors import RolloverError
     from ...services.runs import forward_report, get_run, places_students
     from ...services.run_summary import run_summary

@@ -11,17 +11,25 @@ from ...reports.process import (
     prepare_test_line, restore_text, status_text,
 )
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals, test_option,
     user_option,
 )
 from .tables import echo_report
 
-YEAR_HELP = "The school year being closed (default: the district's current school year)."
+YEAR_HELP = ("The school year being closed: 2027, 2026-27 or 2026-2027 (default: the "
+             "district's current school year).")
 STATUS_JSON_HELP = "Print the status as one JSON object."
 
 
 def year_option(command):
-    return click.option("--year", type=int, metavar="YEAR", help=YEAR_HELP)(command)
+    return click.option("--year", type=SCHOOL_YEAR, metavar="YEAR", help=YEAR_HELP)(command)
+
+
+def _module_names(_ctx, _param, incomplete: str) -> list[str]:
+    """Shell completion of a MODULE argument: the modules' names."""
+    from ...services.modules import all_modules
+
+    return [m.name for m in all_modules() if m.name.startswith(incomplete)]
 
 
 def _engine(db_url):
@@ -96,7 +104,7 @@ def _options(pairs) -> dict[str, str]:
 
 @example("process run calendar", "process run calendar --test")
 @process_group.command("run")
-@click.argument("module")
+@click.argument("module", shell_complete=_module_names)
 @click.option("--option", "-o", "pairs", multiple=True, metavar="NAME=VALUE",
               help="A module option (repeat); `rollover process modules` lists them.")
 @test_option("Work out and log the changes; change nothing.")
@@ -106,8 +114,9 @@ def _options(pairs) -> dict[str, str]:
 @db_option
 @refusals
 def run_command(db_url, module, pairs, test: bool, year, as_json: bool, user):
-    """Run one rollover module for the year, all or nothing, saving a backup of every row it
-    changes. Refused until the modules it needs have run."""
+    """Run the rollover module MODULE (`rollover process modules` lists them) for the year, all
+    or nothing, saving a backup of every row it changes. Refused until the modules it needs have
+    run."""
     from ...services.process import run_module
 
     options = _options(pairs)
@@ -123,7 +132,7 @@ def run_command(db_url, module, pairs, test: bool, year, as_json: bool, user):
 
 @example("process restore calendar", "process restore calendar {run} --confirm")
 @process_group.command("restore")
-@click.argument("module")
+@click.argument("module", shell_complete=_module_names)
 @click.argument("run_id", required=False)
 @test_option("List what would be restored and the later edits.")
 @click.option("--confirm", is_flag=True,
@@ -133,8 +142,8 @@ def run_command(db_url, module, pairs, test: bool, year, as_json: bool, user):
 @db_option
 @refusals
 def restore_command(db_url, module, run_id, test: bool, confirm: bool, as_json: bool, user):
-    """Without RUN_ID: the module's runs with date and status.  With it: undo that run, every
-    later run of the module and of the modules that depend on it, newest first."""
+    """Without RUN_ID: the runs of module MODULE with date and status.  With it: undo that
+    run, every later run of the module and of the modules that depend on it, newest first."""
     from ...services.process import module_runs, restore
 
     engine = _engine(db_url)

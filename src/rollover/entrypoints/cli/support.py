@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 
@@ -23,24 +24,51 @@ from sqlalchemy.exc import DBAPIError
 
 from ...domain.security import LoginName
 from ...errors import RolloverError
-from ...store.database import URL_VARIABLE
+from ...store.database import URL_VARIABLE, remove_unused_store, resolve_url, sqlite_file
 
-DB_HELP = f"Database URL (else ${URL_VARIABLE}, else sqlite:///rollover.db)."
+DB_HELP = (f"The database: a SQLite file path (district.db) or a URL (sqlite:///district.db, "
+           f"postgresql+psycopg://user@host:5432/name); else ${URL_VARIABLE}, else rollover.db "
+           f"in the working directory.")
 
 err_console = Console(stderr=True)
 
 
 def db_option(command):
-    """`--db URL` on every command (it may also be given before the command name)."""
+    """`--db PATH|URL` on every command (it may also be given before the command name)."""
 
-    @click.option("--db", "db_url", metavar="URL", default=None, help=DB_HELP)
+    @click.option("--db", "db_url", metavar="PATH|URL", default=None, help=DB_HELP)
     @click.pass_context
     @functools.wraps(command)
     def wrapper(ctx, db_url, **kwargs):
         url = db_url or ctx.find_root().params.get("db_url")
-        return command(url, **kwargs)
+        with no_new_store_left_if_refused(url):
+            return command(url, **kwargs)
 
     return wrapper
+
+
+@contextmanager
+def no_new_store_left_if_refused(url: str | None):
+    """A command that ends with an error leaves no SQLite store file that was not there before
+    it (opening one creates it): it is deleted, unless it holds rows (see
+    store.database.remove_unused_store)."""
+    path = sqlite_file(resolve_url(url))
+    if path is None or path.exists():
+        yield
+        return
+    try:
+        yield
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            remove_unused_store(path)
+        raise
+    except click.exceptions.Exit as exc:
+        if exc.exit_code != 0:
+            remove_unused_store(path)
+        raise
+    except BaseException:
+        remove_unused_store(path)
+        raise
 
 
 def json_option(text: str = "Print the result as one JSON object."):
@@ -67,6 +95,36 @@ def acting_user(given: str | None) -> str | None:
     database proves who connects; see services.security.acting)."""
     login = os.environ.get("USER")
     return given or os.environ.get("ROLLOVER_USER") or (LoginName(login) if login else None)
+
+
+class SchoolYear(click.ParamType):
+    """A school year, named by the year it ends (2027) or by both its years (2026-27,
+    2026-2027): the value is the year it ends, an int."""
+
+    name = "school year"
+    _ENDING = re.compile(r"[-+]?\d+")
+    _BOTH = re.compile(r"(\d{4})-(\d{2}|\d{4})")
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        # Any whole number is a year, as before; the services say when it has no calendars.
+        if self._ENDING.fullmatch(text):
+            return int(text)
+        both = self._BOTH.fullmatch(text)
+        if both:
+            start, end = int(both[1]), both[2]
+            ending = start + 1
+            if end in (f"{ending % 100:02d}", f"{ending}"):
+                return ending
+            self.fail(f"{value!r} is not a school year: {start}'s school year ends in "
+                      f"{ending} ({start}-{ending % 100:02d})", param, ctx)
+        self.fail(f"{value!r} is not a school year: write the year it ends (2027) or both its "
+                  "years (2026-27, 2026-2027)", param, ctx)
+
+
+SCHOOL_YEAR = SchoolYear()
 
 
 def example(*invocations: str, records_own_run: bool = False):
@@ -138,3 +196,25 @@ def echo_lines(lines) -> None:
     """Each line of a report on standard output."""
     for line in lines:
         click.echo(line)
+
+
+def echo_table(table) -> None:
+    """A report's TextTable (reports/district.py) as a Rich table with a header on standard
+    output; off a terminal as wide as its cells (never cut or wrapped), without colour."""
+    from rich import box
+    from rich.table import Table
+
+    if not table.rows:
+        click.echo(table.empty)
+        return
+    drawn = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for at, header in enumerate(table.columns):
+        drawn.add_column(header, justify="right" if at in table.right else "left",
+                         overflow="fold")
+    for row in table.rows:
+        drawn.add_row(*row)
+    out = click.get_text_stream("stdout")
+    console = Console(file=out, highlight=False)
+    if not console.is_terminal:
+        console = Console(file=out, highlight=False, width=100_000, no_color=True)
+    console.print(drawn)

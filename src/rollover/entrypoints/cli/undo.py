@@ -24,8 +24,8 @@ from .support import (
 @db_option
 @refusals
 def undo_command(db_url, run_id: str, test: bool, confirm: bool, as_json: bool, user):
-    """Undo a run (and every later run that depends on it, newest first): the district's rows
-    are then as they were before it."""
+    """Undo the run RUN_ID (and every later run that depends on it, newest first): the
+    district's rows are then as they were before it."""
     from ...services.undo import undo
 
     with progress_bar(enabled=not as_json) as report:

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from ...domain.change_plan import ModulePlan
 from ...domain.security import register_right
+from ...domain.suggestions import did_you_mean
 from ...errors import RolloverError
 from ...progress import Progress, no_progress
 
@@ -136,7 +137,8 @@ def get_module(name: str) -> RolloverModule:
         return _REGISTRY[name]
     except KeyError:
         raise ModuleRefused(f"unknown module {name!r}; the modules are: "
-                            + ", ".join(sorted(_REGISTRY))) from None
+                            + ", ".join(sorted(_REGISTRY))
+                            + did_you_mean(name, _REGISTRY)) from None
 
 
 def dependents(name: str) -> set[str]:
