@@ -11,17 +11,20 @@ import click
 
 from ...reports.projection import projection_csv_rows, projection_text
 from ...store.database import open_engine
-from .support import db_option, echo_json, echo_lines, example, refusals
+from .support import SCHOOL_YEAR, db_option, echo_json, echo_lines, example, refusals
 
 
 @example("projection --year 2028", "projection --format json")
 @click.command("projection")
-@click.option("--year", type=int, metavar="YEAR",
-              help="The projected school year (default: the year after the current one).")
+@click.option("--year", type=SCHOOL_YEAR, metavar="YEAR",
+              help="The projected school year, 2028, 2027-28 or 2027-2028 (default: the year "
+                   "after the current one).")
 @click.option("--run", "run_id", metavar="RUN_ID",
               help="A Run Test whose proposed enrollments count as if it had run.")
 @click.option("--format", "output", type=click.Choice(["text", "csv", "json"]), default="text",
-              show_default=True)
+              show_default=True,
+              help="text: a table per school and the flows; csv: a row per school and grade, "
+                   "then per flow; json: the HTTP API's answer.")
 @db_option
 @refusals
 def projection_command(db_url, year: int | None, run_id: str | None, output: str):
