@@ -1,21 +1,12 @@
 """The district's schools and calendars as a user reads them (`rollover schools`, `rollover
-calendars list`): a table of text cells for the terminal, and the `--json` list."""
+calendars list`): a table (reports/table.py), or the line said instead when there is nothing
+to list, and the `--json` list."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class TextTable:
-    """A table as text cells, drawn by the command line: its column headers, its rows, the
-    columns aligned right (numbers), and the line to print instead when it has no rows."""
-
-    columns: tuple[str, ...]
-    rows: list[tuple[str, ...]]
-    right: frozenset[int] = frozenset()
-    empty: str = "(none)"
+from .table import Table, number, table
 
 
 def school_year_name(year: int) -> str:
@@ -23,25 +14,26 @@ def school_year_name(year: int) -> str:
     return f"{year - 1}-{year % 100:02d}"
 
 
-def schools_table(schools: list[dict]) -> TextTable:
-    rows = [(s["school_id"], s["name"], s["next_school_id"] or "", ", ".join(s["calendars"]))
-            for s in schools]
-    return TextTable(("School", "Name", "Next school", "Calendars"), rows,
-                     empty="no schools (import a district first: rollover import BUNDLE_DIR)")
+def schools_table(schools: list[dict]) -> Table | str:
+    if not schools:
+        return "no schools (import a district first: rollover import BUNDLE_DIR)"
+    return table(("SCHOOL", "NAME", "NEXT SCHOOL", "CALENDARS"),
+                 [(s["school_id"], s["name"], s["next_school_id"],
+                   ", ".join(s["calendars"]) or None) for s in schools])
 
 
 def schools_json(schools: list[dict]) -> list[dict]:
     return [dict(s, calendars=list(s["calendars"])) for s in schools]
 
 
-def calendars_table(calendars: list[dict], year: int | None = None) -> TextTable:
-    rows = [(c["calendar_id"], c["school_id"], school_year_name(c["school_year"]),
-             c["start_date"].isoformat(), c["end_date"].isoformat(), f"{c['enrollments']:,}")
-            for c in calendars]
-    empty = (f"no calendars in school year {school_year_name(year)} ({year})"
-             if year is not None else "no calendars")
-    return TextTable(("Calendar", "School", "Year", "Start", "End", "Enrollments"), rows,
-                     right=frozenset({5}), empty=empty)
+def calendars_table(calendars: list[dict], year: int | None = None) -> Table | str:
+    if not calendars:
+        return (f"no calendars in school year {school_year_name(year)} ({year})"
+                if year is not None else "no calendars")
+    return table(("CALENDAR", "SCHOOL", "YEAR", "START", "END", number("ENROLLMENTS")),
+                 [(c["calendar_id"], c["school_id"], school_year_name(c["school_year"]),
+                   c["start_date"].isoformat(), c["end_date"].isoformat(), c["enrollments"])
+                  for c in calendars])
 
 
 def calendars_json(calendars: list[dict]) -> list[dict]:

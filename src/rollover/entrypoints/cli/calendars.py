@@ -8,8 +8,9 @@ import click
 
 from ...reports.calendars import calendar_roll_text
 from ...reports.district import calendars_json, calendars_table
+from .tables import echo_report
 from .support import (
-    SCHOOL_YEAR, db_option, echo_json, echo_lines, echo_table, example, json_option, progress_bar,
+    SCHOOL_YEAR, db_option, echo_json, echo_lines, example, json_option, progress_bar,
     refusals, test_option, user_option,
 )
 
@@ -41,7 +42,7 @@ def list_command(db_url, year: int | None, as_json: bool):
     if as_json:
         echo_json(calendars_json(found))
     else:
-        echo_table(calendars_table(found, year))
+        echo_report([calendars_table(found, year)])
 
 
 @example("calendars roll --from-year 2027", "calendars roll --from-year 2027 --test")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import click
 
 from ...reports.district import schools_json, schools_table
-from .support import db_option, echo_json, echo_table, example, json_option, refusals
+from .tables import echo_report
+from .support import db_option, echo_json, example, json_option, refusals
 
 
 @example("schools", "schools --json")
@@ -29,4 +30,4 @@ def schools_command(db_url, as_json: bool):
     if as_json:
         echo_json(schools_json(found))
     else:
-        echo_table(schools_table(found))
+        echo_report([schools_table(found)])

@@ -196,25 +196,3 @@ def echo_lines(lines) -> None:
     """Each line of a report on standard output."""
     for line in lines:
         click.echo(line)
-
-
-def echo_table(table) -> None:
-    """A report's TextTable (reports/district.py) as a Rich table with a header on standard
-    output; off a terminal as wide as its cells (never cut or wrapped), without colour."""
-    from rich import box
-    from rich.table import Table
-
-    if not table.rows:
-        click.echo(table.empty)
-        return
-    drawn = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for at, header in enumerate(table.columns):
-        drawn.add_column(header, justify="right" if at in table.right else "left",
-                         overflow="fold")
-    for row in table.rows:
-        drawn.add_row(*row)
-    out = click.get_text_stream("stdout")
-    console = Console(file=out, highlight=False)
-    if not console.is_terminal:
-        console = Console(file=out, highlight=False, width=100_000, no_color=True)
-    console.print(drawn)
