@@ -206,9 +206,11 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
     seen_year, by = None, None  # by: who is recorded, once the unit of work has said who acts
     try:
         with unit_of_work(engine, module_operation(module), user=user, test=test,
-                          options=parsed, run_id=run_id, started=started) as work, \
+                          options=parsed, run_id=run_id, started=started,
+                          progress=progress) as work, \
                 ActivityBoard(engine, name) as board:
             progress = _both(progress, board.publish)  # YE-20: the terminal and other sessions
+            work.progress = progress
             pause_point("process:step-started")
             conn, by = work.conn, work.recorded_user
             year = _year(conn, year)
@@ -217,12 +219,9 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
             ctx = ModuleContext(conn, year, parsed, run_id, by, test, progress)
             plan = module.plan(ctx)
             store.add_module_run(conn, run_id, name, year)
-            total, done = sum(len(step.rows) for step in plan.steps), 0
+            work.expect(plan.steps)  # its progress: "writing", rows saved and written
             for step in plan.steps:
                 work.change(step)  # saved for restore (YE-8), written, side effects (YE-3)
-                done += len(step.rows)
-                if not test:
-                    progress("writing", done, total)
             pause_point("process:step-applied")
             store.write_messages(conn, run_id, plan.messages)
             work.finish(counts=plan.totals, report={

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, select, tuple_
 
@@ -46,10 +46,12 @@ def apply_changes(conn: Connection, run_id: str, steps: list[ChangeStep],
 
 
 def save_and_apply(conn: Connection, run_id: str, step: ChangeStep,
-                   write: Callable[[], object] | None = None, *, keep: bool = True) -> None:
+                   write: Callable[[], object] | None = None, *, keep: bool = True,
+                   counted: Callable[[Iterable], Iterable] = iter) -> None:
     """Save one step's rows in the run's undo log (after the steps it saved before), then apply
     it: with `write` when the step is written by a statement of its own, else row by row in
-    bulk.  `keep` False: apply only (a run nobody can undo)."""
+    bulk.  `keep` False: apply only (a run nobody can undo).  `counted` passes the rows saved
+    and the rows written on (a progress count of them, see progress.Tally)."""
     table = table_named(step.table)
     missing = set(table.c.keys()) - set(step.columns)
     if missing:  # a partial row could not be put back exactly
@@ -60,43 +62,43 @@ def save_and_apply(conn: Connection, run_id: str, step: ChangeStep,
         number, last_seq = conn.execute(
             select(func.coalesce(func.max(s.step), 0), func.coalesce(func.max(s.last_seq), 0))
             .where(s.run_id == run_id)).one()
-        save_step(conn, run_id, number + 1, last_seq + 1, step)
+        save_step(conn, run_id, number + 1, last_seq + 1, step, counted)
     if write is not None:
         write()
     else:
         _apply(conn, table, step.action, step.columns,
-               [(before, after) for _school, before, after in step.rows])
+               counted([(before, after) for _school, before, after in step.rows]))
 
 
 def _apply(conn: Connection, table: Table, action: str, columns: Sequence[str],
-           pairs: list[tuple[tuple | None, tuple | None]]) -> None:
+           pairs: Iterable[tuple[tuple | None, tuple | None]]) -> None:
     if action == INSERT:
         insert_rows(conn, table, columns, (after for _before, after in pairs))
     elif action == UPDATE:
-        _update(conn, table, [dict(zip(columns, after)) for _before, after in pairs])
+        _update(conn, table, (dict(zip(columns, after)) for _before, after in pairs))
     else:
-        _delete(conn, table, [dict(zip(columns, before)) for before, _after in pairs])
+        _delete(conn, table, (dict(zip(columns, before)) for before, _after in pairs))
 
 
 def _key_match(table: Table):
     return and_(*(table.c[k] == bindparam(f"key_{k}") for k in key_columns(table)))
 
 
-def _update(conn: Connection, table: Table, rows: list[dict]) -> None:
-    if not rows:
+def _update(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
+    chunks = _chunks(rows, CHUNK)
+    first = next(chunks, None)
+    if first is None:
         return
     keys = key_columns(table)
-    others = [c for c in rows[0] if c not in keys]
+    others = [c for c in first[0] if c not in keys]
     statement = table.update().where(_key_match(table)).values(
         {c: bindparam(f"new_{c}") for c in others})
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in chain([first], chunks):
         conn.execute(statement, [{**{f"key_{k}": r[k] for k in keys},
                                   **{f"new_{c}": r[c] for c in others}} for r in chunk])
 
 
-def _delete(conn: Connection, table: Table, rows: list[dict]) -> None:
-    if not rows:
-        return
+def _delete(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     keys = key_columns(table)
     statement = table.delete().where(_key_match(table))
     for chunk in _chunks(rows, CHUNK):
