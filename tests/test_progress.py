@@ -276,3 +276,44 @@ def test_ye20_json_output_has_no_progress_at_all(store, monkeypatch):
     ran = cli.rollover("--db", store, *FORWARD, "--json")
     assert ran.returncode == 0 and ran.stderr == ""
 
+
+
+# -- the backup ----------------------------------------------------------------------------------
+
+def test_ye20_a_backup_reports_its_copy_then_its_hash(engine, tmp_path):
+    from rollover.services.backup import create_backup
+
+    district().load(engine, tmp_path / "bundle")
+    progress = Recorded()
+    create_backup(engine, folder=tmp_path / "backups", use_pg_dump=False, progress=progress)
+    assert progress.phases() == ["backing up", "hashing the backup"]
+    progress.assert_each_phase_counts_up_to_its_whole()
+
+
+def test_ye4_a_sqlite_backup_copied_in_steps_is_made_whole_when_another_connection_writes(
+        tmp_path, monkeypatch):
+    import sqlite3
+
+    from rollover.store import backup
+
+    source_path = tmp_path / "district.db"
+    source = sqlite3.connect(source_path, isolation_level=None)
+    source.execute("CREATE TABLE t (n INTEGER, filler TEXT)")
+    source.executemany("INSERT INTO t VALUES (?, ?)", [(n, "x" * 500) for n in range(200)])
+    other = sqlite3.connect(source_path, isolation_level=None)
+    monkeypatch.setattr(backup, "BACKUP_STEP_PAGES", 2)
+    progress = Recorded()
+
+    def writes_meanwhile(label: str, done: int, total: int) -> None:
+        progress(label, done, total)
+        if len(progress.calls) == 2:  # after the first step: SQLite would start over
+            other.execute("INSERT INTO t VALUES (200, 'written meanwhile')")
+
+    target = sqlite3.connect(tmp_path / "copy.db", isolation_level=None)
+    backup._copy_sqlite(source, target, writes_meanwhile)
+    assert target.execute("SELECT count(*), max(n) FROM t").fetchone() == (201, 200)
+    pages = progress.calls[0][2]
+    assert progress.calls[0] == ("backing up", 0, pages) and pages > 4
+    assert progress.calls[-1] == ("backing up", pages, pages)
+    copied = [done for _label, done, _total in progress.calls]
+    assert copied == sorted(set(copied))  # never the same step again: no starting over

@@ -8,7 +8,7 @@ a web page turns them into a progress indicator.
 A label is a phase a user recognises ("reading", "deciding", "writing", "committing"); `done` and
 `total` count its work (rows, for the bulk phases), `total` 0 when it is not known.  A long phase
 reports often enough that it never looks hung: `Tally` counts rows passing through a bulk read or
-write and reports every `EVERY_ROWS` of them.
+write and reports every `EVERY_ROWS` of them (or counts the parts of a phase, e.g. its queries).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TypeVar
 
 Progress = Callable[[str, int, int], None]
 Row = TypeVar("Row")
+Value = TypeVar("Value")
 
 # Rows between two reports of a bulk phase: a fiftieth of a second to a second of work.
 EVERY_ROWS = 10_000
@@ -67,6 +68,12 @@ class Tally:
             self.done = start + expected
         if self.done != self._reported:
             self._report()
+
+    def part(self, value: Value) -> Value:
+        """Count one part done (a phase counted in parts, e.g. the queries of a read) and pass
+        its `value` on."""
+        self.add(1)
+        return value
 
     def add(self, rows: int) -> None:
         """Count rows done by a statement of their own (no rows passing through here)."""

@@ -117,10 +117,12 @@ def _year(conn, year: int | None) -> int:
 # -- prepare (YE-2, YE-3, YE-4) --------------------------------------------------------------------
 
 def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
-            backup_folder=None, use_pg_dump: bool | None = None, test: bool = False) -> dict:
+            backup_folder=None, use_pg_dump: bool | None = None, test: bool = False,
+            progress: Progress = no_progress) -> dict:
     """Lock the system, quiet the side effects (saving each previous value) and take the full
     backup: all of it or, when the backup fails, none of it.  Running it again finishes what an
-    interrupted prepare left undone.  With `test`, say what it would do and write nothing."""
+    interrupted prepare left undone.  With `test`, say what it would do and write nothing.
+    Progress: the backup's."""
     from .backup import create_backup
 
     holder = "year-end prepare" + (" (test)" if test else "")
@@ -149,7 +151,8 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
     if backup_id is None:
         try:
             manifest = create_backup(engine, label=f"year-end {year}", school_year=year,
-                                     folder=backup_folder, user=user, use_pg_dump=use_pg_dump)
+                                     folder=backup_folder, user=user, use_pg_dump=use_pg_dump,
+                                     progress=progress)
         except BaseException:
             if created:  # all or nothing: no lock, no quieting, no process without its backup
                 with unit_of_work(engine, PREPARE, user=user, holder=holder) as work:

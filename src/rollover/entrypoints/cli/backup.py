@@ -9,7 +9,8 @@ from ...reports.backup import (
     created_lines, deleted_json, deleted_line, listed_lines, restored_line,
 )
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
+    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals,
+    user_option,
 )
 
 DIR_HELP = ("Backup folder (else $ROLLOVER_BACKUP_DIR, else rollover-backups/ beside a SQLite "
@@ -43,8 +44,9 @@ def create_command(db_url, label, school_year, folder, as_json: bool, user):
 
     engine = open_engine(db_url)
     try:
-        manifest = create_backup(engine, label=label, school_year=school_year, folder=folder,
-                                 user=user)
+        with progress_bar(enabled=not as_json) as report:
+            manifest = create_backup(engine, label=label, school_year=school_year,
+                                     folder=folder, user=user, progress=report)
     finally:
         engine.dispose()
     if as_json:
