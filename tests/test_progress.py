@@ -116,6 +116,19 @@ def test_ye20_the_registration_module_reports_each_of_its_phases_in_order(engine
     assert progress.calls[-3] == ("writing", 6, 6)
 
 
+def test_ye20_an_undo_reports_its_look_for_later_edits_then_its_restoring_in_rows(
+        engine, tmp_path):
+    from rollover.services.undo import undo
+
+    district().load(engine, tmp_path / "bundle")
+    run = roll_forward(engine, options(test=False)).run
+    progress = Recorded()
+    undo(engine, run.run_id, progress=progress)
+    assert progress.phases() == ["looking for later edits", "restoring", "committing"]
+    progress.assert_each_phase_counts_up_to_its_whole()
+    assert ("restoring", 2, 2) in progress.calls  # the two new enrollments put back
+
+
 def test_ye20_a_tally_counts_rows_as_they_pass_and_never_past_a_part_it_was_given():
     progress = Recorded()
     tally = Tally(progress, "reading", 30, every=4).start()

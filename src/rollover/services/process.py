@@ -317,8 +317,9 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
     op = RESTORE if not test else RESTORE.listing()  # a test writes nothing, not even a run
     with unit_of_work(engine, op, user=user, test=test, also=[(lock, BUSY) for lock in locks],
                       options={"module": name, "run_id": run_id, "confirm": confirm},
-                      holder=f"year-end restore of {name}" + (" (test)" if test else "")
-                      ) as work, ActivityBoard(engine, f"restore {name}") as board:
+                      holder=f"year-end restore of {name}" + (" (test)" if test else ""),
+                      progress=progress) as work, \
+            ActivityBoard(engine, f"restore {name}") as board:
         progress = _both(progress, board.publish)
         conn, who = work.conn, work.acting
         target = _restorable(conn, name, run_id)
@@ -332,7 +333,7 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
         # joins below as if the tables were empty.
         refresh_statistics(conn, [run_backup_rows, *(metadata.tables[t] for t in sorted(
             {t for m in all_modules() if m.name in affected for t in m.tables}))])
-        edits = later_edits(conn, oldest_first)
+        edits = later_edits(conn, oldest_first, progress)
         newest_first = list(reversed(oldest_first))
         if test:
             return RestoreResult(None, "test", newest_first, edits)

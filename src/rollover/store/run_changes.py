@@ -20,7 +20,7 @@ from itertools import chain, islice
 from sqlalchemy import Connection, Table, and_, bindparam, func, select, tuple_
 
 from ..domain.change_plan import DELETE, INSERT, UPDATE, ChangeStep
-from ..progress import Progress, no_progress
+from ..progress import Progress, Tally, no_progress
 from .bulk import insert_rows
 from .undo_log import (
     SavedRow, SavedStep, decoder, encode_row, has_text_key, key_columns, save_step,
@@ -124,13 +124,21 @@ def restore_runs(conn: Connection, run_ids_newest_first: Sequence[str],
                  progress: Progress = no_progress,
                  on_change: Callable[[ChangeStep], None] | None = None) -> dict[str, int]:
     """Undo each run from its undo log, newest run first, each run's steps and rows in reverse
-    order; `on_change` hears each undo as a step of its own.  Returns rows put back per table."""
+    order; `on_change` hears each undo as a step of its own.  Returns rows put back per table.
+    Progress: "restoring", in rows put back (a step at a time)."""
+    steps = [step for run_id in run_ids_newest_first
+             for step in reversed(saved_steps(conn, run_id))]
+    restoring = Tally(progress, "restoring", sum(_size(step) for step in steps)).start()
     restored: dict[str, int] = {}
-    for done, run_id in enumerate(run_ids_newest_first, start=1):
-        for step in reversed(saved_steps(conn, run_id)):
-            restored[step.table] = restored.get(step.table, 0) + _undo(conn, step, on_change)
-        progress("restoring", done, len(run_ids_newest_first))
+    for step in steps:
+        restored[step.table] = restored.get(step.table, 0) + _undo(conn, step, on_change)
+        restoring.add(_size(step))
+    restoring.finish()
     return restored
+
+
+def _size(step: SavedStep) -> int:
+    return step.last_seq - step.first_seq + 1
 
 
 def _undo(conn: Connection, step: SavedStep, on_change) -> int:
@@ -186,17 +194,22 @@ class LaterEdit:
         return "changed after the run: " + ", ".join(changed)
 
 
-def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str]) -> list[LaterEdit]:
-    """Rows the runs wrote (or deleted) that are not as the newest of those runs left them."""
+def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str],
+                progress: Progress = no_progress) -> list[LaterEdit]:
+    """Rows the runs wrote (or deleted) that are not as the newest of those runs left them.
+    Progress: "looking for later edits", in saved rows compared."""
     edits: list[LaterEdit] = []
     judged: set[tuple[str, str]] = set()  # (table, key) already compared with a newer step
     steps = {run_id: saved_steps(conn, run_id) for run_id in run_ids_oldest_first}
     repeating = _tables_saved_again(steps)
+    comparing = Tally(progress, "looking for later edits",
+                      sum(_size(step) for saved in steps.values() for step in saved)).start()
     for run_id in reversed(run_ids_oldest_first):
         for step in reversed(steps[run_id]):
             table = table_named(step.table)
             compare = _compare_joined if has_text_key(table) else _compare_by_keys
-            for key_text, expected, now in compare(conn, table, step):
+            for key_text, expected, now in comparing.rows(compare(conn, table, step),
+                                                          _size(step)):
                 if step.table in repeating:
                     if (step.table, key_text) in judged:
                         continue
@@ -205,6 +218,7 @@ def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str]) -> list[L
                     decode = decoder(table, step.columns)
                     edits.append(LaterEdit(step.table, typed_key(table, key_text),
                                            decode(expected), decode(now)))
+    comparing.finish()
     return sorted(edits, key=lambda e: (e.table, tuple(map(str, e.key))))
 
 
