@@ -9,9 +9,9 @@ import math
 def progress_line(label: str, done: int, total: int, *, seconds: float,
                   seconds_left: float | None = None) -> str:
     """`reading 120,000 of 1,000,000 (12%), about 40 s left` while the step runs (the time left
-    once it can be estimated), `reading 1,000,000 of 1,000,000 (100%), done in 52 s` when it is
-    done; a step of no count (a commit) says how long it has taken.  `seconds`: how long the
-    step has run."""
+    once it can be estimated; `almost done` under half a second), `reading 1,000,000 of
+    1,000,000 (100%), done in 52 s` when it is done; a step of no count (a commit) says how long
+    it has taken.  `seconds`: how long the step has run."""
     if total > 1:
         text = f"{label} {done:,} of {total:,} ({math.floor(100 * min(done, total) / total)}%)"
     elif done > 0 and total == 0:  # counted, but of no known whole
@@ -21,8 +21,11 @@ def progress_line(label: str, done: int, total: int, *, seconds: float,
     if total > 0 and done >= total:
         return f"{text}, done in {duration(seconds)}"
     if total > 1:
-        return text if seconds_left is None else \
-            f"{text}, about {duration(_rounded(seconds_left))} left"
+        if seconds_left is None:
+            return text
+        if seconds_left < 0.5:
+            return f"{text}, almost done"
+        return f"{text}, about {duration(_rounded(seconds_left))} left"
     if text != label:
         return f"{text} in {duration(seconds)}"
     return f"{text}, {duration(seconds)} so far" if seconds >= 1 else text
@@ -47,7 +50,10 @@ def duration(seconds: float) -> str:
 
 
 def _rounded(seconds: float) -> float:
-    """A time left no more exact than it can be: to 5 s under a minute (at least 5 s)."""
+    """A time left no more exact than it can be: to the second under 10 s, to 5 s under a
+    minute, else in minutes (`duration`)."""
+    if seconds < 10:
+        return max(1, round(seconds))
     if seconds < 60:
-        return max(5, 5 * round(seconds / 5))
+        return 5 * round(seconds / 5)
     return seconds
