@@ -16,9 +16,10 @@ It opens the one transaction of the run and, before the service reads anything:
 
 `change` is the only way a run writes: the step's rows are saved in the run's undo log (YE-8, what
 `rollover undo` restores), written, and their side effects recorded (YE-3) while those settings
-are on.  A run that declares its steps first (`expect`) has its writing reported as progress
-("writing", counted in rows saved and written); the commit is reported too ("committing").  In a Run Test (`test=True`, RF-24, YE-17) `change` only counts: the same code decides,
-nothing but the run record is written.  Everything commits together, or nothing does.
+are on.  In a Run Test (`test=True`, RF-24, YE-17) `change` only counts: the same code decides,
+nothing but the run record is written.  Everything commits together, or nothing does.  A run
+that declares its steps first (`expect`) has its writing reported as progress ("writing", in
+rows saved and written); the commit is reported too ("committing").
 
 A service declares what it needs in its `Operation` and never checks rights or takes locks
 itself; `OPERATIONS` lists every kind of run, which `undo` uses to check the undoer's right.

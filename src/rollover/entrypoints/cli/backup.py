@@ -9,8 +9,7 @@ from ...reports.backup import (
     created_lines, deleted_json, deleted_line, listed_lines, restored_line,
 )
 from .support import (
-    db_option, echo_json, echo_lines, example, json_option, progress_bar, refusals,
-    user_option,
+    db_option, echo_json, echo_lines, example, json_option, refusals, user_option,
 )
 
 DIR_HELP = ("Backup folder (else $ROLLOVER_BACKUP_DIR, else rollover-backups/ beside a SQLite "
@@ -41,6 +40,7 @@ def create_command(db_url, label, school_year, folder, as_json: bool, user):
     on PATH, else a logical export) and record the run."""
     from ...services.backup import create_backup
     from ...store.database import open_engine
+    from .support import progress_bar
 
     engine = open_engine(db_url)
     try:

@@ -25,7 +25,6 @@ from sqlalchemy.exc import DBAPIError
 from ...domain.security import LoginName
 from ...errors import RolloverError
 from ...store.database import URL_VARIABLE
-from .plain_progress import plain_progress
 
 DB_HELP = f"Database URL (else ${URL_VARIABLE}, else sqlite:///rollover.db)."
 
@@ -121,6 +120,8 @@ def progress_bar(enabled: bool = True):
         yield lambda label, done, total: None
         return
     if not err_console.is_terminal:
+        from .plain_progress import plain_progress
+
         with plain_progress(lambda line: click.echo(line, err=True)) as report:
             yield report
         return
