@@ -124,11 +124,11 @@ def current_school_year(engine: Engine) -> int | None:
 
 def create_backup(engine: Engine, *, label: str | None = None, school_year: int | None = None,
                   folder: str | Path | None = None, user: str | None = None,
-                  use_pg_dump: bool | None = None) -> Manifest:
+                  use_pg_dump: bool | None = None, progress: Progress = no_progress) -> Manifest:
     """Back up the whole database into the backup folder and record the run in it.
 
     `use_pg_dump` (PostgreSQL): None uses pg_dump when it is on PATH, False forces the logical
-    export, True requires pg_dump.
+    export, True requires pg_dump.  Progress: "backing up", then "hashing the backup".
     """
     started = dt.datetime.now(dt.timezone.utc)
     url = engine.url.render_as_string(hide_password=False)
@@ -147,12 +147,13 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
     backup_id = new_run_id(KIND, started)
     path, made = None, None
     try:
-        path, made = make_backup_file(engine, target / backup_id, use_pg_dump=use_pg_dump)
+        path, made = make_backup_file(engine, target / backup_id, use_pg_dump=use_pg_dump,
+                                      progress=progress)
         manifest = Manifest(
             id=backup_id, created_at=started.isoformat(), user=by,
             database={"kind": engine.dialect.name, "server_version": made.server_version},
             source_url=describe(url), school_year=school_year, label=label, file=path.name,
-            format=made.format, size=path.stat().st_size, sha256=sha256_of(path),
+            format=made.format, size=path.stat().st_size, sha256=sha256_of(path, progress),
             alembic_revision=made.alembic_revision, row_counts=made.row_counts)
         options = {"action": "create", "backup_id": backup_id, "label": label,
                    "school_year": school_year, "folder": str(target), "format": made.format}

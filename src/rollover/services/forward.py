@@ -27,7 +27,7 @@ from ..domain.forward.options import ForwardOptions, OptionError, RunSettings, r
 from ..domain.forward.plan import ForwardPlan, plan_forward
 from ..domain.snapshot import Catalog, Snapshot
 from ..pause_points import pause_point
-from ..progress import Progress, no_progress
+from ..progress import Progress, Tally, no_progress
 from ..domain.forward.report import ForwardReport
 from ..store.runs import (
     ENROLLMENT_COLUMNS, enrollment_row, insert_new_enrollments, write_run_report,
@@ -134,9 +134,10 @@ def enrollment_step(run_id: str, rolled: list[NewEnrollment], *, test: bool) -> 
 
 def write_enrollments(work: UnitOfWork, step: ChangeStep) -> None:
     """The new enrollments through the unit of work, written in bulk (with the named pause point
-    `forward:writing` half way, where a test can hold the run)."""
+    `forward:writing` half way, where a test can hold the run), counted in its progress."""
     work.change(step, write=lambda: insert_new_enrollments(
-        work.conn, ENROLLMENT_COLUMNS, [after for _school, _before, after in step.rows]))
+        work.conn, ENROLLMENT_COLUMNS, [after for _school, _before, after in step.rows],
+        counted=work.counted))
 
 
 # A report this large changes the report tables' statistics enough that PostgreSQL would plan
@@ -144,14 +145,21 @@ def write_enrollments(work: UnitOfWork, step: ChangeStep) -> None:
 LARGE_REPORT_ROWS = 10_000
 
 
-def keep_report(conn: Connection, run_id: str, plan: ForwardPlan) -> None:
+def keep_report(conn: Connection, run_id: str, plan: ForwardPlan,
+                progress: Progress = no_progress) -> None:
     """RF-25: every new enrollment and warning of the run, for `rollover report` and the pages
     of its students, and its counts per calendar and grade for its totals; a large report's
-    tables analysed at once, in the run's transaction."""
-    write_run_report(conn, run_id, plan.rolled, plan.warnings)
-    keep_grade_totals(conn, run_id)
-    if len(plan.rolled) + len(plan.warnings) >= LARGE_REPORT_ROWS:
+    tables analysed at once, in the run's transaction.  Progress: "writing the report", in
+    rows written, and a quarter of the new enrollments for each side of the totals (counting
+    reads them again, a quarter of the time it took to write them)."""
+    rolled, warnings = len(plan.rolled), len(plan.warnings)
+    side = rolled // 4
+    writing = Tally(progress, "writing the report", rolled + warnings + 2 * side).start()
+    write_run_report(conn, run_id, plan.rolled, plan.warnings, counted=writing.rows)
+    keep_grade_totals(conn, run_id, after_each_side=lambda: writing.add(side))
+    if rolled + warnings >= LARGE_REPORT_ROWS:
         refresh_statistics(conn, [run_rolled, run_warnings])
+    writing.finish()
 
 
 def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = None,
@@ -165,8 +173,10 @@ def roll_forward(engine: Engine, options: ForwardOptions, *, user: str | None = 
         decision = decide(work.conn, options, progress)
         pause_point("forward:planned")
         plan = decision.plan
-        write_enrollments(work, enrollment_step(work.run_id, plan.rolled, test=options.test))
-        keep_report(work.conn, work.run_id, plan)
+        step = enrollment_step(work.run_id, plan.rolled, test=options.test)
+        work.expect([step])
+        write_enrollments(work, step)
+        keep_report(work.conn, work.run_id, plan, progress)
         record = work.finish(counts=plan.totals)
         pause_point("forward:written")
     return ForwardReport(record, plan.rolled, plan.warnings, decision.snapshot.people.students,

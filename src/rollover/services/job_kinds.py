@@ -274,7 +274,7 @@ def _backup(engine, params, user, progress):
     from .backup import create_backup
 
     return create_backup(engine, label=params["label"], school_year=params["school_year"],
-                         folder=params["folder"], user=user)
+                         folder=params["folder"], user=user, progress=progress)
 
 
 def _restore_backup(engine, params, user, progress):
@@ -294,7 +294,8 @@ def _check_restore_backup(engine, params, user):
 def _prepare(engine, params, user, progress):
     from .process import prepare
 
-    return prepare(engine, year=params["year"], user=user, test=params["test"])
+    return prepare(engine, year=params["year"], user=user, test=params["test"],
+                   progress=progress)
 
 
 def _finish(engine, params, user, progress):

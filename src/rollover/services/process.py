@@ -117,10 +117,12 @@ def _year(conn, year: int | None) -> int:
 # -- prepare (YE-2, YE-3, YE-4) --------------------------------------------------------------------
 
 def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
-            backup_folder=None, use_pg_dump: bool | None = None, test: bool = False) -> dict:
+            backup_folder=None, use_pg_dump: bool | None = None, test: bool = False,
+            progress: Progress = no_progress) -> dict:
     """Lock the system, quiet the side effects (saving each previous value) and take the full
     backup: all of it or, when the backup fails, none of it.  Running it again finishes what an
-    interrupted prepare left undone.  With `test`, say what it would do and write nothing."""
+    interrupted prepare left undone.  With `test`, say what it would do and write nothing.
+    Progress: the backup's."""
     from .backup import create_backup
 
     holder = "year-end prepare" + (" (test)" if test else "")
@@ -149,7 +151,8 @@ def prepare(engine: Engine, *, year: int | None = None, user: str | None = None,
     if backup_id is None:
         try:
             manifest = create_backup(engine, label=f"year-end {year}", school_year=year,
-                                     folder=backup_folder, user=user, use_pg_dump=use_pg_dump)
+                                     folder=backup_folder, user=user, use_pg_dump=use_pg_dump,
+                                     progress=progress)
         except BaseException:
             if created:  # all or nothing: no lock, no quieting, no process without its backup
                 with unit_of_work(engine, PREPARE, user=user, holder=holder) as work:
@@ -206,9 +209,11 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
     seen_year, by = None, None  # by: who is recorded, once the unit of work has said who acts
     try:
         with unit_of_work(engine, module_operation(module), user=user, test=test,
-                          options=parsed, run_id=run_id, started=started) as work, \
+                          options=parsed, run_id=run_id, started=started,
+                          progress=progress) as work, \
                 ActivityBoard(engine, name) as board:
             progress = _both(progress, board.publish)  # YE-20: the terminal and other sessions
+            work.progress = progress
             pause_point("process:step-started")
             conn, by = work.conn, work.recorded_user
             year = _year(conn, year)
@@ -217,12 +222,9 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
             ctx = ModuleContext(conn, year, parsed, run_id, by, test, progress)
             plan = module.plan(ctx)
             store.add_module_run(conn, run_id, name, year)
-            total, done = sum(len(step.rows) for step in plan.steps), 0
+            work.expect(plan.steps)  # its progress: "writing", rows saved and written
             for step in plan.steps:
                 work.change(step)  # saved for restore (YE-8), written, side effects (YE-3)
-                done += len(step.rows)
-                if not test:
-                    progress("writing", done, total)
             pause_point("process:step-applied")
             store.write_messages(conn, run_id, plan.messages)
             work.finish(counts=plan.totals, report={
@@ -315,8 +317,9 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
     op = RESTORE if not test else RESTORE.listing()  # a test writes nothing, not even a run
     with unit_of_work(engine, op, user=user, test=test, also=[(lock, BUSY) for lock in locks],
                       options={"module": name, "run_id": run_id, "confirm": confirm},
-                      holder=f"year-end restore of {name}" + (" (test)" if test else "")
-                      ) as work, ActivityBoard(engine, f"restore {name}") as board:
+                      holder=f"year-end restore of {name}" + (" (test)" if test else ""),
+                      progress=progress) as work, \
+            ActivityBoard(engine, f"restore {name}") as board:
         progress = _both(progress, board.publish)
         conn, who = work.conn, work.acting
         target = _restorable(conn, name, run_id)
@@ -330,7 +333,7 @@ def restore(engine: Engine, name: str, run_id: str, *, test: bool = False,
         # joins below as if the tables were empty.
         refresh_statistics(conn, [run_backup_rows, *(metadata.tables[t] for t in sorted(
             {t for m in all_modules() if m.name in affected for t in m.tables}))])
-        edits = later_edits(conn, oldest_first)
+        edits = later_edits(conn, oldest_first, progress)
         newest_first = list(reversed(oldest_first))
         if test:
             return RestoreResult(None, "test", newest_first, edits)

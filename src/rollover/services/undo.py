@@ -88,7 +88,7 @@ def undo(engine: Engine, run_id: str, *, test: bool = False, confirm: bool = Fal
         for other in oldest_first:
             _declare(work, conn, other)
         refresh_statistics(conn, [run_backup_rows])
-        edits = later_edits(conn, oldest_first)
+        edits = later_edits(conn, oldest_first, progress)
         newest_first = list(reversed(oldest_first))
         if test:
             return RestoreResult(None, "test", newest_first, edits)

@@ -17,7 +17,9 @@ It opens the one transaction of the run and, before the service reads anything:
 `change` is the only way a run writes: the step's rows are saved in the run's undo log (YE-8, what
 `rollover undo` restores), written, and their side effects recorded (YE-3) while those settings
 are on.  In a Run Test (`test=True`, RF-24, YE-17) `change` only counts: the same code decides,
-nothing but the run record is written.  Everything commits together, or nothing does.
+nothing but the run record is written.  Everything commits together, or nothing does.  A run
+that declares its steps first (`expect`) has its writing reported as progress ("writing", in
+rows saved and written); the commit is reported too ("committing").
 
 A service declares what it needs in its `Operation` and never checks rights or takes locks
 itself; `OPERATIONS` lists every kind of run, which `undo` uses to check the undoer's right.
@@ -34,7 +36,7 @@ from sqlalchemy import Connection, Engine, update
 
 from ..domain.change_plan import ChangeStep
 from ..domain.runs import RunRecord
-from ..progress import Progress, no_progress
+from ..progress import Progress, Tally, no_progress
 from ..store.run_changes import save_and_apply
 from ..store.database import writing
 from ..store.locks import DISTRICT_WRITE, Holder, exclusive_transaction, refuse_if_held
@@ -121,6 +123,7 @@ class UnitOfWork:
     changed: dict[str, int] = field(default_factory=dict)  # rows per table, for the counts
     _declared: bool = False
     _effects: SideEffectSettings | None = None
+    _writing: Tally | None = None  # the run's "writing" progress, once it declared its steps
 
     @property
     def mode(self) -> str:
@@ -151,17 +154,42 @@ class UnitOfWork:
         runs: each module's right; checked at once."""
         self.acting = require(self.conn, self.user, right, schools)
 
+    @property
+    def _keeps_undo_log(self) -> bool:
+        # A guarded transaction that is no run (an import that only adds rows) writes, unsaved.
+        return self.operation.undoable and self.operation.records_run
+
+    def expect(self, steps: Iterable[ChangeStep]) -> None:
+        """Declare every step the run will change, before the first: `change` then reports
+        its writing as progress ("writing": the rows saved in the undo log and the rows
+        written, of all of them).  A Run Test writes none, and reports none."""
+        if self.test:
+            return
+        per_row = 2 if self._keeps_undo_log else 1
+        self._writing = Tally(self.progress, "writing",
+                              per_row * sum(len(step.rows) for step in steps)).start()
+
+    def counted(self, rows: Iterable) -> Iterable:
+        """The rows of a step's own `write`, counted in the "writing" progress."""
+        return rows if self._writing is None else self._writing.rows(rows)
+
     def change(self, step: ChangeStep, write: Callable[[], object] | None = None) -> None:
         """Save the step's rows in the run's undo log, write them (`write` when the step is
-        written by a statement of its own, e.g. a guarded set-based UPDATE) and record their
-        side effects.  In a Run Test: count them only."""
+        written by a statement of its own, e.g. a guarded set-based UPDATE; it may count its
+        rows through `counted`) and record their side effects.  In a Run Test: count them
+        only."""
         self._refuse_rows_outside_schools(step)
         self.changed[step.table] = self.changed.get(step.table, 0) + len(step.rows)
         if self.test or not step.rows:
             return
-        # A guarded transaction that is no run (an import that only adds rows) writes, unsaved.
-        keep = self.operation.undoable and self.operation.records_run
-        save_and_apply(self.conn, self.run_id, step, write, keep=keep)
+        keep = self._keeps_undo_log
+        if self._writing is None:
+            save_and_apply(self.conn, self.run_id, step, write, keep=keep)
+        else:
+            after = self._writing.done + len(step.rows) * (2 if keep else 1)
+            save_and_apply(self.conn, self.run_id, step, write, keep=keep,
+                           counted=self._writing.rows)
+            self._writing.reach(after)
         if not self.operation.side_effects:
             return
         if self._effects is None:
@@ -245,6 +273,10 @@ def unit_of_work(engine: Engine, op: Operation, *, user: str | None, test: bool 
         yield work
         if op.records_run and work.record is None:
             raise RuntimeError(f"{op.kind}: the unit of work ended without finish()")
+        if write:  # a large run's commit takes seconds (the database writes it all out)
+            progress("committing", 0, 1)
+    if write:
+        progress("committing", 1, 1)
 
 
 def _locks(op: Operation, test: bool, also: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

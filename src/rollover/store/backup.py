@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Engine, create_engine, func, inspect, select
 from sqlalchemy.engine import URL, make_url
 
 from ..errors import RolloverError
+from ..progress import Progress, Tally, no_progress
 from .backup_key import put_backup_key
 from .database import describe
 from .migrate import alembic_config
@@ -47,6 +48,11 @@ LOGICAL_FORMAT = "logical-copy"
 SUFFIX = {SQLITE_FORMAT: ".sqlite3", PG_DUMP_FORMAT: ".pgdump", LOGICAL_FORMAT: ".zip"}
 VERSION_TABLE = "alembic_version"
 CHUNK = 1 << 20
+HASH_REPORT_MIB = 64  # a report every 64 MiB hashed (a tenth of a second or so)
+# SQLite: a copy in steps of a fiftieth of the database (at least this many pages), for its
+# progress; if another connection writes meanwhile SQLite would start it over, so it is made
+# again in one step instead.
+BACKUP_STEP_PAGES = 1024
 FOLDER_MODE, FILE_MODE = 0o700, 0o600
 # The schema a restore through the server stages a backup in is named so, then random hex
 # (store/staged_restore.py); no backup holds one.
@@ -75,11 +81,19 @@ def kind_of_url(url: str) -> str:
         raise BackupRefused(f"not a usable database URL {describe(url)!r}") from None
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, progress: Progress = no_progress) -> str:
+    """The file's SHA-256; progress: "hashing the backup", in MiB read."""
+    size = max(1, -(-path.stat().st_size // CHUNK))  # in MiB, rounded up
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
+        done = 0
+        progress("hashing the backup", 0, size)
         while block := handle.read(CHUNK):
             digest.update(block)
+            done += 1
+            if done % HASH_REPORT_MIB == 0:
+                progress("hashing the backup", min(done, size), size)
+        progress("hashing the backup", size, size)
     return digest.hexdigest()
 
 
@@ -120,14 +134,15 @@ def make_private_file(path: Path) -> None:
 
 # -- making a backup --------------------------------------------------------------------------
 
-def make_backup_file(engine: Engine, stem: Path, *,
-                     use_pg_dump: bool | None = None) -> tuple[Path, MadeFile]:
+def make_backup_file(engine: Engine, stem: Path, *, use_pg_dump: bool | None = None,
+                     progress: Progress = no_progress) -> tuple[Path, MadeFile]:
     """Write the whole database into `stem` + the format's suffix, a file private to its owner;
-    returns the file and facts."""
+    returns the file and facts.  Progress: "backing up" (SQLite: in pages copied; the logical
+    export: in rows; pg_dump: begun and done)."""
     if engine.dialect.name == "sqlite":
         path = stem.with_suffix(SUFFIX[SQLITE_FORMAT])
         make_private_file(path)
-        return path, _sqlite_backup(engine, path)
+        return path, _sqlite_backup(engine, path, progress)
     if engine.dialect.name != "postgresql":
         raise BackupRefused(f"cannot back up a {engine.dialect.name} database")
     if use_pg_dump is None:
@@ -137,17 +152,45 @@ def make_backup_file(engine: Engine, stem: Path, *,
     fmt = PG_DUMP_FORMAT if use_pg_dump else LOGICAL_FORMAT
     path = stem.with_suffix(SUFFIX[fmt])
     make_private_file(path)  # pg_dump and zipfile write into it, keeping its mode
-    made = _pg_dump(engine, path) if use_pg_dump else _logical_export(engine, path)
+    made = _pg_dump(engine, path, progress) if use_pg_dump else \
+        _logical_export(engine, path, progress)
     return path, made
 
 
-def _sqlite_backup(engine: Engine, path: Path) -> MadeFile:
+class _Written(Exception):
+    """Another connection wrote while the database was copied step by step."""
+
+
+def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection,
+                 progress: Progress) -> None:
+    """The whole database into `target`, in steps for its progress; in one step (as it was
+    then) if another connection writes between two steps."""
+    pages = source.execute("PRAGMA page_count").fetchone()[0]
+    left = [pages]
+
+    def copied(status: int, remaining: int, total: int) -> None:
+        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return  # the step waits for a writer; SQLite tries it again
+        if remaining >= left[0]:  # SQLite started over: the source changed
+            raise _Written
+        left[0] = remaining
+        progress("backing up", total - remaining, total)
+
+    progress("backing up", 0, pages)
+    try:
+        source.backup(target, pages=max(BACKUP_STEP_PAGES, pages // 50), progress=copied)
+    except _Written:
+        source.backup(target)
+    progress("backing up", pages, pages)
+
+
+def _sqlite_backup(engine: Engine, path: Path, progress: Progress) -> MadeFile:
     raw = engine.raw_connection()
     try:
         source: sqlite3.Connection = raw.driver_connection
         target = sqlite3.connect(path, isolation_level=None)
         try:
-            source.backup(target)
+            _copy_sqlite(source, target, progress)
             target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
             counts = sqlite_counts(target)
             left_out = [name for name in LEFT_OUT if name in _sqlite_tables(target)]
@@ -210,18 +253,20 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
         raise BackupRefused(f"{what} failed: {lines[0] if lines else f'exit {done.returncode}'}")
 
 
-def _pg_dump(engine: Engine, path: Path) -> MadeFile:
+def _pg_dump(engine: Engine, path: Path, progress: Progress) -> MadeFile:
     # Counts and dump read the same snapshot: pg_dump --snapshot shares our transaction's view.
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         with conn.begin():
             snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
             version, revision, counts = _snapshot(conn)
             uri, env = _libpq(engine.url)
+            progress("backing up", 0, 1)  # pg_dump says nothing while it works
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
                   *(f"--exclude-table-data={name}" for name in LEFT_OUT),
                   f"--exclude-schema={STAGE_PREFIX}*",
                   f"--snapshot={snapshot}",
                   f"--file={path}", f"--dbname={uri}"], env, "pg_dump")
+            progress("backing up", 1, 1)
     return MadeFile(PG_DUMP_FORMAT, version, revision, counts)
 
 
@@ -234,7 +279,7 @@ def _quoted(conn: Connection, names) -> str:
     return ", ".join(quote(n) for n in names)
 
 
-def _logical_export(engine: Engine, path: Path) -> MadeFile:
+def _logical_export(engine: Engine, path: Path, progress: Progress) -> MadeFile:
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         with conn.begin():
             version, revision, counts = _snapshot(conn)
@@ -243,6 +288,8 @@ def _logical_export(engine: Engine, path: Path) -> MadeFile:
                       "tables": [{"name": t.name, "columns": _columns(t), "rows": counts[t.name]}
                                  for t in tables]}
             driver = conn.connection.driver_connection
+            backing_up = Tally(progress, "backing up", sum(counts[t.name] for t in tables))
+            backing_up.start()
             with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 archive.writestr("header.json", json.dumps(header, indent=1))
                 for table in tables:
@@ -251,8 +298,9 @@ def _logical_export(engine: Engine, path: Path) -> MadeFile:
                              f"{_quoted(conn, [table.name])} ORDER BY {order}) TO STDOUT")
                     with archive.open(f"{table.name}.copy", "w", force_zip64=True) as entry, \
                             driver.cursor() as cursor, cursor.copy(query) as copy:
-                        for data in copy:
+                        for data in backing_up.rows(copy, counts[table.name]):  # a row each
                             entry.write(data)
+            backing_up.finish()
     return MadeFile(LOGICAL_FORMAT, version, revision, counts)
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from sqlalchemy import Connection, Table, and_, bindparam, func, select, tuple_
 
 from ..domain.change_plan import DELETE, INSERT, UPDATE, ChangeStep
-from ..progress import Progress, no_progress
+from ..progress import Progress, Tally, no_progress
 from .bulk import insert_rows
 from .undo_log import (
     SavedRow, SavedStep, decoder, encode_row, has_text_key, key_columns, save_step,
@@ -46,10 +46,12 @@ def apply_changes(conn: Connection, run_id: str, steps: list[ChangeStep],
 
 
 def save_and_apply(conn: Connection, run_id: str, step: ChangeStep,
-                   write: Callable[[], object] | None = None, *, keep: bool = True) -> None:
+                   write: Callable[[], object] | None = None, *, keep: bool = True,
+                   counted: Callable[[Iterable], Iterable] = iter) -> None:
     """Save one step's rows in the run's undo log (after the steps it saved before), then apply
     it: with `write` when the step is written by a statement of its own, else row by row in
-    bulk.  `keep` False: apply only (a run nobody can undo)."""
+    bulk.  `keep` False: apply only (a run nobody can undo).  `counted` passes the rows saved
+    and the rows written on (a progress count of them, see progress.Tally)."""
     table = table_named(step.table)
     missing = set(table.c.keys()) - set(step.columns)
     if missing:  # a partial row could not be put back exactly
@@ -60,43 +62,43 @@ def save_and_apply(conn: Connection, run_id: str, step: ChangeStep,
         number, last_seq = conn.execute(
             select(func.coalesce(func.max(s.step), 0), func.coalesce(func.max(s.last_seq), 0))
             .where(s.run_id == run_id)).one()
-        save_step(conn, run_id, number + 1, last_seq + 1, step)
+        save_step(conn, run_id, number + 1, last_seq + 1, step, counted)
     if write is not None:
         write()
     else:
         _apply(conn, table, step.action, step.columns,
-               [(before, after) for _school, before, after in step.rows])
+               counted([(before, after) for _school, before, after in step.rows]))
 
 
 def _apply(conn: Connection, table: Table, action: str, columns: Sequence[str],
-           pairs: list[tuple[tuple | None, tuple | None]]) -> None:
+           pairs: Iterable[tuple[tuple | None, tuple | None]]) -> None:
     if action == INSERT:
         insert_rows(conn, table, columns, (after for _before, after in pairs))
     elif action == UPDATE:
-        _update(conn, table, [dict(zip(columns, after)) for _before, after in pairs])
+        _update(conn, table, (dict(zip(columns, after)) for _before, after in pairs))
     else:
-        _delete(conn, table, [dict(zip(columns, before)) for before, _after in pairs])
+        _delete(conn, table, (dict(zip(columns, before)) for before, _after in pairs))
 
 
 def _key_match(table: Table):
     return and_(*(table.c[k] == bindparam(f"key_{k}") for k in key_columns(table)))
 
 
-def _update(conn: Connection, table: Table, rows: list[dict]) -> None:
-    if not rows:
+def _update(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
+    chunks = _chunks(rows, CHUNK)
+    first = next(chunks, None)
+    if first is None:
         return
     keys = key_columns(table)
-    others = [c for c in rows[0] if c not in keys]
+    others = [c for c in first[0] if c not in keys]
     statement = table.update().where(_key_match(table)).values(
         {c: bindparam(f"new_{c}") for c in others})
-    for chunk in _chunks(rows, CHUNK):
+    for chunk in chain([first], chunks):
         conn.execute(statement, [{**{f"key_{k}": r[k] for k in keys},
                                   **{f"new_{c}": r[c] for c in others}} for r in chunk])
 
 
-def _delete(conn: Connection, table: Table, rows: list[dict]) -> None:
-    if not rows:
-        return
+def _delete(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     keys = key_columns(table)
     statement = table.delete().where(_key_match(table))
     for chunk in _chunks(rows, CHUNK):
@@ -122,13 +124,21 @@ def restore_runs(conn: Connection, run_ids_newest_first: Sequence[str],
                  progress: Progress = no_progress,
                  on_change: Callable[[ChangeStep], None] | None = None) -> dict[str, int]:
     """Undo each run from its undo log, newest run first, each run's steps and rows in reverse
-    order; `on_change` hears each undo as a step of its own.  Returns rows put back per table."""
+    order; `on_change` hears each undo as a step of its own.  Returns rows put back per table.
+    Progress: "restoring", in rows put back (a step at a time)."""
+    steps = [step for run_id in run_ids_newest_first
+             for step in reversed(saved_steps(conn, run_id))]
+    restoring = Tally(progress, "restoring", sum(_size(step) for step in steps)).start()
     restored: dict[str, int] = {}
-    for done, run_id in enumerate(run_ids_newest_first, start=1):
-        for step in reversed(saved_steps(conn, run_id)):
-            restored[step.table] = restored.get(step.table, 0) + _undo(conn, step, on_change)
-        progress("restoring", done, len(run_ids_newest_first))
+    for step in steps:
+        restored[step.table] = restored.get(step.table, 0) + _undo(conn, step, on_change)
+        restoring.add(_size(step))
+    restoring.finish()
     return restored
+
+
+def _size(step: SavedStep) -> int:
+    return step.last_seq - step.first_seq + 1
 
 
 def _undo(conn: Connection, step: SavedStep, on_change) -> int:
@@ -184,17 +194,22 @@ class LaterEdit:
         return "changed after the run: " + ", ".join(changed)
 
 
-def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str]) -> list[LaterEdit]:
-    """Rows the runs wrote (or deleted) that are not as the newest of those runs left them."""
+def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str],
+                progress: Progress = no_progress) -> list[LaterEdit]:
+    """Rows the runs wrote (or deleted) that are not as the newest of those runs left them.
+    Progress: "looking for later edits", in saved rows compared."""
     edits: list[LaterEdit] = []
     judged: set[tuple[str, str]] = set()  # (table, key) already compared with a newer step
     steps = {run_id: saved_steps(conn, run_id) for run_id in run_ids_oldest_first}
     repeating = _tables_saved_again(steps)
+    comparing = Tally(progress, "looking for later edits",
+                      sum(_size(step) for saved in steps.values() for step in saved)).start()
     for run_id in reversed(run_ids_oldest_first):
         for step in reversed(steps[run_id]):
             table = table_named(step.table)
             compare = _compare_joined if has_text_key(table) else _compare_by_keys
-            for key_text, expected, now in compare(conn, table, step):
+            for key_text, expected, now in comparing.rows(compare(conn, table, step),
+                                                          _size(step)):
                 if step.table in repeating:
                     if (step.table, key_text) in judged:
                         continue
@@ -203,6 +218,7 @@ def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str]) -> list[L
                     decode = decoder(table, step.columns)
                     edits.append(LaterEdit(step.table, typed_key(table, key_text),
                                            decode(expected), decode(now)))
+    comparing.finish()
     return sorted(edits, key=lambda e: (e.table, tuple(map(str, e.key))))
 
 

@@ -8,7 +8,7 @@ joined to the students, calendars and schools that name them.  A run's rows are 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import CompoundSelect, Connection, Select, and_, func, literal, select, union
@@ -127,15 +127,18 @@ def _sorted_total_and_seqs(conn: Connection, run_id: str, rows: Selection
     return total, list(conn.execute(page).scalars())
 
 
-def keep_grade_totals(conn: Connection, run_id: str) -> None:
+def keep_grade_totals(conn: Connection, run_id: str,
+                      after_each_side: Callable[[], object] = lambda: None) -> None:
     """Count the run's report per calendar and grade (`_counted`) into run_grade_totals, once,
-    in the run's transaction: its results' totals, as they were when it decided."""
+    in the run's transaction: its results' totals, as they were when it decided.
+    `after_each_side` is called when a side (source, destination) is counted (progress)."""
     t = run_grade_totals.c
     for side, counted in _counted(run_id).items():
         c = counted.subquery("counted").c
         conn.execute(run_grade_totals.insert().from_select(
             [t.run_id, t.side, t.calendar_id, t.grade, t.count],
             select(literal(run_id), literal(side), c.calendar_id, c.grade, c.count)))
+        after_each_side()
 
 
 def school_grade_counts(conn: Connection, run_id: str) -> list[dict]:

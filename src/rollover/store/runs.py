@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable, Iterable
 from itertools import chain, islice
 
 from sqlalchemy import Connection, select
@@ -26,12 +27,14 @@ def new_run_id(kind: str, now: dt.datetime) -> str:
     return f"{kind}-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
-def insert_new_enrollments(conn: Connection, columns, rows: list[tuple]) -> None:
+def insert_new_enrollments(conn: Connection, columns, rows: list[tuple],
+                           counted: Callable[[Iterable], Iterable] = iter) -> None:
     """Insert a run's new enrollments in bulk, with the named moment `forward:writing` half way
-    (a test holds the run mid-write there)."""
+    (a test holds the run mid-write there); `counted` passes the rows on (a progress count)."""
     half = len(rows) // 2
     insert_rows(conn, enrollments, list(columns),
-                chain(islice(rows, half), _pausing_at("forward:writing"), islice(rows, half, None)))
+                chain(counted(islice(rows, half)), _pausing_at("forward:writing"),
+                      counted(islice(rows, half, None))))
 
 
 def _pausing_at(point: str):
@@ -67,16 +70,18 @@ assert WARNING_COLUMNS == ["run_id", "seq", "student_id", "source_enrollment_id"
 
 
 def write_run_report(conn: Connection, run_id: str, rolled: list[NewEnrollment],
-                     warnings: list[ForwardWarning]) -> None:
+                     warnings: list[ForwardWarning],
+                     counted: Callable[[Iterable], Iterable] = iter) -> None:
     """RF-25: what a roll forward decided, test or real: each new enrollment and warning,
-    numbered 1, 2, 3 ... in decision order (store/run_pages.py pages by that number)."""
-    insert_rows(conn, run_rolled, ROLLED_COLUMNS, (
+    numbered 1, 2, 3 ... in decision order (store/run_pages.py pages by that number);
+    `counted` passes the rows on (a progress count)."""
+    insert_rows(conn, run_rolled, ROLLED_COLUMNS, counted(
         (run_id, seq, r.student_id, r.source_enrollment_id, r.enrollment_id,
          r.source_calendar_id, r.source_grade, r.calendar_id, r.structure_id, r.grade,
          r.start_date, r.service_type, r.local_start_status, r.graduation_cohort,
          r.last_day_ender, " ".join(r.warnings), r.rule)
         for seq, r in enumerate(rolled, start=1)))
-    insert_rows(conn, run_warnings, WARNING_COLUMNS, (
+    insert_rows(conn, run_warnings, WARNING_COLUMNS, counted(
         (run_id, seq, w.student_id, w.source_enrollment_id, w.code, w.message,
          w.source_calendar_id)
         for seq, w in enumerate(warnings, start=1)))

@@ -10,7 +10,7 @@ from ..domain.assemble import (
     SharedValues, build_boundaries, build_catalog, build_enrollments, build_people,
 )
 from ..domain.snapshot import Catalog, Snapshot
-from ..progress import Progress, no_progress
+from ..progress import Progress, Tally, no_progress
 from .plain_rows import plain_rows
 from .schema import (
     assignment_overrides, boundaries, calendars, days, district, enrollments, grade_levels,
@@ -48,26 +48,38 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
                   with_students: bool = True) -> Snapshot:
     """The source calendars' enrollments of the chosen service types, and everything about
     their students that the rules read.  Without `with_students` the students' own rows (names,
-    numbers, birth dates) are left out: only the ad hoc filter and reports read them."""
+    numbers, birth dates) are left out: only the ad hoc filter and reports read them.
+
+    Progress: "reading", counted in rows read: the enrollments of the source calendars (a count
+    on their index, of every service type) and one row a student for each read of the students'
+    rows (their addresses too: one primary household each, mostly), corrected once the
+    candidates are known; the small reads after them (programs, overrides, boundaries) are
+    reported but not counted."""
     e = enrollments.c
-    in_sources = and_(e.calendar_id.in_(list(source_calendar_ids)),
+    source_calendar_ids = list(source_calendar_ids)
+    in_sources = and_(e.calendar_id.in_(source_calendar_ids),
                       e.service_type.in_(list(service_types)))
-    progress("loading", 0, 3)
+    listed = conn.execute(select(func.count()).select_from(enrollments)
+                          .where(e.calendar_id.in_(source_calendar_ids))).scalar_one()
+    stored = conn.execute(select(func.count()).select_from(students)).scalar_one()
+    student_reads = 2 if with_students else 1
+    reading = Tally(progress, "reading", listed + student_reads * min(listed, stored)).start()
     shared = SharedValues()
-    candidates = build_enrollments(
-        plain_rows(conn, select(*_bundle_columns(enrollments)).where(in_sources)), shared)
-    progress("loading", 1, 3)
-    of_candidates = _students_filter(conn, candidates, in_sources)
+    candidates = build_enrollments(reading.rows(
+        plain_rows(conn, select(*_bundle_columns(enrollments)).where(in_sources)),
+        expected=listed), shared)
+    of_candidates, per_read = _students_filter(conn, candidates, in_sources, stored, reading)
+    reading.expect(reading.done + student_reads * per_read)
     s, m, h = students.c, household_members.c, households.c
     p, o, c = program_participations.c, assignment_overrides.c, calendars.c
     people = build_people(
-        students=(of_candidates(select(*_bundle_columns(students)), s.student_id)
+        students=(of_candidates(select(*_bundle_columns(students)), s.student_id, per_read)
                   if with_students else ()),
         primary_addresses=of_candidates(
             select(m.student_id, h.number, h.street, h.city, h.zip)
             .join_from(household_members, households, m.household_id == h.household_id)
             .where(m.primary.is_(True))
-            .order_by(m.student_id, m.household_id), m.student_id),
+            .order_by(m.student_id, m.household_id), m.student_id, per_read),
         participations=of_candidates(
             select(p.student_id, p.program_id, p.start_date, p.end_date)
             .where(p.program_id.in_(list(catalog.continuous_programs))), p.student_id),
@@ -79,24 +91,26 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
             .join_from(enrollments, calendars, e.calendar_id == c.calendar_id)
             .where(c.school_year == destination_year), e.student_id),
         shared=shared)
-    progress("loading", 2, 3)
-    rows = build_boundaries(conn.execute(select(*_bundle_columns(boundaries))
-                                         .order_by(boundaries.c.boundary_key)))
-    progress("loading", 3, 3)
+    rows = build_boundaries(reading.rows(conn.execute(select(*_bundle_columns(boundaries))
+                                                      .order_by(boundaries.c.boundary_key)), 0))
+    reading.finish()
     return Snapshot(catalog, people, rows, candidates)
 
 
-def _students_filter(conn: Connection, candidates, in_sources):
+def _students_filter(conn: Connection, candidates, in_sources, stored: int, reading: Tally):
     """How to read only the candidates' students' rows: when they are most of the district (a
     district-wide run), the whole table, kept by a set lookup; else the database picks them
-    with a subquery.  Either way the rows and their order are the same."""
+    with a subquery.  Either way the rows and their order are the same.  Also the rows a read
+    of one row a student streams: every student's, or the candidates' students'."""
     wanted = {e.student_id for e in candidates}
-    stored = conn.execute(select(func.count()).select_from(students)).scalar_one()
     their_students = select(enrollments.c.student_id).where(in_sources).scalar_subquery()
+    whole_table = len(wanted) * 2 >= stored
 
-    def of_candidates(query, student_column):
-        if len(wanted) * 2 >= stored:
-            return (row for row in plain_rows(conn, query) if row[0] in wanted)
-        return plain_rows(conn, query.where(student_column.in_(their_students)))
+    def of_candidates(query, student_column, expected: int = 0):
+        if whole_table:
+            streamed = reading.rows(plain_rows(conn, query), expected)
+            return (row for row in streamed if row[0] in wanted)
+        return reading.rows(plain_rows(conn, query.where(student_column.in_(their_students))),
+                            expected)
 
-    return of_candidates
+    return of_candidates, stored if whole_table else len(wanted)

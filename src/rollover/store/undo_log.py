@@ -130,8 +130,9 @@ def typed_key(table: Table, text: str) -> tuple:
 # -- writing ---------------------------------------------------------------------------------------
 
 def save_step(conn: Connection, run_id: str, number: int, first_seq: int,
-              step: ChangeStep) -> int:
-    """Save one step's rows before it is applied; returns the last sequence number used."""
+              step: ChangeStep, counted: Callable[[Iterable], Iterable] = iter) -> int:
+    """Save one step's rows before it is applied; returns the last sequence number used.
+    `counted` passes the rows saved on (a progress count of them)."""
     table = table_named(step.table)
     last_seq = first_seq + len(step.rows) - 1
     # A plain str: SQLAlchemy's table names are a str subclass that the SQLite driver would
@@ -152,7 +153,7 @@ def save_step(conn: Connection, run_id: str, number: int, first_seq: int,
         rows = ((run_id, seq, name, action, school_id,
                  key_of(after if after is not None else before), encode_row(before), encode_row(after))
                 for seq, (school_id, before, after) in enumerate(step.rows, start=first_seq))
-    insert_rows(conn, run_backup_rows, ROW_COLUMNS, rows)
+    insert_rows(conn, run_backup_rows, ROW_COLUMNS, counted(rows))
     return last_seq
 
 

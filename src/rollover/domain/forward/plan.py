@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from ...progress import Progress, no_progress
+from ...progress import EVERY_ROWS, Progress, no_progress
 from ..snapshot import Snapshot
 from .enroll import NewEnrollment, new_enrollment
 from .ledger import DestinationLedger
@@ -61,17 +61,18 @@ def plan_forward(snapshot: Snapshot, settings: RunSettings,
     last_term_ends = {c.calendar_id: c.last_term_ends() for c in settings.source_calendars}
     students = snapshot.people.students
     calendars = snapshot.catalog.calendars
+    total = len(snapshot.candidates)
+    progress("deciding", 0, total)  # sorting a district's enrollments takes a moment
     # A fixed order, so a test run and a real run decide alike: by student, primary first (the
     # ledger relies on seeing each student's candidates together).
     candidates = sorted(snapshot.candidates, key=lambda e: (
         e.student_id, SERVICE_ORDER.get(e.service_type, 9), e.start_date, e.enrollment_id))
-    total = len(candidates)
     done = 0
     for student_id, enrollments in groupby(candidates, key=lambda e: e.student_id):
         first_new = len(plan.rolled)
         for enrollment in enrollments:
             done += 1
-            if done % 20_000 == 0:
+            if done % EVERY_ROWS == 0:
                 progress("deciding", done, total)
             calendar = calendars[enrollment.calendar_id]
             if not is_candidate(enrollment, settings, calendar, students.get(student_id)):

@@ -42,11 +42,13 @@ def create_command(db_url, label, school_year, folder, as_json: bool, user):
     on PATH, else a logical export) and record the run."""
     from ...services.backup import create_backup
     from ...store.database import open_engine
+    from .support import progress_bar
 
     engine = open_engine(db_url)
     try:
-        manifest = create_backup(engine, label=label, school_year=school_year, folder=folder,
-                                 user=user)
+        with progress_bar(enabled=not as_json) as report:
+            manifest = create_backup(engine, label=label, school_year=school_year,
+                                     folder=folder, user=user, progress=report)
     finally:
         engine.dispose()
     if as_json:

@@ -83,7 +83,9 @@ def prepare_command(db_url, year, backup_dir, test: bool, as_json: bool, user):
     partner sync (saving each previous value), and take a full backup: all or nothing."""
     from ...services.process import prepare
 
-    result = prepare(_engine(db_url), year=year, user=user, backup_folder=backup_dir, test=test)
+    with progress_bar(enabled=not as_json) as report:
+        result = prepare(_engine(db_url), year=year, user=user, backup_folder=backup_dir,
+                         test=test, progress=report)
     if as_json:
         echo_json(result)
     elif test:

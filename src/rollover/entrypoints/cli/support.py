@@ -19,6 +19,7 @@ from rich.progress import (
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from sqlalchemy.exc import DBAPIError
 
@@ -170,12 +171,20 @@ def refusals(command):
 
 @contextmanager
 def progress_bar(enabled: bool = True):
-    """A progress callback: a Rich bar on a terminal, silent otherwise."""
-    if not (enabled and err_console.is_terminal):
+    """A progress callback: on a terminal a Rich bar for each step, with its time left; else a
+    plain line on standard error every few seconds of a long step (plain_progress.py).  Not
+    `enabled` (a command printing JSON): silent."""
+    if not enabled:
         yield lambda label, done, total: None
         return
-    columns = (TextColumn("{task.description:<10}"), BarColumn(), TaskProgressColumn(),
-               TimeElapsedColumn())
+    if not err_console.is_terminal:
+        from .plain_progress import plain_progress
+
+        with plain_progress(lambda line: click.echo(line, err=True)) as report:
+            yield report
+        return
+    columns = (TextColumn("{task.description:<20}"), BarColumn(), TaskProgressColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         tasks: dict[str, int] = {}
 

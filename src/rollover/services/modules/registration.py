@@ -15,6 +15,7 @@ from ...domain.change_plan import INSERT, ChangeStep, LogMessage, ModulePlan
 from ...domain.forward.enroll import NewEnrollment
 from ...domain.forward.options import SERVICE_TYPES, ForwardOptions, OptionError
 from ...domain.readiness import ERROR
+from ...progress import Tally
 from ...store.plain_rows import plain_rows
 from ...store.schema import calendars, enrollments
 from ...store.schema_modules import enrollment_staff
@@ -79,7 +80,8 @@ def forward_options(ctx: ModuleContext, source_calendars: list[str]) -> ForwardO
 
 def refuse_on_check_errors(ctx: ModuleContext) -> None:
     """YE-11: not while the readiness check (YE-1) finds errors."""
-    errors = [f for f in find_problems(ctx.conn, ctx.school_year) if f.severity == ERROR]
+    errors = [f for f in find_problems(ctx.conn, ctx.school_year, ctx.progress)
+              if f.severity == ERROR]
     if errors:
         raise ModuleRefused(
             f"rollover check finds {len(errors)} error{'s' if len(errors) > 1 else ''} in "
@@ -105,7 +107,7 @@ def plan(ctx: ModuleContext) -> ModulePlan:
     result.messages.extend(_warnings(forward, decision.snapshot))
     del decision  # the district's enrollments and households: not needed for the rows below
     new_enrollments = enrollment_step(ctx.run_id, forward.rolled, test=ctx.test)
-    keep_report(ctx.conn, ctx.run_id, forward)
+    keep_report(ctx.conn, ctx.run_id, forward, ctx.progress)
     staff = _next_staff(ctx)
     result.add(new_enrollments)
     result.add(ChangeStep("enrollment_staff", INSERT, STAFF_COLUMNS, [
@@ -135,8 +137,12 @@ def _next_staff(ctx: ModuleContext) -> dict[str, tuple[str | None, str | None]]:
              .where(c.school_year == ctx.school_year)
              .where((s.next_homeroom.is_not(None)) | (s.next_counselor.is_not(None))))
     staff: dict[tuple, tuple] = {}  # a district has a few hundred homerooms and counselors
-    return {enrollment_id: staff.setdefault((homeroom, counselor), (homeroom, counselor))
-            for enrollment_id, homeroom, counselor in plain_rows(ctx.conn, query)}
+    reading = Tally(ctx.progress, "reading next year's staff").start()  # rows: not counted first
+    next_staff = {enrollment_id: staff.setdefault((homeroom, counselor), (homeroom, counselor))
+                  for enrollment_id, homeroom, counselor
+                  in reading.rows(plain_rows(ctx.conn, query))}
+    reading.finish()
+    return next_staff
 
 
 def _staff_row(r: NewEnrollment, next_staff: tuple[str | None, str | None]) -> tuple:

@@ -8,13 +8,16 @@ reads of calendars, ids and enrollments serve the other year-end modules too.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Select, select
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import Connection, Select, func, select
 
 from ...domain.change_plan import ModulePlan
 from ...domain.year_end.rows import (
     CalendarRow, Course, CourseRequest, EnrollmentPlace, Section, StudentSchedule,
 )
 from ...domain.year_end.scheduling import SchedulingRows, plan_scheduling
+from ...progress import Progress, Tally, no_progress
 from ...store.schema import calendars, enrollments
 from ...store.schema_modules import course_requests, courses, sections, student_schedules
 from . import ModuleContext, ModuleRefused, RolloverModule, register
@@ -107,12 +110,22 @@ def read_schedules(conn: Connection, calendar_ids: Select) -> list[tuple[str, St
     return [(row[0], StudentSchedule(*row[1:])) for row in conn.execute(query)]
 
 
-def read_enrolled(conn: Connection, year: int) -> frozenset[tuple[str, str]]:
-    """(student, calendar) of every enrollment in the year's calendars."""
+def count_enrollments(conn: Connection, year: int) -> int:
+    """How many enrollments the year's calendars hold (a count on their index)."""
     e = enrollments.c
-    query = (select(e.student_id, e.calendar_id).distinct()
-             .where(e.calendar_id.in_(calendar_ids_of_year(year))))
-    return frozenset((row[0], row[1]) for row in conn.execute(query))
+    return conn.execute(select(func.count()).select_from(enrollments)
+                        .where(e.calendar_id.in_(calendar_ids_of_year(year)))).scalar_one()
+
+
+def read_enrolled(conn: Connection, year: int,
+                  counted: Callable[[Iterable], Iterable] = iter) -> frozenset[tuple[str, str]]:
+    """(student, calendar) of every enrollment in the year's calendars; `counted` passes the
+    rows on (a progress count of them).  The set drops a student's second enrollment in a
+    calendar: no DISTINCT for the database to sort out first (rows arrive at once)."""
+    e = enrollments.c
+    query = select(e.student_id, e.calendar_id).where(
+        e.calendar_id.in_(calendar_ids_of_year(year)))
+    return frozenset((row[0], row[1]) for row in counted(conn.execute(query)))
 
 
 def read_places(conn: Connection, year: int, students: Select) -> list[EnrollmentPlace]:
@@ -124,12 +137,15 @@ def read_places(conn: Connection, year: int, students: Select) -> list[Enrollmen
     return [EnrollmentPlace(*row) for row in conn.execute(query)]
 
 
-def read_scheduling_rows(conn: Connection, school_year: int,
-                         purge_before: int | None) -> SchedulingRows:
+def read_scheduling_rows(conn: Connection, school_year: int, purge_before: int | None,
+                         progress: Progress = no_progress) -> SchedulingRows:
+    """What the decisions read.  Progress: "reading", in next year's enrollments read (by far
+    the largest read: the master schedule is a district's courses and sections)."""
     next_year = school_year + 1
+    reading = Tally(progress, "reading", count_enrollments(conn, next_year)).start()
     old_schedules = [] if purge_before is None else read_schedules(
         conn, select(calendars.c.calendar_id).where(calendars.c.school_year < purge_before))
-    return SchedulingRows(
+    rows = SchedulingRows(
         calendars=read_calendars(conn, school_year, purge_before),
         courses=read_courses(conn, school_year),
         sections=read_sections(conn, school_year),
@@ -138,13 +154,15 @@ def read_scheduling_rows(conn: Connection, school_year: int,
         taken_section_ids=read_ids(conn, sections.c.section_id),
         next_year_requests=read_requests(conn, next_year),
         next_year_schedules=read_schedules(conn, calendar_ids_of_year(next_year)),
-        next_year_enrolled=read_enrolled(conn, next_year),
+        next_year_enrolled=read_enrolled(conn, next_year, reading.rows),
         old_schedules=old_schedules)
+    reading.finish()
+    return rows
 
 
 def plan(ctx: ModuleContext) -> ModulePlan:
     purge_before = purge_year(ctx)
-    rows = read_scheduling_rows(ctx.conn, ctx.school_year, purge_before)
+    rows = read_scheduling_rows(ctx.conn, ctx.school_year, purge_before, ctx.progress)
     return plan_scheduling(rows, ctx.school_year, purge_before)
 
 
