@@ -24,6 +24,10 @@ from rollover.store.schema import metadata
 from .store_templates import remove_templates
 
 BUNDLES = Path(__file__).parent / "bundles"
+# No plain progress lines on standard error (docs/bundle.md, "Progress"): tests compare it
+# exactly, and whether a step of a loaded machine took over 2 s must not change what they see.
+# tests/test_progress.py turns them on again, with a clock of its own.  Child processes inherit it.
+os.environ["ROLLOVER_PROGRESS"] = "off"
 SERVER_URL = os.environ.get("ROLLOVER_TEST_POSTGRES",
                             "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

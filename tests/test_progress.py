@@ -257,6 +257,12 @@ def store(db_url, tmp_path):
     return db_url
 
 
+@pytest.fixture(autouse=True)
+def progress_on(monkeypatch):
+    """The test session turns the plain lines off (tests/conftest.py); these tests are of them."""
+    monkeypatch.delenv("ROLLOVER_PROGRESS", raising=False)
+
+
 FORWARD = ("forward", "--source-calendar", "HSA27", "--test", "--totals-only")
 
 
@@ -282,6 +288,15 @@ def test_ye20_without_a_terminal_a_long_step_writes_plain_lines_to_standard_erro
     assert any(re.search(r" of [\d,]+ \(\d+%\), about \d+ s left$", line) for line in lines)
     assert any(line.startswith("rollover: reading ") and line.endswith(" s")
                and "(100%), done in " in line for line in lines)
+
+
+def test_ye20_rollover_progress_off_turns_the_plain_lines_off(store, monkeypatch):
+    monkeypatch.setattr(plain_progress, "TICK_SECONDS", None)
+    monkeypatch.setattr(plain_progress, "clock", Clock(step=2.5))  # a step long enough
+    monkeypatch.setenv("ROLLOVER_PROGRESS", "off")
+    ran = cli.rollover("--db", store, *FORWARD)
+    assert ran.returncode == 0 and ran.stderr == ""
+    assert "Rolled:" in ran.stdout
 
 
 def test_ye20_json_output_has_no_progress_at_all(store, monkeypatch):

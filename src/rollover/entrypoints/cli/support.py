@@ -169,12 +169,16 @@ def refusals(command):
     return wrapper
 
 
+PROGRESS_VARIABLE = "ROLLOVER_PROGRESS"  # "off": no plain progress lines in a log
+
+
 @contextmanager
 def progress_bar(enabled: bool = True):
     """A progress callback: on a terminal a Rich bar for each step, with its time left; else a
-    plain line on standard error every few seconds of a long step (plain_progress.py).  Not
-    `enabled` (a command printing JSON): silent."""
-    if not enabled:
+    plain line on standard error every few seconds of a long step (plain_progress.py), unless
+    ROLLOVER_PROGRESS=off.  Not `enabled` (a command printing JSON): silent."""
+    if not enabled or (not err_console.is_terminal
+                       and os.environ.get(PROGRESS_VARIABLE, "").lower() == "off"):
         yield lambda label, done, total: None
         return
     if not err_console.is_terminal:
