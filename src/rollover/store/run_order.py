@@ -31,30 +31,39 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, Row, Select, and_, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FromClause, Join
+from sqlalchemy.sql.expression import ColumnElement, FromClause, Join, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from .schema import calendars, grade_levels, run_rolled, schools, students
 
 # A page further into the run than this is sorted whole (docs/performance.md, "The results
 # page").
 WALKED_ROWS = 20_000
+IN_ORDER = ("name", "number", "school", "grade")  # the sorts read in order, unfiltered
+IN_ORDER_FILTERED = ("name", "school", "grade")  # and filtered by grade
 READ_ROWS = 1_000  # of a grade at a time, for a page by grade
 
 
 def ordered_seqs(conn: Connection, run_id: str, sort: str, conditions: list, offset: int,
-                 limit: int, total: int) -> list[int]:
+                 limit: int, total: int, *, spread: bool) -> list[int]:
     """The numbers of the rows `offset` to `offset + limit` of the run's rows that meet the
-    `conditions` (`total` of them, more than `offset`) in the order `sort` asks."""
+    `conditions` (`total` of them, more than `offset`) in the order `sort` asks.  `spread`: the
+    conditions are none, or a grade's, whose rows are spread through every order but the
+    student number's (which a district may give out year by year)."""
     descending = sort.startswith("-")
     name = sort.lstrip("-")
     wanted = min(limit, total - offset)
-    if not conditions:
-        if name == "decision":  # the run's rows are numbered 1 to total
-            first, step = (total - offset, -1) if descending else (offset + 1, 1)
-            return list(range(first, first + step * wanted, step))
-        if name in ("name", "number", "school", "grade") and offset + limit <= WALKED_ROWS:
+    if not conditions and name == "decision":  # the run's rows are numbered 1 to total
+        first, step = (total - offset, -1) if descending else (offset + 1, 1)
+        return list(range(first, first + step * wanted, step))
+    if spread and name in (IN_ORDER_FILTERED if conditions else IN_ORDER):
+        run_rows = total if not conditions else conn.execute(
+            select(func.max(run_rolled.c.seq)).where(run_rolled.c.run_id == run_id)).scalar()
+        # Rows of the run read in order to reach the page's last, if the filtered are spread
+        # evenly through it.
+        if (offset + limit) * run_rows <= WALKED_ROWS * total:
             read_in_order = _by_grade_levels if name == "grade" else _by_keys
-            seqs = read_in_order(conn, run_id, name, descending, offset, limit)
+            seqs = read_in_order(conn, run_id, name, descending, conditions, offset, limit)
             if len(seqs) == wanted:
                 return seqs
     after = total - offset - wanted  # rows after the page
@@ -64,8 +73,8 @@ def ordered_seqs(conn: Connection, run_id: str, sort: str, conditions: list, off
     return _sorted(conn, run_id, name, descending, conditions, offset, limit)
 
 
-def _by_keys(conn: Connection, run_id: str, name: str, descending: bool, offset: int,
-             limit: int) -> list[int]:
+def _by_keys(conn: Connection, run_id: str, name: str, descending: bool, conditions: list,
+             offset: int, limit: int) -> list[int]:
     """The page read from the index of the sort's keys (students', schools'), each key's rows
     of the run found from the run's index."""
     r, s = run_rolled.c, students.c
@@ -76,12 +85,12 @@ def _by_keys(conn: Connection, run_id: str, name: str, descending: bool, offset:
     else:
         ordered = _InOrder(students, run_rolled,
                            and_(r.run_id == run_id, r.student_id == s.student_id))
-    return _page(conn, select(r.seq).select_from(ordered), [*_keys(name), r.seq], descending,
-                 offset, limit)
+    return _page(conn, select(r.seq).select_from(ordered).where(*conditions),
+                 [*_keys(name), r.seq], descending, offset, limit)
 
 
-def _by_grade_levels(conn: Connection, run_id: str, name: str, descending: bool, offset: int,
-                     limit: int) -> list[int]:
+def _by_grade_levels(conn: Connection, run_id: str, name: str, descending: bool,
+                     conditions: list, offset: int, limit: int) -> list[int]:
     """The page read a grade level's sequence and grade at a time, in order: the run's rows of
     that grade in number order, from the run's index by grade, each kept when its grade level
     has that sequence.  The sequence is looked up here: asked in the query, both planners
@@ -95,7 +104,8 @@ def _by_grade_levels(conn: Connection, run_id: str, name: str, descending: bool,
         sequence_of = dict(((calendar_id, structure_id), n) for calendar_id, structure_id, n
                            in conn.execute(select(g.calendar_id, g.structure_id, g.sequence)
                                            .where(g.grade == grade)))
-        for seq, calendar_id, structure_id in _rows_of_grade(conn, run_id, grade, descending):
+        for seq, calendar_id, structure_id in _rows_of_grade(conn, run_id, grade, descending,
+                                                             conditions):
             if sequence_of.get((calendar_id, structure_id)) != sequence:
                 continue  # another sequence's, or its grade level is gone
             if skip:
@@ -107,13 +117,13 @@ def _by_grade_levels(conn: Connection, run_id: str, name: str, descending: bool,
     return page
 
 
-def _rows_of_grade(conn: Connection, run_id: str, grade: str, descending: bool
-                   ) -> Iterator[Row]:
-    """(seq, calendar_id, structure_id) of the run's rows of a grade in number order, read
-    READ_ROWS at a time."""
+def _rows_of_grade(conn: Connection, run_id: str, grade: str, descending: bool,
+                   conditions: list) -> Iterator[Row]:
+    """(seq, calendar_id, structure_id) of the run's rows of a grade that meet the conditions,
+    in number order, read READ_ROWS at a time."""
     r = run_rolled.c
-    rows_of_grade = select(r.seq, r.calendar_id, r.structure_id).where(r.run_id == run_id,
-                                                                        r.grade == grade)
+    rows_of_grade = select(r.seq, r.calendar_id, r.structure_id).where(
+        r.run_id == run_id, r.grade == grade, *conditions)
     query = rows_of_grade
     while True:
         rows = conn.execute(_ordered(query, [r.seq], descending).limit(READ_ROWS)).all()
@@ -144,7 +154,17 @@ def _sorted(conn: Connection, run_id: str, name: str, descending: bool, conditio
     query = select(r.seq).select_from(joined).where(r.run_id == run_id, *conditions)
     if gone is not None:
         query = query.order_by(gone.desc() if backwards else gone)
-    return _page(conn, query, [*_keys(name), r.seq], descending, offset, limit)
+    keys = [*_keys(name), r.seq]
+    if conditions and conn.dialect.name == "sqlite":
+        # SQLite plans without statistics: the filter's index finds the rows, not the run's
+        # index by rule or number read in order.
+        keys = [plain(key) for key in keys]
+    return _page(conn, query, keys, descending, offset, limit)
+
+
+def plain(column: ColumnElement) -> ColumnElement:
+    """The column as an expression (+column): the same values, but no index is chosen by it."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def _keys(name: str) -> list[ColumnElement]:

@@ -12,10 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import CompoundSelect, Connection, Select, and_, func, literal, select, union
-from sqlalchemy.sql.expression import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 
-from .run_order import ordered_seqs
+from .run_order import ordered_seqs, plain
 from .schema import (calendars, enrollments, grade_levels, run_grade_totals, run_rolled,
                      run_warnings, schools, students)
 
@@ -95,7 +93,7 @@ def _sorted_total_and_seqs(conn: Connection, run_id: str, rows: Selection
     """The number of rows that meet the filters, and the numbers of the page's in the order
     `rows.sort` asks (store/run_order.py)."""
     r = run_rolled.c
-    conditions, _bounded = _conditions(conn, run_rolled, rows)
+    conditions, bounded = _conditions(conn, run_rolled, rows)
     if conditions:
         total = conn.execute(select(func.count()).select_from(run_rolled)
                              .where(r.run_id == run_id, *conditions)).scalar()
@@ -104,7 +102,7 @@ def _sorted_total_and_seqs(conn: Connection, run_id: str, rows: Selection
     if rows.offset >= total:
         return total, []
     return total, ordered_seqs(conn, run_id, rows.sort, conditions, rows.offset, rows.limit,
-                               total)
+                               total, spread=not bounded)
 
 
 def keep_grade_totals(conn: Connection, run_id: str) -> None:
@@ -226,7 +224,7 @@ def _conditions(conn: Connection, table, rows: Selection) -> tuple[list, bool]:
         keys.append((table.c.grade, lambda c: c == rows.grade, False))
     if rows.code is not None:
         keys.append((table.c.code, lambda c: c == rows.code, False))
-    conditions = [condition(column if i == 0 or not steer else _plain(column))
+    conditions = [condition(column if i == 0 or not steer else plain(column))
                   for i, (column, condition, _bounded) in enumerate(keys)]
     return conditions, bool(keys) and keys[0][2]
 
@@ -251,7 +249,7 @@ def _total_and_seqs(conn: Connection, table, run_id: str, rows: Selection) -> tu
     # Found once, then sorted: the page and the total in one pass (`+seq` on SQLite, which
     # would otherwise walk the run's whole primary key to save the sort).  Only a page past the
     # last one needs the total counted apart.
-    order = _plain(seq) if conn.dialect.name == "sqlite" else seq
+    order = plain(seq) if conn.dialect.name == "sqlite" else seq
     page = conn.execute(select(seq, func.count().over()).where(in_run, *conditions)
                         .order_by(order).limit(rows.limit).offset(rows.offset)).all()
     if page:
@@ -260,11 +258,6 @@ def _total_and_seqs(conn: Connection, table, run_id: str, rows: Selection) -> tu
         return 0, []
     return conn.execute(select(func.count()).select_from(table)
                         .where(in_run, *conditions)).scalar(), []
-
-
-def _plain(column):
-    """The column as an expression (+column): the same values, but no index is chosen by it."""
-    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def _students_named(conn: Connection, words: Sequence[str]) -> Select:
