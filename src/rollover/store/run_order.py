@@ -3,8 +3,8 @@
 keys in decision order, each way ("-name": Z to A, and the last decided first).
 
 Sorting a whole run to show one page of it reads every row, a second at a million students.  So
-the first pages of the whole run (no filter) are read in order instead, and cost what the rows
-before them do:
+the first pages of the whole run, or of a grade, are read in order instead, and cost what the
+rows before them do:
 
 - by rule: from the run's index by rule (at any page);
 - by name, number or school: the students (or schools) in the sort's order from their index, and
@@ -14,10 +14,10 @@ before them do:
 - by grade: each grade level's sequence and grade in order, and the run's rows of that grade
   read in number order from the run's index by grade.
 
-A filtered page is sorted whole (the filters find its rows from their index), and so is a page
-more than WALKED_ROWS into the run, where reading every row costs less than reading that many in
-order; a page in the second half of the order is read from the other end, the whole order
-reversed, so the sort keeps no more than half the rows.
+A page of a school's, a calendar's or a search's rows is sorted whole (the filters find them from
+their index), and so is a page more than WALKED_ROWS into the run, where reading every row costs
+less than reading that many in order; a page in the second half of the order is read from the
+other end, the whole order reversed, so the sort keeps no more than half the rows.
 
 A row whose student (or school, or grade level) is no longer in the district has nothing to be
 sorted by: it comes after every other row, either way.  Reading in order never meets such a row,
@@ -31,13 +31,12 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, Row, Select, and_, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FromClause, Join, UnaryExpression
+from sqlalchemy.sql.expression import ColumnElement, Join, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from .schema import calendars, grade_levels, run_rolled, schools, students
 
-# A page further into the run than this is sorted whole (docs/performance.md, "The results
-# page").
+# A page further into the run than this is sorted whole (docs/reading-runs.md, "Sorted pages").
 WALKED_ROWS = 50_000
 IN_ORDER = ("name", "number", "school", "grade")  # the sorts read in order, unfiltered
 IN_ORDER_FILTERED = ("name", "school", "grade")  # and filtered by grade
@@ -199,9 +198,6 @@ class _InOrder(Join):
     never reorders."""
 
     inherit_cache = True
-
-    def __init__(self, left: FromClause, right: FromClause, onclause: ColumnElement):
-        super().__init__(left, right, onclause)
 
 
 @compiles(_InOrder, "sqlite")
