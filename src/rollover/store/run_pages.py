@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import CompoundSelect, Connection, Select, and_, func, literal, select, union
-from sqlalchemy.sql.expression import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 
+from .run_order import ordered_seqs, plain
 from .schema import (calendars, enrollments, grade_levels, run_grade_totals, run_rolled,
                      run_warnings, schools, students)
 
-# A page of new enrollments in another order than the decisions': each sort's columns, then the
-# decision's number (so equal keys keep decision order and pages never overlap).
+# A page of new enrollments in another order than the decisions' (store/run_order.py): each
+# sort's columns, then the decision's number (so equal keys keep decision order and pages never
+# overlap).
 ROLLED_SORTS = ("decision", "name", "number", "school", "grade", "rule")
 
 
@@ -91,40 +91,18 @@ def rolled_total_and_page(conn: Connection, run_id: str, rows: Selection) -> tup
 def _sorted_total_and_seqs(conn: Connection, run_id: str, rows: Selection
                            ) -> tuple[int, list[int]]:
     """The number of rows that meet the filters, and the numbers of the page's in the order
-    `rows.sort` asks: the run's rows that meet them are joined to what they are sorted by."""
+    `rows.sort` asks (store/run_order.py)."""
     r = run_rolled.c
-    conditions, _bounded = _conditions(conn, run_rolled, rows)
-    in_run = r.run_id == run_id
-    total = conn.execute(select(func.count()).select_from(run_rolled)
-                         .where(in_run, *conditions)).scalar()
+    conditions, bounded = _conditions(conn, run_rolled, rows)
+    if conditions:
+        total = conn.execute(select(func.count()).select_from(run_rolled)
+                             .where(r.run_id == run_id, *conditions)).scalar()
+    else:  # numbered 1 to total
+        total = conn.execute(select(func.max(r.seq)).where(r.run_id == run_id)).scalar() or 0
     if rows.offset >= total:
         return total, []
-    descending = rows.sort.startswith("-")
-    name = rows.sort.lstrip("-")
-    joined, keys = run_rolled, []
-    if name == "name":
-        joined = joined.outerjoin(students, students.c.student_id == r.student_id)
-        keys = [func.lower(students.c.last_name), func.lower(students.c.first_name)]
-    elif name == "number":
-        joined = joined.outerjoin(students, students.c.student_id == r.student_id)
-        keys = [students.c.student_number]
-    elif name == "school":
-        joined = (joined.outerjoin(calendars, calendars.c.calendar_id == r.calendar_id)
-                  .outerjoin(schools, schools.c.school_id == calendars.c.school_id))
-        keys = [schools.c.name]
-    elif name == "grade":
-        g = grade_levels.c
-        joined = joined.outerjoin(grade_levels, and_(g.calendar_id == r.calendar_id,
-                                                     g.structure_id == r.structure_id,
-                                                     g.grade == r.grade))
-        keys = [g.sequence, r.grade]
-    elif name == "rule":
-        keys = [r.rule]
-    keys.append(r.seq)
-    order = [key.desc() if descending else key.asc() for key in keys]
-    page = (select(r.seq).select_from(joined).where(in_run, *conditions).order_by(*order)
-            .limit(rows.limit).offset(rows.offset))
-    return total, list(conn.execute(page).scalars())
+    return total, ordered_seqs(conn, run_id, rows.sort, conditions, rows.offset, rows.limit,
+                               total, spread=not bounded)
 
 
 def keep_grade_totals(conn: Connection, run_id: str,
@@ -249,7 +227,7 @@ def _conditions(conn: Connection, table, rows: Selection) -> tuple[list, bool]:
         keys.append((table.c.grade, lambda c: c == rows.grade, False))
     if rows.code is not None:
         keys.append((table.c.code, lambda c: c == rows.code, False))
-    conditions = [condition(column if i == 0 or not steer else _plain(column))
+    conditions = [condition(column if i == 0 or not steer else plain(column))
                   for i, (column, condition, _bounded) in enumerate(keys)]
     return conditions, bool(keys) and keys[0][2]
 
@@ -274,7 +252,7 @@ def _total_and_seqs(conn: Connection, table, run_id: str, rows: Selection) -> tu
     # Found once, then sorted: the page and the total in one pass (`+seq` on SQLite, which
     # would otherwise walk the run's whole primary key to save the sort).  Only a page past the
     # last one needs the total counted apart.
-    order = _plain(seq) if conn.dialect.name == "sqlite" else seq
+    order = plain(seq) if conn.dialect.name == "sqlite" else seq
     page = conn.execute(select(seq, func.count().over()).where(in_run, *conditions)
                         .order_by(order).limit(rows.limit).offset(rows.offset)).all()
     if page:
@@ -283,11 +261,6 @@ def _total_and_seqs(conn: Connection, table, run_id: str, rows: Selection) -> tu
         return 0, []
     return conn.execute(select(func.count()).select_from(table)
                         .where(in_run, *conditions)).scalar(), []
-
-
-def _plain(column):
-    """The column as an expression (+column): the same values, but no index is chosen by it."""
-    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def _students_named(conn: Connection, words: Sequence[str]) -> Select:

@@ -33,6 +33,7 @@ schools = Table(
     Column("school_id", Key, primary_key=True),
     Column("name", Text, nullable=False),
     Column("next_school_id", Key, ForeignKey("schools.school_id", **_LATER)),
+    Index(None, "name"),  # a run's rows by next school, read in order (store/run_order.py)
 )
 
 calendars = Table(
@@ -101,6 +102,12 @@ students = Table(
 for _name in ("first_name", "last_name", "student_number"):
     Index(f"ix_students_lower_{_name}", func.lower(students.c[_name]).label(_name),
           students.c.student_id, postgresql_ops={_name: "text_pattern_ops"})
+
+# A run's rows by student name or number, read in order (store/run_order.py): the sorts' own
+# keys, in the database's own order (its collation on PostgreSQL), with the student's id.
+Index("ix_students_name_order", func.lower(students.c.last_name),
+      func.lower(students.c.first_name), students.c.student_id)
+Index(None, students.c.student_number, students.c.student_id)
 
 households = Table(
     "households", metadata,
@@ -253,6 +260,7 @@ run_rolled = Table(
     Index(None, "run_id", "grade", "seq"),
     Index(None, "run_id", "calendar_id", "grade", "seq"),
     Index(None, "run_id", "student_id", "grade", "calendar_id", "seq"),
+    Index(None, "run_id", "rule", "seq"),  # its rows by deciding rule (store/run_order.py)
 )
 
 run_warnings = Table(
