@@ -20,6 +20,7 @@ own.  Results are printed and appended to bench/results.md.
     python bench/run.py                                   # 100,000 and 1,000,000; both databases
     python bench/run.py --students 100000 --db sqlite     # one size, one database
     python bench/run.py --api --students 100000           # the HTTP API's goals (bench/api.py)
+    python bench/run.py --edfi --students 100000          # Ed-Fi export and import (bench/edfi.py)
 """
 
 from __future__ import annotations
@@ -326,10 +327,16 @@ def main() -> None:
     parser.add_argument("--no-save", action="store_true", help="Do not append to results.md.")
     parser.add_argument("--api", action="store_true",
                         help="Measure the HTTP API's goals instead (bench/api.py).")
+    parser.add_argument("--edfi", action="store_true",
+                        help="Measure the Ed-Fi export and import instead (bench/edfi.py).")
     args = parser.parse_args()
     if args.api:
         import api
         api.run_all(args.students, args.db, not args.no_save)
+        return
+    if args.edfi:
+        import edfi
+        edfi.run_all(args.students, args.db, not args.no_save)
         return
     results = []
     with tempfile.TemporaryDirectory(prefix="rollover-bench-") as tmp:

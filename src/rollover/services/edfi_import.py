@@ -3,7 +3,9 @@ section 1), checked whole and refused whole (exit 2, nothing written).
 
 Every file is validated against its interchange's XSD first; once all are valid, they are read
 and mapped to bundle rows (rollover.interop.edfi), which are written as a bundle into a folder of
-its own, beside the supplementary CSV files the folder holds, and loaded by the bundle import
+its own as they are made (a state's students, associations and calendar dates are read as the
+mapping goes, never all held: docs/interop.md, "Memory"), beside the supplementary CSV files the
+folder holds, and loaded by the bundle import
 (`services.bundles.import_bundle`: one transaction, `--replace` as for a bundle, a run that
 `rollover undo` puts back).  A problem the bundle's checks find is told at the XML element its
 row came from, never at the temporary CSV file.
@@ -12,8 +14,12 @@ row came from, never at the temporary CSV file.
 from __future__ import annotations
 
 import csv
+import os
+import pickle
 import shutil
 import tempfile
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +33,7 @@ from ..interop.edfi.files import EdfiFolder, survey
 from ..interop.edfi.grades import read_map
 from ..interop.edfi.mapping import map_records
 from ..interop.edfi.problems import NO_ELEMENT, EdfiProblem, EdfiRefused
-from ..interop.edfi.read import Records, Where, read_file
+from ..interop.edfi.read import Records, Streamed, Where, read_file
 from ..interop.edfi.validate import validate
 from ..progress import Progress, no_progress
 from .bundles import import_bundle
@@ -55,12 +61,14 @@ def import_edfi(engine: Engine, folder: Path | str, *, replace: bool = False,
     problems = found.problems + _validated(found, progress)
     if problems:
         raise EdfiRefused(problems)
-    mapped = map_records(_read(found, progress), grades)
-    if mapped.problems:
-        raise EdfiRefused(mapped.problems)
     with tempfile.TemporaryDirectory(prefix="rollover-edfi-") as work:
         bundle = Path(work)
-        sources = write_bundle(bundle, mapped)
+        with BundleFiles(bundle) as mapped:
+            map_records(_read(found, progress), grades, mapped)
+        read = sum(path.stat().st_size for path in found.xml_files)
+        progress("reading", read, read)
+        if mapped.problems:
+            raise EdfiRefused(mapped.problems)
         for path in found.csv_files:
             shutil.copyfile(path, bundle / path.name)
         options = {"edfi": str(folder), "replace": replace,
@@ -70,7 +78,7 @@ def import_edfi(engine: Engine, folder: Path | str, *, replace: bool = False,
                                    user=user, options=options)
         except BundleRefused as refused:
             supplementary = {path.name for path in found.csv_files}
-            raise EdfiRefused([_traced(p, sources, supplementary)
+            raise EdfiRefused([_traced(p, mapped.sources, supplementary)
                                for p in refused.problems]) from None
     return EdfiImportResult(result.rows, result.run_id, mapped.warnings, found.skipped)
 
@@ -78,61 +86,172 @@ def import_edfi(engine: Engine, folder: Path | str, *, replace: bool = False,
 def _validated(found: EdfiFolder, progress: Progress) -> list[EdfiProblem]:
     """Every XSD error of every file (a file not well-formed: its one problem)."""
     problems: list[EdfiProblem] = []
-    for path, kind, report in _files_with_progress(found, "validating", progress):
+    paths = [(path, kind) for kind in READING_ORDER for path in found.files.get(kind, ())]
+    for path, kind, report in _with_progress(paths, "validating", progress):
         problems += validate(path, kind, report)
+    total = sum(path.stat().st_size for path, _kind in paths)
+    progress("validating", total, total)
     return problems
 
 
+# The elements too many to hold (a state's students, their associations, its calendar dates):
+# read by the mapping as it goes (read.Streamed), the associations' graduation plans only if a
+# `ref` names one.  Student and StudentEnrollment files hold nothing else the mapping reads.
+STREAMED = {"Student": {"Student": "students"},
+            "StudentEnrollment": {"StudentSchoolAssociation": "enrollments",
+                                  "GraduationPlan": "graduation_plans"},
+            "EducationOrgCalendar": {"CalendarDate": "dates"}}
+ONLY_STREAMED = ("Student", "StudentEnrollment")
+
+
 def _read(found: EdfiFolder, progress: Progress) -> Records:
+    """What the mapping reads: the files' records, the streamed kinds' as `Streamed`.  The
+    progress of reading runs on as the mapping reads the students and associations."""
     records = Records()
-    for path, kind, report in _files_with_progress(found, "reading", progress):
-        read_file(path, kind, records, report)
+    whole = [(path, kind) for kind in READING_ORDER if kind not in ONLY_STREAMED
+             for path in found.files.get(kind, ())]
+    streamed = [(path, kind) for kind in ONLY_STREAMED for path in found.files.get(kind, ())]
+    reports = {}
+    for path, kind, report in _with_progress(whole + streamed, "reading", progress):
+        reports[path] = report
+    for path, kind in whole:
+        read_file(path, kind, records, reports[path], skip=STREAMED.get(kind, {}))
+    for kind, elements in STREAMED.items():
+        paths = found.files.get(kind, ())
+        if paths:
+            records.first_file.setdefault(kind, paths[0].name)
+        for element, attribute in elements.items():
+            on_read = [reports[path] for path in paths] if kind in ONLY_STREAMED and \
+                element != "GraduationPlan" else ()
+            setattr(records, attribute, Streamed(paths, kind, element, on_read))
     return records
 
 
-def _files_with_progress(found: EdfiFolder, label: str, progress: Progress):
-    paths = [(path, kind) for kind in READING_ORDER for path in found.files.get(kind, ())]
+def _with_progress(paths: list[tuple[Path, str]], label: str, progress: Progress):
+    """Each file with its callback: the bytes read of it, reported as `label`'s progress
+    among all the files' bytes."""
     total = sum(path.stat().st_size for path, _kind in paths)
     done = 0
     for path, kind in paths:
         yield path, kind, lambda n, d=done: progress(label, d + n, total)
         done += path.stat().st_size
-    progress(label, total, total)
 
 
 # -- the bundle, and its problems back at the XML -----------------------------------------------
 
-def write_bundle(folder: Path, mapped: MappedBundle) -> dict[str, dict[int, Where]]:
-    """Write the mapped rows as bundle files; for each file, the element each row came from by
-    the line its record starts on (a cell may hold a line break)."""
-    sources: dict[str, dict[int, Where]] = {}
-    for spec in FILES:
-        rows = mapped.rows.get(spec.name, [])
-        if not rows and spec.optional:
-            continue
-        formatted = row_formatter(spec)
-        lines: dict[int, Where] = {}
-        line = 2  # the header is line 1
-        with (folder / spec.name).open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(spec.column_names)
-            for row, where in zip(rows, mapped.sources[spec.name]):
-                cells = formatted(row)
-                writer.writerow(cells)
-                lines[line] = where
-                line += 1 + sum(cell.count("\n") for cell in cells if isinstance(cell, str))
-        sources[spec.name] = lines
-    return sources
+class BundleFiles(MappedBundle):
+    """The mapped rows written as bundle files as they come (a state's million students never
+    wait in memory); for each file, the element each row came from by the line its record
+    starts on (a cell may hold a line break).  Closed, every required file is there (a header
+    alone if it has no row)."""
+
+    def __init__(self, folder: Path):
+        super().__init__()
+        self.folder = folder
+        self.sources = Sources()
+        self._files: dict[str, tuple] = {}  # name -> (handle, csv writer, formatter, next line)
+        self._spools: list[Spool] = []
+
+    def keep(self, file: str, where: Where, row: tuple) -> None:
+        handle, writer, formatted, line = self._files.get(file) or self._open(file)
+        cells = formatted(row)
+        writer.writerow(cells)
+        self.sources.add(file, line, where)
+        line += 1 + sum(cell.count("\n") for cell in cells if isinstance(cell, str))
+        self._files[file] = (handle, writer, formatted, line)
+
+    def _open(self, file: str) -> tuple:
+        spec = FILES_BY_NAME[file]
+        handle = (self.folder / file).open("w", encoding="utf-8", newline="")
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(spec.column_names)
+        self.sources.files.add(file)
+        return handle, writer, row_formatter(spec), 2  # the header is line 1
+
+    def spool(self) -> Spool:
+        spool = Spool()
+        self._spools.append(spool)
+        return spool
+
+    def __enter__(self) -> BundleFiles:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for spool in self._spools:
+            spool.close()
+        for spec in FILES:
+            if spec.name not in self._files and not spec.optional:
+                self._open(spec.name)[0].close()
+        for handle, *_rest in self._files.values():
+            handle.close()
 
 
-def _traced(problem: BundleProblem, sources: dict[str, dict[int, Where]],
-            supplementary: set[str]) -> EdfiProblem:
+class Sources:
+    """Where each row of each bundle file came from, by the line its record starts on: two
+    numbers a row (lines rise as rows are added), the (file, element) pairs counted once."""
+
+    def __init__(self):
+        self.files: set[str] = set()  # every bundle file written, rows or not
+        self._lines: dict[str, array] = {}
+        self._wheres: dict[str, array] = {}
+        self._places: list[tuple[str, str]] = []
+        self._place_numbers: dict[tuple[str, str], int] = {}
+
+    def add(self, file: str, line: int, where: Where) -> None:
+        place = (where.file, where.element)
+        number = self._place_numbers.get(place)
+        if number is None:
+            number = self._place_numbers[place] = len(self._places)
+            self._places.append(place)
+        if file not in self._lines:
+            self._lines[file], self._wheres[file] = array("q"), array("q")
+        self._lines[file].append(line)
+        self._wheres[file].extend((where.line, number))
+
+    def get(self, file: str, line: int | None) -> Where | None:
+        """The element of the row whose record starts on `line` of `file` (None: no row
+        starts there)."""
+        lines = self._lines.get(file)
+        if not lines or line is None:
+            return None
+        at = bisect_left(lines, line)
+        if at == len(lines) or lines[at] != line:
+            return None
+        xml_line, number = self._wheres[file][2 * at:2 * at + 2]
+        source, element = self._places[number]
+        return Where(source, xml_line, element)
+
+
+class Spool:
+    """Rows set aside in a temporary file (deleted when closed), read back in order as often as
+    asked."""
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile()
+        self._count = 0
+
+    def append(self, row) -> None:
+        self._file.seek(0, os.SEEK_END)
+        pickle.dump(row, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def __iter__(self):
+        self._file.flush()
+        self._file.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._file)  # an Unpickler of its own: one would keep every row
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _traced(problem: BundleProblem, sources: Sources, supplementary: set[str]) -> EdfiProblem:
     """A problem of the bundle's checks, told where the user can see it: at the supplementary
     CSV file's line and column, or at the XML element the row came from."""
-    if problem.file in supplementary or problem.file not in sources:
+    if problem.file in supplementary or problem.file not in sources.files:
         return EdfiProblem(problem.file, problem.line or 1, problem.column or NO_ELEMENT,
                            problem.message)
-    where = sources[problem.file].get(problem.line)
+    where = sources.get(problem.file, problem.line)
     table = FILES_BY_NAME[problem.file].table
     message = f"{table}.{problem.column}: {problem.message}" if problem.column else \
         f"{table}: {problem.message}"

@@ -21,7 +21,10 @@ _NOT_SLUG = re.compile(r"[^A-Z0-9]+")
 @dataclass
 class MappedBundle:
     """The bundle rows of an import, each file's rows in its columns' order (format.py), with
-    the element each row came from, row for row; and the warnings and problems."""
+    the element each row came from, row for row; and the warnings and problems.
+
+    Here the rows are kept in memory; a subclass may write each away as it comes (`keep`) and
+    set rows aside elsewhere than in a list (`spool`)."""
 
     rows: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
     sources: dict[str, list[Where]] = field(default_factory=lambda: defaultdict(list))
@@ -30,8 +33,48 @@ class MappedBundle:
 
     def add(self, file: str, where: Where, **cells) -> None:
         columns = FILES_BY_NAME[file].column_names
-        self.rows[file].append(tuple(cells.get(column) for column in columns))
+        self.keep(file, where, tuple(cells.get(column) for column in columns))
+
+    def keep(self, file: str, where: Where, row: tuple) -> None:
+        self.rows[file].append(row)
         self.sources[file].append(where)
+
+    def spool(self):
+        """Somewhere to set rows aside (`append`) and read them back in order (iterated, as
+        often as needed) before they are added."""
+        return []
+
+
+class Seen:
+    """Where each key was first seen (`get`, `[key] = where`, `in`), as `Context.duplicate`
+    asks, kept small: a million students' keys hold one number each, the line and the (file,
+    element) it was on packed together."""
+
+    _PLACE_BITS = 20
+
+    def __init__(self):
+        self._first: dict = {}
+        self._places: list[tuple[str, str]] = []  # (file, element)
+        self._place_numbers: dict[tuple[str, str], int] = {}
+
+    def __contains__(self, key) -> bool:
+        return key in self._first
+
+    def get(self, key) -> Where | None:
+        found = self._first.get(key)
+        if found is None or isinstance(found, Where):
+            return found
+        file, element = self._places[found & ((1 << self._PLACE_BITS) - 1)]
+        return Where(file, found >> self._PLACE_BITS, element)
+
+    def __setitem__(self, key, where: Where) -> None:
+        place = (where.file, where.element)
+        number = self._place_numbers.get(place)
+        if number is None:
+            number = self._place_numbers[place] = len(self._places)
+            self._places.append(place)
+        fits = number < 1 << self._PLACE_BITS and where.line >= 0
+        self._first[key] = (where.line << self._PLACE_BITS | number) if fits else where
 
 
 def year_end(school_year: str) -> int:
@@ -52,9 +95,9 @@ def first_seen(first: Where, where: Where) -> str:
 class Context:
     """The mapping's shared state; each part (places.py, people.py) adds to `out`."""
 
-    def __init__(self, records: Records):
+    def __init__(self, records: Records, out: MappedBundle | None = None):
         self.records = records
-        self.out = MappedBundle()
+        self.out = out if out is not None else MappedBundle()
         self._told: set[tuple] = set()
         self.defined: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.by_xml_id: dict[tuple[str, str], object] = {}  # (file, id) -> its record
@@ -72,7 +115,7 @@ class Context:
             self.out.warnings.append(EdfiProblem(where.file, where.line, where.element, message,
                                                  code))
 
-    def duplicate(self, seen: dict, key, where: Where, what: str) -> bool:
+    def duplicate(self, seen: dict | Seen, key, where: Where, what: str) -> bool:
         """Whether `key` was seen before (a problem at this, the second, naming the first)."""
         first = seen.get(key)
         if first is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from .context import Context, year_end
+from .context import Context, Seen, year_end
 from .places import BundleCalendar, Places
 from .read import Contact, GraduationPlan, Student, Where
 
@@ -19,23 +19,27 @@ class People:
     def __init__(self, context: Context, places: Places):
         self.c = context
         self.places = places
-        self.students: dict[tuple, Student] = {}
+        # The imported students by StudentUniqueId, each with where it was: what a reference to
+        # one and a duplicate need, never the record (a state has a million).
+        self.students = Seen()
         self.current_year: int | None = None
         self._used_entry_types: dict[str, Where] = {}
+        self._plans_known = False
 
-    def student(self, ref) -> Student | None:
+    def student(self, ref) -> str | None:
+        """The StudentUniqueId of the student a reference names; None, with a problem, when it
+        names none of the imported students."""
         shown = f"StudentUniqueId {ref.key[0]!r}" if ref is not None and ref.key else ""
-        return self.c.resolve(ref, self.students, Student, shown)
+        return self.c.resolve(ref, _ByIdentity(self.students), Student, shown)
 
     # -- students -------------------------------------------------------------------------------
     def map_students(self) -> None:
-        self.c.index_ids(self.c.records.students)
-        seen: dict = {}
+        # Students are not indexed by `id`: a `ref` names an element of its own file, and no
+        # interchange holds both a Student and a reference to one.
         for student in self.c.records.students:
-            if self.c.duplicate(seen, student.unique_id, student.where,
+            if self.c.duplicate(self.students, student.unique_id, student.where,
                                 f"Student with StudentUniqueId {student.unique_id!r}"):
                 continue
-            self.students[(student.unique_id,)] = student
             self.c.out.add("students.csv", student.where, student_id=f"S{student.unique_id}",
                            student_number=student.unique_id, last_name=student.last_name,
                            first_name=student.first_name,
@@ -43,19 +47,28 @@ class People:
 
     # -- enrollments ----------------------------------------------------------------------------
     def map_enrollments(self) -> None:
-        records = self.c.records
-        self.c.index_ids(records.graduation_plans)
-        mapped, seen = [], {}
-        for ssa in records.enrollments:
+        # The rows wait in the spool (a state's million need not fit in memory) until every
+        # association is read and each student's are numbered; kept here: a number per student
+        # and year, and the keys of the duplicate check.
+        mapped, seen, per_student_year = self.c.out.spool(), Seen(), {}
+        latest = None
+        for ssa in self.c.records.enrollments:
             row = self._enrollment(ssa, seen)
             if row is not None:
                 mapped.append(row)
+                key = _student_year(row)
+                per_student_year[key] = per_student_year.get(key, 0) + 1
+                latest = row["_yyyy"] if latest is None else max(latest, row["_yyyy"])
         # The district's current year: the latest of the associations (none: of the calendars).
-        years = [row["_yyyy"] for row in mapped] or [b.yyyy for b in self.places.calendars]
-        self.current_year = max(years, default=None)
-        self._number(mapped)
-        for row in mapped:
+        self.current_year = latest if latest is not None else max(
+            (b.yyyy for b in self.places.calendars), default=None)
+        numbers = self._numbers(mapped, per_student_year)
+        del seen, per_student_year
+        for index, row in enumerate(mapped):
             where = row.pop("_where")
+            n = numbers.get(index, 1)
+            row["enrollment_id"] = f"E{row['_yyyy']}-{row['_unique_id']}" + (
+                f"-{n}" if n > 1 else "")
             for key in ("_yyyy", "_order", "_unique_id"):
                 row.pop(key)
             self.c.out.add("enrollments.csv", where, **row)
@@ -80,21 +93,22 @@ class People:
             c.problem(ssa.grade.where, f"grade {grade.grade!r} ({ssa.grade.text}) is not "
                                        f"offered by calendar {calendar.calendar_id!r}")
             return None
-        if c.duplicate(seen, (student.unique_id, id(school), entry), ssa.where,
-                       f"StudentSchoolAssociation of student {student.unique_id!r} at school "
+        # The key (student, school, EntryDate) as one string, smaller than a tuple of three.
+        if c.duplicate(seen, f"{id(school)} {entry.isoformat()} {student}", ssa.where,
+                       f"StudentSchoolAssociation of student {student!r} at school "
                        f"{places.school_id(school)!r} entering {entry}"):
             return None
         if entry_type is not None:
             self._used_entry_types.setdefault(entry_type, ssa.entry_type.where)
         yyyy = year_end(ssa.year.text) if ssa.year is not None else calendar.yyyy
         s, n = grade.sequence, next_grade.sequence if next_grade else None
-        row = {"student_id": f"S{student.unique_id}", "calendar_id": calendar.calendar_id,
+        row = {"student_id": f"S{student}", "calendar_id": calendar.calendar_id,
                "structure_id": calendar.structure_id, "grade": grade.grade,
                "service_type": "partial" if ssa.primary in ("false", "0") else "primary",
                "start_date": entry, "end_date": exit_date, "end_status": exit_type,
                "end_action": "retain" if n == s else "demote" if n == s - 1 else None,
                "local_start_status": entry_type, "graduation_cohort": cohort,
-               "_where": ssa.where, "_yyyy": yyyy, "_unique_id": student.unique_id,
+               "_where": ssa.where, "_yyyy": yyyy, "_unique_id": student,
                "_order": (entry, _school_order(school.school_id))}
         moves = next_school is not None and next_school is not school
         if moves or (n is not None and n not in (s - 1, s, s + 1)):
@@ -141,6 +155,9 @@ class People:
             return None
         if ref.key is not None and not ref.problem:
             return year_end(ref.year) if ref.year else None
+        if not self._plans_known:  # read only when a `ref` names one (they may come after it)
+            self.c.index_ids(self.c.records.graduation_plans)
+            self._plans_known = True
         plan = self.c.resolve(ref, {}, GraduationPlan)
         return year_end(plan.year) if plan is not None and plan.year else None
 
@@ -160,16 +177,21 @@ class People:
                        f"{yyyy - 1}-{yyyy}: next_calendar_id is left empty")
 
     @staticmethod
-    def _number(mapped: list[dict]) -> None:
-        """`E{YYYY}-{StudentUniqueId}`, the student's further ones that year `-2`, `-3` ... in
-        (EntryDate, SchoolId) order."""
+    def _numbers(mapped, per_student_year: dict[str, int]) -> dict[int, int]:
+        """Enrollment ids are `E{YYYY}-{StudentUniqueId}`, the student's further ones that year
+        `-2`, `-3` ... in (EntryDate, SchoolId) order: the number of each row (by its place in
+        `mapped`) of a student with several that year; the others are 1."""
         groups = defaultdict(list)
-        for row in mapped:
-            groups[(row["_yyyy"], row["_unique_id"])].append(row)
-        for (yyyy, unique_id), rows in groups.items():
-            rows.sort(key=lambda r: r["_order"])
-            for n, row in enumerate(rows, start=1):
-                row["enrollment_id"] = f"E{yyyy}-{unique_id}" + (f"-{n}" if n > 1 else "")
+        for index, row in enumerate(mapped):
+            key = _student_year(row)
+            if per_student_year[key] > 1:
+                groups[key].append((row["_order"], index))
+        numbers = {}
+        for rows in groups.values():
+            rows.sort(key=lambda order_index: order_index[0])
+            for n, (_order, index) in enumerate(rows, start=1):
+                numbers[index] = n
+        return numbers
 
     # -- households -----------------------------------------------------------------------------
     def map_households(self) -> None:
@@ -191,8 +213,8 @@ class People:
             student = self._linked_student(link)
             if contact is None or student is None:
                 continue
-            if self.c.duplicate(links, (student.unique_id, contact.unique_id), link.where,
-                                f"StudentContactAssociation of student {student.unique_id!r} "
+            if self.c.duplicate(links, (student, contact.unique_id), link.where,
+                                f"StudentContactAssociation of student {student!r} "
                                 f"and contact {contact.unique_id!r}"):
                 continue
             if link.lives_with not in ("true", "1"):
@@ -200,7 +222,7 @@ class People:
             key = self._household(contact)
             if key is not None:
                 households.setdefault(key, contact.where)
-                members.setdefault((key, student.unique_id), link.where)
+                members.setdefault((key, student), link.where)
         ids = {key: f"H{n:04d}" for n, key in enumerate(
             sorted(households, key=lambda k: (k[1].casefold(), k[0], k[2], k[3])), start=1)}
         for key, where in sorted(households.items(), key=lambda item: ids[item[0]]):
@@ -211,10 +233,10 @@ class People:
             self.c.out.add("household_members.csv", where, household_id=ids[key],
                            student_id=f"S{unique_id}", primary=True)
 
-    def _linked_student(self, link) -> Student | None:
+    def _linked_student(self, link) -> str | None:
         """The association's student; one not imported is skipped with a warning."""
         ref = link.student
-        if ref.key is not None and not ref.problem and (ref.key[0],) not in self.students:
+        if ref.key is not None and not ref.problem and ref.key[0] not in self.students:
             self.c.warning(link.where, "CONTACT_STUDENT_NOT_IMPORTED",
                            f"student {ref.key[0]!r} is not among the imported students: the "
                            "association is skipped")
@@ -249,6 +271,22 @@ class People:
         for code, (name, where) in statuses.items():
             self.c.out.add("local_start_statuses.csv", where, code=code, name=name,
                            is_default=False, active=True)
+
+
+class _ByIdentity:
+    """The imported students as `Context.resolve` looks them up: by a StudentIdentity's key
+    `(StudentUniqueId,)`, giving the StudentUniqueId."""
+
+    def __init__(self, students: Seen):
+        self.students = students
+
+    def get(self, key: tuple) -> str | None:
+        return key[0] if key[0] in self.students else None
+
+
+def _student_year(row: dict) -> str:
+    """(year, StudentUniqueId) as one string, smaller than a tuple: the year is digits."""
+    return f"{row['_yyyy']} {row['_unique_id']}"
 
 
 def _school_order(school_id: str):

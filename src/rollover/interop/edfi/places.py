@@ -176,7 +176,9 @@ class Places:
         return groups
 
     def _dates(self) -> dict[int, list]:
-        """id(Calendar) -> [(calendar date, its date)], in file order."""
+        """id(Calendar) -> [(calendar date's Where, its CalendarEvents, its date)], in file
+        order: what the days need of each, not the record (a state has hundreds of
+        thousands)."""
         groups, seen = defaultdict(list), {}
         for day in self.c.records.dates:
             ref = day.calendar
@@ -186,7 +188,7 @@ class Places:
                 continue
             if not self.c.duplicate(seen, (id(cal), date), day.where,
                                     f"CalendarDate {date} of Calendar {cal.code!r}"):
-                groups[id(cal)].append((day, date))
+                groups[id(cal)].append((day.where, day.events, date))
         return groups
 
     def _calendar_record(self, ref) -> Calendar | None:
@@ -207,8 +209,8 @@ class Places:
         # calendar's too: its span holds both.
         firsts = [begin for _s, _school, begin, _end in sessions or ()]
         lasts = [end for _s, _school, _begin, end in sessions or ()]
-        firsts += [date for _day, date in dates]
-        lasts += [date for _day, date in dates]
+        firsts += [date for _where, _events, date in dates]
+        lasts += [date for _where, _events, date in dates]
         if firsts:
             bundle.start, bundle.end = min(firsts), max(lasts)
         else:
@@ -271,10 +273,10 @@ class Places:
         for bundle in self.calendars:
             if bundle.record is None:
                 continue
-            for day, date in dates.get(id(bundle.record), ()):
+            for where, day_events, date in dates.get(id(bundle.record), ()):
                 events = [self.c.descriptor(event, "CalendarEventDescriptor")
-                          for event in day.events]
-                self.c.out.add("days.csv", day.where, calendar_id=bundle.calendar_id, date=date,
+                          for event in day_events]
+                self.c.out.add("days.csv", where, calendar_id=bundle.calendar_id, date=date,
                                instructional=any(e in INSTRUCTIONAL for e in events))
 
     def _map_grading_periods(self) -> None:

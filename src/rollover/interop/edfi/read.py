@@ -4,11 +4,14 @@ record keeps the few values it needs and where it was (`Where`), never the XML.
 
     records = Records()
     read_file(path, "Student", records)      # once per file, the files of a kind together
+
+A kind whose records are too many to hold (a state's students) can be read as a `Streamed`
+instead, in place of its list: the mapping iterates it as it would the list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,7 +193,8 @@ class ContactLink:
 
 @dataclass
 class Records:
-    """Everything the mapping reads, the files of a kind as one, in file and document order."""
+    """Everything the mapping reads, the files of a kind as one, in file and document order
+    (a list, or a `Streamed` read again from the files each time it is iterated)."""
 
     descriptors: list[DescriptorDef] = field(default_factory=list)
     leas: list[Lea] = field(default_factory=list)
@@ -209,17 +213,46 @@ class Records:
 
 
 def read_file(path: Path, kind: str, records: Records,
-              on_read: Callable[[int], None] = lambda done: None) -> None:
-    """Add the records of one valid file of interchange `kind` (its root `Interchange<kind>`)."""
+              on_read: Callable[[int], None] = lambda done: None,
+              skip: Collection[str] = ()) -> None:
+    """Add the records of one valid file of interchange `kind` (its root `Interchange<kind>`);
+    the elements named in `skip` are passed over (they are read by a `Streamed`)."""
     name = path.name
     records.first_file.setdefault(kind, name)
     readers = READERS.get(kind, {})
     for element in TopLevel(path, on_read):
-        reader = readers.get(local_name(element.tag))
-        if reader is not None:
-            reader(_Element(element, name), records)
+        tag = local_name(element.tag)
+        found = readers.get(tag)
+        if found is not None:
+            attribute, reader = found
+            if tag not in skip:
+                getattr(records, attribute).append(reader(_Element(element, name)))
         elif kind == "Descriptors":
-            _descriptor(_Element(element, name), records)
+            records.descriptors.append(_descriptor(_Element(element, name)))
+
+
+class Streamed:
+    """The records of one element of a kind's files, read from the files each time they are
+    iterated, never all held: what stands in a Records list for a state's students, their
+    associations or its calendar dates.
+
+        records.students = Streamed(paths, "Student", "Student")
+    """
+
+    def __init__(self, paths: Iterable[Path], kind: str, element: str,
+                 on_read: Iterable[Callable[[int], None]] = ()):
+        self.paths = list(paths)
+        self.reader = READERS[kind][element][1]
+        self.element = element
+        self.on_read = list(on_read)  # a callback per path, or none
+
+    def __iter__(self) -> Iterator:
+        for n, path in enumerate(self.paths):
+            on_read = self.on_read[n] if self.on_read else lambda done: None
+            name = path.name
+            for element in TopLevel(path, on_read):
+                if local_name(element.tag) == self.element:
+                    yield self.reader(_Element(element, name))
 
 
 # -- reading one element ----------------------------------------------------------------------
@@ -310,99 +343,104 @@ def identity_key(kind: str, value: str) -> str:
     return value
 
 
-def _descriptor(e: _Element, records: Records) -> None:
-    records.descriptors.append(DescriptorDef(
+def _descriptor(e: _Element) -> DescriptorDef:
+    return DescriptorDef(
         e.where, local_name(e.element.tag), e.text("Namespace") or "", e.text("CodeValue") or "",
-        e.text("ShortDescription") or ""))
+        e.text("ShortDescription") or "")
 
 
-def _lea(e: _Element, records: Records) -> None:
-    records.leas.append(Lea(e.where, e.text("NameOfInstitution") or ""))
+def _lea(e: _Element) -> Lea:
+    return Lea(e.where, e.text("NameOfInstitution") or "")
 
 
-def _school(e: _Element, records: Records) -> None:
+def _school(e: _Element) -> School:
     codes = [(c.text("IdentificationCode") or "", c.value("EducationOrganizationIdentificationSystem"))
              for c in e.children("EducationOrganizationIdentificationCode")]
-    records.schools.append(School(e.where, e.xml_id, e.text("SchoolId") or "", codes,
-                                  e.text("NameOfInstitution") or "", e.values("GradeLevel")))
+    return School(e.where, e.xml_id, e.text("SchoolId") or "", codes,
+                  e.text("NameOfInstitution") or "", e.values("GradeLevel"))
 
 
-def _feeder(e: _Element, records: Records) -> None:
-    records.feeders.append(Feeder(e.where, e.ref("FeederSchoolReference", "School"),
-                                  e.ref("SchoolReference", "School"), e.text("EndDate")))
+def _feeder(e: _Element) -> Feeder:
+    return Feeder(e.where, e.ref("FeederSchoolReference", "School"),
+                  e.ref("SchoolReference", "School"), e.text("EndDate"))
 
 
-def _calendar(e: _Element, records: Records) -> None:
-    records.calendars.append(Calendar(e.where, e.xml_id, e.text("CalendarCode") or "",
-                                      e.ref("SchoolReference", "School"),
-                                      e.text("SchoolYear") or "", e.values("GradeLevel")))
+def _calendar(e: _Element) -> Calendar:
+    return Calendar(e.where, e.xml_id, e.text("CalendarCode") or "",
+                    e.ref("SchoolReference", "School"),
+                    e.text("SchoolYear") or "", e.values("GradeLevel"))
 
 
-def _session(e: _Element, records: Records) -> None:
-    records.sessions.append(Session(e.where, e.text("SessionName") or "", e.text("SchoolYear"),
-                                    e.text("BeginDate"), e.text("EndDate"), e.value("Term"),
-                                    e.ref("SchoolReference", "School")))
+def _session(e: _Element) -> Session:
+    return Session(e.where, e.text("SessionName") or "", e.text("SchoolYear"),
+                   e.text("BeginDate"), e.text("EndDate"), e.value("Term"),
+                   e.ref("SchoolReference", "School"))
 
 
-def _calendar_date(e: _Element, records: Records) -> None:
-    records.dates.append(CalendarDate(e.where, e.text("Date"), e.values("CalendarEvent"),
-                                      e.ref("CalendarReference", "Calendar")))
+def _calendar_date(e: _Element) -> CalendarDate:
+    return CalendarDate(e.where, e.text("Date"), e.values("CalendarEvent"),
+                        e.ref("CalendarReference", "Calendar"))
 
 
-def _grading_period(e: _Element, records: Records) -> None:
-    records.grading_periods.append(GradingPeriod(
+def _grading_period(e: _Element) -> GradingPeriod:
+    return GradingPeriod(
         e.where, e.ref("SchoolReference", "School"), e.text("GradingPeriod") or "",
         e.text("GradingPeriodName") or "", e.text("PeriodSequence"), e.text("SchoolYear"),
-        e.text("BeginDate"), e.text("EndDate")))
+        e.text("BeginDate"), e.text("EndDate"))
 
 
-def _student(e: _Element, records: Records) -> None:
-    records.students.append(Student(e.where, e.xml_id, e.text("StudentUniqueId") or "",
-                                    e.text("Name", "LastSurname") or "",
-                                    e.text("Name", "FirstName") or "",
-                                    e.text("BirthData", "BirthDate")))
+def _student(e: _Element) -> Student:
+    return Student(e.where, e.xml_id, e.text("StudentUniqueId") or "",
+                   e.text("Name", "LastSurname") or "",
+                   e.text("Name", "FirstName") or "",
+                   e.text("BirthData", "BirthDate"))
 
 
-def _enrollment(e: _Element, records: Records) -> None:
-    records.enrollments.append(Enrollment(
+def _enrollment(e: _Element) -> Enrollment:
+    return Enrollment(
         e.where, e.ref("StudentReference", "Student"), e.ref("SchoolReference", "School"),
         e.text("PrimarySchool"), e.value("SchoolYear"), e.text("EntryDate"),
         e.value("EntryGradeLevel"), e.value("EntryType"), e.text("ClassOfSchoolYear"),
         e.text("ExitWithdrawDate"), e.value("ExitWithdrawType"),
         e.ref("GraduationPlanReference", "GraduationPlan"),
         e.ref("CalendarReference", "Calendar"), e.ref("NextYearSchoolReference", "School"),
-        e.value("NextYearGradeLevel")))
+        e.value("NextYearGradeLevel"))
 
 
-def _graduation_plan(e: _Element, records: Records) -> None:
-    records.graduation_plans.append(GraduationPlan(e.where, e.xml_id,
-                                                   e.text("GraduationSchoolYear") or ""))
+def _graduation_plan(e: _Element) -> GraduationPlan:
+    return GraduationPlan(e.where, e.xml_id,
+                          e.text("GraduationSchoolYear") or "")
 
 
-def _contact(e: _Element, records: Records) -> None:
+def _contact(e: _Element) -> Contact:
     addresses = []
     for address in e.children("Address"):
         street = address.child("StreetNumberName")
         addresses.append(Address(street.where, (street.element.text or "").strip(),
                                  address.text("City") or "", address.text("PostalCode") or "",
                                  address.value("AddressType")))
-    records.contacts.append(Contact(e.where, e.xml_id, e.text("ContactUniqueId") or "",
-                                    addresses))
+    return Contact(e.where, e.xml_id, e.text("ContactUniqueId") or "",
+                   addresses)
 
 
-def _link(e: _Element, records: Records) -> None:
-    records.links.append(ContactLink(e.where, e.ref("StudentReference", "Student"),
-                                     e.ref("ContactReference", "Contact"),
-                                     e.text("LivesWith")))
+def _link(e: _Element) -> ContactLink:
+    return ContactLink(e.where, e.ref("StudentReference", "Student"),
+                       e.ref("ContactReference", "Contact"),
+                       e.text("LivesWith"))
 
 
-READERS: dict[str, dict[str, Callable[[_Element, Records], None]]] = {
-    "EducationOrganization": {"LocalEducationAgency": _lea, "School": _school,
-                              "FeederSchoolAssociation": _feeder},
-    "EducationOrgCalendar": {"Calendar": _calendar, "Session": _session,
-                             "CalendarDate": _calendar_date, "GradingPeriod": _grading_period},
-    "Student": {"Student": _student},
-    "StudentEnrollment": {"StudentSchoolAssociation": _enrollment,
-                          "GraduationPlan": _graduation_plan},
-    "Contact": {"Contact": _contact, "StudentContactAssociation": _link},
+# interchange -> element -> (the list of Records it goes to, its reader)
+READERS: dict[str, dict[str, tuple[str, Callable[[_Element], object]]]] = {
+    "EducationOrganization": {"LocalEducationAgency": ("leas", _lea),
+                              "School": ("schools", _school),
+                              "FeederSchoolAssociation": ("feeders", _feeder)},
+    "EducationOrgCalendar": {"Calendar": ("calendars", _calendar),
+                             "Session": ("sessions", _session),
+                             "CalendarDate": ("dates", _calendar_date),
+                             "GradingPeriod": ("grading_periods", _grading_period)},
+    "Student": {"Student": ("students", _student)},
+    "StudentEnrollment": {"StudentSchoolAssociation": ("enrollments", _enrollment),
+                          "GraduationPlan": ("graduation_plans", _graduation_plan)},
+    "Contact": {"Contact": ("contacts", _contact),
+                "StudentContactAssociation": ("links", _link)},
 }
