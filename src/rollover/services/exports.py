@@ -15,6 +15,7 @@ Export zips are kept EXPORT_KEEP after they are written; each export job removes
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 import os
 import secrets
 import shutil
@@ -75,14 +76,24 @@ def write_export_zip(engine: Engine, path: Path, fmt: str = "bundle", year: int 
                      *, progress: Progress = no_progress) -> Path:
     """The export in format `fmt` (`bundle`: every stored row; `edfi`, `oneroster`: school year
     `year`, else the current one) as a zip at `path`, as `write_bundle_zip` says."""
-    work = Path(tempfile.mkdtemp(prefix="rollover-export-", dir=path.parent))
-    try:
+    def write(folder: Path) -> None:
         if fmt == "edfi":
-            export_edfi(engine, work / "files", year=year, progress=progress)
+            export_edfi(engine, folder, year=year, progress=progress)
         elif fmt == "oneroster":
-            export_oneroster(engine, work / "files", year=year, progress=progress)
+            export_oneroster(engine, folder, year=year, progress=progress)
         else:
-            export_bundle(engine, work / "files", progress=progress)
+            export_bundle(engine, folder, progress=progress)
+
+    return zipped(path, write)
+
+
+def zipped(path: Path, write: Callable[[Path], object], *,
+           prefix: str = "rollover-export-") -> Path:
+    """The files `write(folder)` writes into a new folder, as a zip at `path`, a file private to
+    its owner; nothing is left at `path` when it fails."""
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=path.parent))
+    try:
+        write(work / "files")
         partial = work / "export.zip"
         make_private_file(partial)
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:

@@ -22,11 +22,10 @@ from sqlalchemy import Engine
 from sqlalchemy import Connection
 
 from ..store import projection as stored
-from ..store import runs as stored_runs
 from ..store.database import reading
 from ..store.process import current_year
 from .reads import NotFound, ReadRefused, check_year
-from .runs import PLACING_KINDS, places_students
+from .run_pages import placing_run
 
 
 def projection(engine: Engine, year: int | None = None, run_id: str | None = None) -> dict:
@@ -71,12 +70,7 @@ def projection(engine: Engine, year: int | None = None, run_id: str | None = Non
 
 
 def _check_run_test(conn: Connection, run_id: str) -> None:
-    record = stored_runs.get_run(conn, run_id)
-    if record is None:
-        raise NotFound(f"unknown run {run_id!r} (see `rollover runs`)")
-    if not places_students(record):
-        raise NotFound(f"run {run_id!r} is a {record.kind} run: it places no students (only "
-                       f"{' and '.join(PLACING_KINDS)} runs do)")
+    record = placing_run(conn, run_id)
     if record.mode != "test":
         raise ReadRefused(f"run {run_id!r} is a Run: its enrollments are stored and counted "
                           "already (give the id of a Run Test)")

@@ -13,8 +13,6 @@ reverse of the runs they undid, in the order they put them back, and that is wha
 from __future__ import annotations
 
 import shutil
-import tempfile
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +24,6 @@ from ..domain.change_plan import DELETE, INSERT, UPDATE
 from ..domain.runs import RunRecord
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
-from ..store.backup import make_private_file
 from ..store.database import reading
 from ..store.runs import get_run
 from ..store.undo_log import saved_steps, step_rows
@@ -71,18 +68,10 @@ def write_changes_zip(engine: Engine, run_id: str, path: Path, *, fmt: str = "cs
     """The files of `export_changes` as a zip at `path`, a file private to its owner; refused
     as `export_changes` refuses, leaving nothing at `path`."""
     _refuse_options(fmt, year)
-    work = Path(tempfile.mkdtemp(prefix="rollover-changes-", dir=path.parent))
-    try:
-        export_changes(engine, run_id, work / "changes")
-        partial = work / "changes.zip"
-        make_private_file(partial)
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
-            for file in sorted((work / "changes").iterdir()):
-                out.write(file, file.name)
-        partial.replace(path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return path
+    from .exports import zipped
+
+    return zipped(path, lambda folder: export_changes(engine, run_id, folder),
+                  prefix="rollover-changes-")
 
 
 def _refuse_options(fmt: str, year: int | None) -> None:

@@ -37,7 +37,7 @@ def rolled_page(engine: Engine, run_id: str, *, school: str | None = None,
     words = search_words(q)
     order = check_sort(sort)
     with reading(engine) as conn:
-        _placing_run(conn, run_id)
+        placing_run(conn, run_id)
         selection = stored.Selection(calendars=_calendars(conn, school, calendar), grade=grade,
                                      words=words, offset=offset, limit=per_page, sort=order)
         total, items = stored.rolled_total_and_page(conn, run_id, selection)
@@ -53,7 +53,7 @@ def warnings_page(engine: Engine, run_id: str, *, code: str | None = None,
     if code is not None and code.upper() not in ALL_CODES:
         raise ReadRefused(f"unknown warning code {code!r} (one of {', '.join(ALL_CODES)})")
     with reading(engine) as conn:
-        _placing_run(conn, run_id)
+        placing_run(conn, run_id)
         selection = stored.Selection(calendars=_calendars(conn, school, None),
                                      code=code and code.upper(), offset=offset, limit=per_page)
         total, items = stored.warnings_total_and_page(conn, run_id, selection)
@@ -63,7 +63,7 @@ def warnings_page(engine: Engine, run_id: str, *, code: str | None = None,
 def warnings_summary(engine: Engine, run_id: str) -> list[dict]:
     """[{"code", "count"}] of the run's warnings, most frequent first (ties by code)."""
     with reading(engine) as conn:
-        _placing_run(conn, run_id)
+        placing_run(conn, run_id)
         return stored.warning_counts(conn, run_id)
 
 
@@ -73,7 +73,7 @@ def school_grade_totals(engine: Engine, run_id: str) -> list[dict]:
     not: a graduate counts where they are), "next_year" (placed in it)}, by school name then
     grade sequence."""
     with reading(engine) as conn:
-        _placing_run(conn, run_id)
+        placing_run(conn, run_id)
         counts = stored.school_grade_counts(conn, run_id)
     rows: dict[tuple, dict] = {}
     for found in counts:
@@ -112,13 +112,15 @@ def search_words(q: str | None) -> tuple[str, ...]:
     return tuple(q.replace(",", " ").lower().split())
 
 
-def _placing_run(conn: Connection, run_id: str) -> None:
+def placing_run(conn: Connection, run_id: str):
+    """The stored run `run_id`, refused (NotFound) unless it is one that places students."""
     record = stored_runs.get_run(conn, run_id)
     if record is None:
         raise NotFound(f"unknown run {run_id!r} (see `rollover runs`)")
     if not places_students(record):
         raise NotFound(f"run {run_id!r} is a {record.kind} run: it places no students (only "
                        f"{' and '.join(PLACING_KINDS)} runs do)")
+    return record
 
 
 def _calendars(conn: Connection, school: str | None, calendar: str | None) -> list[str] | None:
