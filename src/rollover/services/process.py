@@ -24,7 +24,7 @@ from ..store import process as store
 from ..store.activity import ActivityBoard, read_activity
 from ..store.database import reading
 from ..store.run_changes import LaterEdit, later_edits, restore_runs
-from ..store.locks import AlreadyRunning, exclusive_transaction
+from ..store.locks import AlreadyRunning, refuse_if_held
 from ..store.runs import new_run_id
 from ..store.bulk import refresh_statistics
 from ..store.schema import metadata, runs
@@ -91,10 +91,13 @@ def _both(first: Progress, second: Progress) -> Progress:
 
 
 def running(engine: Engine) -> dict | None:
-    """YE-20: the step running right now and its last progress, or None."""
+    """YE-20: the step running right now and its last progress, or None.
+
+    It looks without taking the lock (the page asks every few seconds; a step started at the
+    same instant must not be refused because of it)."""
     try:
-        with exclusive_transaction(engine, LOCK, BUSY, write=False):
-            return None
+        refuse_if_held(engine, LOCK, BUSY)
+        return None
     except AlreadyRunning:
         return read_activity(engine) or {"step": "?", "label": "starting", "done": 0,
                                           "total": 0}

@@ -11,8 +11,11 @@
   released after it ends; the kernel releases it when the process holding it dies, and SQLite's
   journal undoes an unfinished transaction.
 
-Neither ever waits: a second caller is refused at once, told what holds the lock: what is
-running, who started it and when (the `holder` the first caller gave).  On PostgreSQL the holder
+Neither waits for a holder: a second caller is refused at once, told what holds the lock: what
+is running, who started it and when (the `holder` the first caller gave).  A status probe
+(`refuse_if_held`) takes nothing on PostgreSQL; on SQLite it holds the file's shared lock for
+an instant, and a caller that finds the file locked by no named holder tries again for up to
+a second rather than be refused because someone looked.  On PostgreSQL the holder
 is the transaction's `application_name` (reset by the server when the transaction ends), read
 from `pg_stat_activity` by the refused caller; on SQLite it is written into the lock file, which
 the next holder empties.
@@ -26,6 +29,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -41,6 +45,7 @@ _MEMORY_HOLDERS: dict[str, "Holder"] = {}
 _APPLICATION = "rollover"
 _RUN = "ro"  # a run's holder: its run id takes the room of "rollover" (see _encode)
 _NAME_BYTES = 63  # PostgreSQL keeps this much of an application_name
+_UNNAMED_WAIT = 1.0  # seconds: see _take_file_lock
 
 
 # Every operation that writes much of the district at once holds this lock besides its own, so
@@ -231,15 +236,30 @@ def _file_lock(engine: Engine, name: str, busy_message: str, holder: Holder | No
             return
         handle = path.open("r")  # flock needs no write access
     with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise _busy(busy_message, _file_holder(handle)) from None
+        _take_file_lock(handle, busy_message)
         try:
             _write_holder(handle, holder)
             yield
         finally:
+            _write_holder(handle, None)  # a later probe's instant is not taken for this holder
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _take_file_lock(handle, busy_message: str) -> None:
+    """The exclusive lock now; AlreadyRunning naming its holder when a named holder has it.
+
+    A file locked by nobody named is a status probe's instant (or a holder between its lock and
+    its note): tried again every few milliseconds, for a second at most."""
+    deadline = time.monotonic() + _UNNAMED_WAIT
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            holder = _file_holder(handle)
+            if holder is not None or time.monotonic() >= deadline:
+                raise _busy(busy_message, holder) from None
+        time.sleep(0.005)
 
 
 def _write_holder(handle, holder: Holder | None) -> None:
