@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from rollover.bundle.format import FILES
-from rollover.bundle.writer import BundleWriter
+from rollover.bundle.writer import BundleWriter, unset_columns
 from rollover.domain.assemble import (
     build_boundaries, build_catalog, build_enrollments, build_people,
 )
@@ -121,8 +121,12 @@ class District:
         return student_id
 
     def household(self, household_id: str, number: int, street: str, *members: str,
-                  primary: bool = True, city: str = TOWN, zip_code: str = ZIP) -> str:
-        self.rows["households"].append((household_id, number, street, city, zip_code))
+                  primary: bool = True, city: str = TOWN, zip_code: str = ZIP,
+                  location: tuple[float, float] | None = None) -> str:
+        """`location`: (latitude, longitude)."""
+        latitude, longitude = location or (None, None)
+        self.rows["households"].append((household_id, number, street, city, zip_code, latitude,
+                                        longitude))
         for student_id in members:
             self.rows["household_members"].append((household_id, student_id, primary))
         return household_id
@@ -284,7 +288,9 @@ class District:
                        if o[2] == year and o[0] in involved],
             destination_enrollments=[(e[1], e[2], e[5]) for e in rows["enrollments"]
                                      if e[2] in destination_calendars and e[1] in involved])
-        snapshot = Snapshot(catalog, people, build_boundaries(rows["boundaries"]),
+        snapshot = Snapshot(catalog, people, build_boundaries(
+            rows["boundaries"], [area[1:3] + area[3:4] + area[6:9]
+                                 for area in rows.get("boundary_areas", ())], people),
                             build_enrollments(candidates))
         return snapshot, settings
 
@@ -294,7 +300,10 @@ class District:
 
     def write_bundle(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        with BundleWriter(folder) as writer:
+        unset = {spec.table: unset_columns(spec, lambda name, spec=spec: any(
+            row[spec.column_names.index(name)] is not None for row in self.rows[spec.table]))
+            for spec in FILES}
+        with BundleWriter(folder, unset=unset) as writer:
             for spec in FILES:
                 rows = self.rows[spec.table]
                 if rows:

@@ -101,7 +101,8 @@ def test_every_file_is_described_with_its_key_and_unique_sets(generated, bundle_
 def expected_row(column: Column) -> list[str]:
     yes_no = {True: "yes", False: "no"}
     return [f"`{column.name}`", f"`{column.kind}`", yes_no[column.required],
-            ", ".join(f"`{c}`" for c in column.choices),
+            ", ".join(f"`{c}`" for c in column.choices)
+            or (f"from {column.bounds[0]:g} to {column.bounds[1]:g}" if column.bounds else ""),
             f"`{column.references}`" if column.references else "",
             yes_no[column.optional_column]]
 

@@ -166,7 +166,7 @@ def test_students_and_their_households_from_contacts(grand_bend_rows):
     assert rows_of(grand_bend_rows, "households.csv",
                    household_id=members[0]["household_id"]) == [{
         "household_id": members[0]["household_id"], "number": 263, "street": "New Street",
-        "city": "Grand Bend", "zip": "78834"}]
+        "city": "Grand Bend", "zip": "78834", "latitude": None, "longitude": None}]
     ids = [r["household_id"] for r in rows_of(grand_bend_rows, "households.csv")]
     assert ids[:2] == ["H0001", "H0002"] and len(ids) == len(set(ids)) == 1047
 

@@ -14,6 +14,7 @@ TEXT = "text"
 DATE = "date"
 BOOL = "bool"
 INT = "int"
+DECIMAL = "decimal"
 ENUM = "enum"
 
 
@@ -25,6 +26,10 @@ class Column:
     choices: tuple[str, ...] = ()  # for ENUM
     references: str | None = None  # "file.column" whose values this one must be one of
     optional_column: bool = False  # the header may leave this column out
+    bounds: tuple[float, float] | None = None  # for DECIMAL: the lowest and highest value
+    # An export writes this column only when some row sets it, so a district that never used
+    # it exports the same files as before the column existed.
+    written_when_set: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,9 +172,15 @@ FILES: tuple[BundleFile, ...] = (
             Column("street", TEXT),
             Column("city", TEXT),
             Column("zip", TEXT),
+            Column("latitude", DECIMAL, optional_column=True, bounds=(-90.0, 90.0),
+                   written_when_set=True),
+            Column("longitude", DECIMAL, optional_column=True, bounds=(-180.0, 180.0),
+                   written_when_set=True),
         ),
         key=("household_id",),
-        doc="The households (addresses) students live in.",
+        doc="The households (addresses) students live in; `latitude` and `longitude` (WGS 84 "
+            "degrees, both or neither) place a household for attendance areas drawn as "
+            "polygons.",
     ),
     BundleFile(
         "household_members.csv", "household_members",

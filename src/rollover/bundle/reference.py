@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from .format import BOOL, DATE, ENUM, FILES, ID, INT, TEXT, BundleFile, Column
+from .format import BOOL, DATE, DECIMAL, ENUM, FILES, ID, INT, TEXT, BundleFile, Column
 from .values import (
     FALSE_WORDS, INT_MAX, INT_MIN, MAX_ID_LENGTH, MAX_TEXT_LENGTH, TRUE_WORDS, format_cell,
     refused_characters,
@@ -59,6 +59,9 @@ def _kinds() -> str:
                f"an export writes `{format_cell(True)}` or `{format_cell(False)}`"),
         (INT, f"a whole number: digits `0`–`9` with an optional `+` or `-`, leading zeros "
               f"and spaces around accepted; from {INT_MIN} to {INT_MAX}"),
+        (DECIMAL, "a number in decimal notation (`47.6062`, `-122.3321`; an exponent such as "
+                  "`1e-3` accepted), spaces around ignored, within the column's range; never "
+                  "`nan` or `inf`"),
         (ENUM, "exactly one of the column's allowed values, case included"),
     )
     return "\n".join((
@@ -118,7 +121,8 @@ def _column_row(column: Column) -> str:
         f"`{column.name}`",
         f"`{column.kind}`",
         _yes_no(column.required),
-        ", ".join(f"`{choice}`" for choice in column.choices),
+        ", ".join(f"`{choice}`" for choice in column.choices)
+        or (f"from {column.bounds[0]:g} to {column.bounds[1]:g}" if column.bounds else ""),
         f"`{column.references}`" if column.references else "",
         _yes_no(column.optional_column),
     )

@@ -9,7 +9,7 @@ from array import array
 from functools import lru_cache
 from itertools import chain
 
-from .format import BOOL, DATE, ENUM, ID, INT, TEXT, Column
+from .format import BOOL, DATE, DECIMAL, ENUM, ID, INT, TEXT, Column
 
 TRUE_WORDS = frozenset({"true", "1", "yes", "y"})
 FALSE_WORDS = frozenset({"false", "0", "no", "n"})
@@ -93,6 +93,8 @@ def cell_parser(column: Column):
         convert = parse_bool
     elif kind == INT:
         convert = parse_int
+    elif kind == DECIMAL:
+        convert = decimal_parser(column)
     elif kind == ENUM:
         choices = frozenset(column.choices)
 
@@ -149,6 +151,25 @@ def parse_int(text: str) -> int:
     return value
 
 
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+
+
+def decimal_parser(column: Column):
+    """A DECIMAL column's parser: a number written in decimal (`47.6062`, `-122.3321`, an
+    exponent allowed), within the column's bounds; never NaN or infinity."""
+    low, high = column.bounds or (-1e300, 1e300)
+
+    def parse(text: str) -> float:
+        stripped = text.strip()
+        if not _DECIMAL.fullmatch(stripped):
+            raise CellError(f"{shown(text)} is not a decimal number")
+        value = float(stripped)
+        if not low <= value <= high:
+            raise CellError(f"{shown(text)} is out of range (from {low:g} to {high:g})")
+        return value
+    return parse
+
+
 def format_cell(value) -> str:
     """The bundle text of a stored value: booleans true/false, dates ISO, unset empty."""
     if value is None:
@@ -183,6 +204,8 @@ def _cached_converter(column: Column):
         return lru_cache(maxsize=256)(parse_bool)
     if column.kind == INT:
         return lru_cache(maxsize=_CACHE_SIZE)(parse_int)
+    if column.kind == DECIMAL:
+        return decimal_parser(column)
     if column.kind == ENUM:
         return lru_cache(maxsize=256)(cell_parser(Column(column.name, ENUM,
                                                          choices=column.choices)))

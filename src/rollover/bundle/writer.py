@@ -14,11 +14,14 @@ class BundleWriter:
     """A row sink that writes a bundle folder; `write(table, rows)` may be called many times.
 
     Files are opened on their first rows; on `close()` every required file that got no rows is
-    written with its header alone, so the folder is always a complete bundle.
+    written with its header alone, so the folder is always a complete bundle.  Rows always hold
+    every column of their file; `unset` names, per table, the columns no row sets (of those an
+    export writes only when set), which are left out of the file.
     """
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, unset: dict[str, set[str]] | None = None):
         self.folder = folder
+        self._unset = unset or {}
         self._open: dict[str, tuple] = {}
         self.rows: dict[str, int] = {}
 
@@ -36,8 +39,13 @@ class BundleWriter:
             spec = FILES_BY_TABLE[table]
             handle = (self.folder / spec.name).open("w", encoding="utf-8", newline="")
             writer = csv.writer(handle)
-            writer.writerow(spec.column_names)
-            self._open[table] = (handle, writer, row_formatter(spec))
+            kept = [i for i, c in enumerate(spec.columns)
+                    if not (c.written_when_set and c.name in self._unset.get(table, ()))]
+            writer.writerow([spec.columns[i].name for i in kept])
+            formatted = row_formatter(spec)
+            if len(kept) < len(spec.columns):
+                formatted = _keeping(kept, formatted)
+            self._open[table] = (handle, writer, formatted)
             self.rows[table] = 0
         return self._open[table][1:]
 
@@ -54,6 +62,18 @@ class BundleWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _keeping(kept: list[int], formatted):
+    def kept_cells(row):
+        cells = formatted(row)
+        return [cells[i] for i in kept]
+    return kept_cells
+
+
+def unset_columns(spec: BundleFile, is_set) -> set[str]:
+    """The columns of `spec` written only when set for which `is_set(name)` is false."""
+    return {c.name for c in spec.columns if c.written_when_set and not is_set(c.name)}
 
 
 def row_formatter(spec: BundleFile):

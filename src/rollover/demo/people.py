@@ -165,7 +165,8 @@ class AreaChunk:
         number = segment.first_number + segment.number_step * int(rng.random()
                                                                   * segment.number_count)
         street = segment.street.upper() if rng.random() < ADDRESS_UPPERCASE_RATE else segment.street
-        self.households.append((household_id, number, street, segment.city, segment.zip))
+        self.households.append((household_id, number, street, segment.city, segment.zip, None,
+                                None))
         return household_id
 
     def new_enrollment_id(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .areas import Area, Areas, area_geometry
 from .boundaries import Boundaries, BoundaryRow
 from .calendars import Calendar, GradeLevel, School, Structure
 from .people import Address, Enrollment, Participation, Student, normalise
@@ -69,7 +70,8 @@ def build_people(*, students: Iterable[tuple], primary_addresses: Iterable[tuple
                  participations: Iterable[tuple], overrides: Iterable[tuple],
                  destination_enrollments: Iterable[tuple],
                  shared: SharedValues | None = None) -> People:
-    """Rows of students.csv; (student_id, number, street, city, zip) of primary households, in
+    """Rows of students.csv; (student_id, number, street, city, zip, latitude, longitude) of
+    primary households, in
     student and household order; (student_id, program_id, start, end) of continuous-program
     participations; (student_id, school_id, program_id) of destination-year overrides;
     (student_id, calendar_id, service_type) of enrollments already in the destination year."""
@@ -88,8 +90,9 @@ def build_people(*, students: Iterable[tuple], primary_addresses: Iterable[tuple
         return found
 
     by_student = people.primary_addresses
-    for student_id, number, street, city, zip_code in primary_addresses:
-        address = Address(number, normal_form(street), normal_form(city), normal_form(zip_code))
+    for student_id, number, street, city, zip_code, latitude, longitude in primary_addresses:
+        address = Address(number, normal_form(street), normal_form(city), normal_form(zip_code),
+                          latitude, longitude)
         by_student[one(student_id)] = (*by_student.get(student_id, ()), address)
     for student_id, program_id, start, end in participations:
         people.participations.setdefault(student_id, []).append(
@@ -102,12 +105,21 @@ def build_people(*, students: Iterable[tuple], primary_addresses: Iterable[tuple
     return people
 
 
-def build_boundaries(rows: Iterable[tuple]) -> Boundaries:
-    """Rows of boundaries.csv."""
+def build_boundaries(rows: Iterable[tuple], area_rows: Iterable[tuple] = (),
+                     people: People | None = None) -> Boundaries:
+    """Rows of boundaries.csv; (school_id, program_id, name, low_sequence, high_sequence,
+    geometry GeoJSON text) of the attendance areas; with `people`, their located households
+    are looked up in the areas at once."""
+    areas = Areas(Area(school_id, program_id, name, low, high, area_geometry(geometry))
+                  for school_id, program_id, name, low, high, geometry in area_rows)
+    if areas and people is not None:
+        areas.locate((a.latitude, a.longitude) for addresses in people.primary_addresses.values()
+                     for a in addresses if a.located)
     return Boundaries(
-        BoundaryRow(school_id, program_id, street, city or "", zip_code or "", low, high, side,
-                    bool(resides))
-        for school_id, program_id, street, city, zip_code, low, high, side, resides in rows)
+        (BoundaryRow(school_id, program_id, street, city or "", zip_code or "", low, high, side,
+                     bool(resides))
+         for school_id, program_id, street, city, zip_code, low, high, side, resides in rows),
+        areas)
 
 
 def build_enrollments(rows: Iterable[tuple],

@@ -1,10 +1,17 @@
-"""School and program boundaries: which schools a household's address belongs to (RF-14)."""
+"""School and program boundaries: which schools a household's address belongs to (RF-14).
+
+Two kinds of boundary: street ranges (`BoundaryRow`) and attendance areas drawn as polygons
+(`areas.py`).  `Boundaries.schools_holding` is the one answer every rule asks (RF-9, RF-10,
+RF-15, RF-16): where the household is located and the district has areas for the grade (the
+schools', or the program's), the areas decide; otherwise the street ranges do.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
+from .areas import Areas
 from .people import Address, normalise
 
 
@@ -33,10 +40,11 @@ class BoundaryRow:
 
 
 class Boundaries:
-    """Boundary rows indexed by normalised (street, city, zip)."""
+    """Boundary rows indexed by normalised (street, city, zip), and the attendance areas."""
 
-    def __init__(self, rows=()):
+    def __init__(self, rows=(), areas: Areas | None = None):
         self._by_street: dict[tuple[str, str, str], list[BoundaryRow]] = defaultdict(list)
+        self.areas = areas if areas is not None else Areas()
         for row in rows:
             self.add(row)
 
@@ -49,6 +57,22 @@ class Boundaries:
         candidates = self._by_street.get((address.street, address.city, address.zip), ())
         return [r for r in candidates if r.program_id == program_id and r.contains(address)]
 
-    def school_holds(self, school_id: str, addresses, program_id: str | None = None) -> bool:
-        return any(r.school_id == school_id
-                   for a in addresses for r in self.rows_containing(a, program_id))
+    def decided_by_areas(self, address: Address, sequence: int,
+                         program_id: str | None = None) -> bool:
+        """RF-14 (areas): the areas decide for a located household where the district has
+        areas for the grade (the schools', or the program's); else the street ranges do."""
+        return address.located and self.areas.cover(sequence, program_id)
+
+    def schools_holding(self, address: Address, sequence: int,
+                        program_id: str | None = None) -> list[tuple[str, bool]]:
+        """(school_id, resides) of every boundary (the schools', or one program's) holding the
+        address for the grade of `sequence`, in their order; an area is never *resides*."""
+        if self.decided_by_areas(address, sequence, program_id):
+            return [(area.school_id, False) for area in self.areas.holding(
+                address.latitude, address.longitude, sequence, program_id)]
+        return [(r.school_id, r.resides) for r in self.rows_containing(address, program_id)]
+
+    def school_holds(self, school_id: str, addresses, sequence: int,
+                     program_id: str | None = None) -> bool:
+        return any(school == school_id for a in addresses
+                   for school, _ in self.schools_holding(a, sequence, program_id))

@@ -37,16 +37,24 @@ class Enrollment:
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    """A household's address, normalised for boundary matching (RF-14)."""
+    """A household's address, normalised for boundary matching (RF-14), and where it is
+    (WGS 84 degrees; None when the household is not located) for attendance areas."""
 
     number: int | None
     street: str
     city: str
     zip: str
+    latitude: float | None = None
+    longitude: float | None = None
 
     @classmethod
-    def of(cls, number, street, city, zip_code) -> "Address":
-        return cls(number, normalise(street), normalise(city), normalise(zip_code))
+    def of(cls, number, street, city, zip_code, latitude=None, longitude=None) -> "Address":
+        return cls(number, normalise(street), normalise(city), normalise(zip_code), latitude,
+                   longitude)
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
 
 
 def normalise(text: str | None) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from ..bundle.checks import BundleChecker, joined, problem_order
 from ..bundle.folder import BundleRefused, bundle_files
 from ..bundle.format import FILES, FILES_BY_TABLE, BundleFile
-from ..bundle.writer import BundleWriter
+from ..bundle.writer import BundleWriter, unset_columns
 from ..errors import RolloverError
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
@@ -139,7 +139,8 @@ def export_bundle(engine: Engine, folder: Path | str, *,
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise RolloverError(f"export folder {str(folder)!r} exists and is not empty")
     folder.mkdir(parents=True, exist_ok=True)
-    with reading(engine) as conn, BundleWriter(folder) as writer:  # one moment, all files
+    with reading(engine) as conn, BundleWriter(folder, unset=_unset(conn)) as writer:
+        # one moment, all files
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {_quote(conn, t)}")).scalar()
                   for t in (f.table for f in FILES)}
         total = sum(counts.values())
@@ -155,6 +156,15 @@ def export_bundle(engine: Engine, folder: Path | str, *,
             pause_point(f"export:wrote {spec.name}")
         progress("exporting", total, total)
         return {FILES_BY_TABLE[t].name: n for t, n in writer.rows.items()}
+
+
+def _unset(conn) -> dict[str, set[str]]:
+    """Per table, the columns written only when set that no stored row sets."""
+    def is_set(table: str, column: str) -> bool:
+        return conn.execute(text(f"SELECT 1 FROM {_quote(conn, table)} WHERE "
+                                 f"{_quote(conn, column)} IS NOT NULL LIMIT 1")).first() is not None
+    return {spec.table: unset_columns(spec, lambda name, t=spec.table: is_set(t, name))
+            for spec in FILES}
 
 
 def bundle_rows(engine: Engine) -> int:

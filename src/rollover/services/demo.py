@@ -46,7 +46,7 @@ def write_demo_bundle(folder: Path | str, *, students: int, seed: int = 1,
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise RolloverError(f"bundle folder {str(folder)!r} exists and is not empty")
     folder.mkdir(parents=True, exist_ok=True)
-    with BundleWriter(folder) as writer:
+    with BundleWriter(folder, unset={"households": {"latitude", "longitude"}}) as writer:
         return _generate(writer, students, seed, progress)
 
 

@@ -7,8 +7,8 @@ second row with the same id is refused by the database as well as by the import.
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, ForeignKeyConstraint,
-    Index, Integer, Table, Text, UniqueConstraint, func,
+    JSON, Boolean, CheckConstraint, Column, Date, DateTime, Double, ForeignKey,
+    ForeignKeyConstraint, Index, Integer, Table, Text, UniqueConstraint, func,
 )
 
 from .metadata import metadata
@@ -116,6 +116,9 @@ households = Table(
     Column("street", Text),
     Column("city", Text),
     Column("zip", Text),
+    # Where the household is (WGS 84), for attendance areas drawn as polygons; optional.
+    Column("latitude", Double),
+    Column("longitude", Double),
 )
 
 household_members = Table(
@@ -148,6 +151,24 @@ boundaries = Table(
     Column("resides", Boolean),
     CheckConstraint("side IN ('odd', 'even', 'both')", name="side"),
     Index(None, "street"),
+    Index(None, "school_id"),
+)
+
+# Attendance areas drawn as polygons: a school's (program_id empty) or a program's at that
+# school, for the grades of sequences low..high (resolved from the grade codes on import).
+# The geometry is GeoJSON text (WGS 84), so both databases keep it without PostGIS.
+boundary_areas = Table(
+    "boundary_areas", metadata,
+    Column("area_key", Integer, primary_key=True, autoincrement=True),
+    Column("school_id", Key, ForeignKey("schools.school_id"), nullable=False),
+    Column("program_id", Key, ForeignKey("programs.program_id")),
+    Column("name", Text, nullable=False),  # the value of the feature's naming property
+    Column("low_grade", Key, nullable=False),
+    Column("high_grade", Key, nullable=False),
+    Column("low_sequence", Integer, nullable=False),
+    Column("high_sequence", Integer, nullable=False),
+    Column("geometry", Text, nullable=False),
+    CheckConstraint("low_sequence <= high_sequence", name="grade_span"),
     Index(None, "school_id"),
 )
 

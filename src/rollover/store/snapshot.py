@@ -13,9 +13,9 @@ from ..domain.snapshot import Catalog, Snapshot
 from ..progress import Progress, Tally, no_progress
 from .plain_rows import plain_rows
 from .schema import (
-    assignment_overrides, boundaries, calendars, days, district, enrollments, grade_levels,
-    household_members, households, local_start_statuses, program_participations, programs,
-    schools, structures, students, terms,
+    assignment_overrides, boundaries, boundary_areas, calendars, days, district, enrollments,
+    grade_levels, household_members, households, local_start_statuses, program_participations,
+    programs, schools, structures, students, terms,
 )
 
 
@@ -76,7 +76,7 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
         students=(of_candidates(select(*_bundle_columns(students)), s.student_id, per_read)
                   if with_students else ()),
         primary_addresses=of_candidates(
-            select(m.student_id, h.number, h.street, h.city, h.zip)
+            select(m.student_id, h.number, h.street, h.city, h.zip, h.latitude, h.longitude)
             .join_from(household_members, households, m.household_id == h.household_id)
             .where(m.primary.is_(True))
             .order_by(m.student_id, m.household_id), m.student_id, per_read),
@@ -91,8 +91,13 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
             .join_from(enrollments, calendars, e.calendar_id == c.calendar_id)
             .where(c.school_year == destination_year), e.student_id),
         shared=shared)
-    rows = build_boundaries(reading.rows(conn.execute(select(*_bundle_columns(boundaries))
-                                                      .order_by(boundaries.c.boundary_key)), 0))
+    a = boundary_areas.c
+    rows = build_boundaries(
+        reading.rows(conn.execute(select(*_bundle_columns(boundaries))
+                                  .order_by(boundaries.c.boundary_key)), 0),
+        conn.execute(select(a.school_id, a.program_id, a.name, a.low_sequence, a.high_sequence,
+                            a.geometry).order_by(a.area_key)).all(),
+        people)
     reading.finish()
     return Snapshot(catalog, people, rows, candidates)
 

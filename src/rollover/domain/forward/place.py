@@ -216,7 +216,7 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
         if len(same_school) > 1:
             return _only(AMBIGUOUS_STRUCTURE, f"calendar {calendar.calendar_id!r} has several "
                                               f"structures named {structure.name!r}")
-        if _same_school_admitted(student_id, source.school_id, addresses, ctx):
+        if _same_school_admitted(student_id, source.school_id, addresses, target, ctx):
             grade = destination.grade_with_sequence(target)
             return Decision([Placement(calendar, destination, grade, "RF-8")])
         # RF-15 / RF-16a: outside the boundary with no override: try RF-9 and RF-10.
@@ -248,7 +248,7 @@ def _by_school_and_boundaries(enrollment: Enrollment, source: Calendar, structur
     calendars = ctx.offering([next_school], target) if next_school else []
     if calendars:
         if ctx.district.restrict_to_boundaries and not _admitted(student_id, next_school,
-                                                                  addresses, ctx):
+                                                                  addresses, target, ctx):
             decision.notices.append(Notice(OUT_OF_BOUNDARY, f"lives outside the boundary of "
                                                             f"feeder school {next_school!r} and "
                                                             "has no override for it"))
@@ -303,36 +303,37 @@ def _boundary_schools(addresses: tuple[Address, ...], target: int, ctx: Placemen
     household's boundary holds several such schools, the one marked *resides* decides."""
     schools: list[str] = []
     for address in addresses:
-        rows = ctx.boundaries.rows_containing(address, program_id)
-        offering = [school for school in dict.fromkeys(r.school_id for r in rows)
+        holding = ctx.boundaries.schools_holding(address, target, program_id)  # RF-14
+        offering = [school for school in dict.fromkeys(school for school, _ in holding)
                     if ctx.school_offers(school, target)]
         if ctx.district.student_assignment_validation and len(offering) > 1:
-            resides = [s for s in offering
-                       if any(r.resides and r.school_id == s for r in rows)]
+            resides = [s for s in offering if (s, True) in holding]
             offering = resides or offering
         schools.extend(s for s in offering if s not in schools)
     return schools
 
 
-def _same_school_admitted(student_id: str, school_id: str, addresses, ctx) -> bool:
+def _same_school_admitted(student_id: str, school_id: str, addresses, target: int,
+                          ctx) -> bool:
     """RF-15 (restricted to boundaries) and RF-16a (student assignment validation) on the
     same-school destination; without either setting every student is admitted."""
     district = ctx.district
     if not (district.restrict_to_boundaries or district.student_assignment_validation):
         return True
-    return _admitted(student_id, school_id, addresses, ctx)
+    return _admitted(student_id, school_id, addresses, target, ctx)
 
 
-def _admitted(student_id: str, school_id: str, addresses, ctx: PlacementContext) -> bool:
+def _admitted(student_id: str, school_id: str, addresses, target: int,
+              ctx: PlacementContext) -> bool:
     """In the school's boundary, or an override for the school in the destination year.  With
     validation on (RF-16a), an override for a program admits only where that program's
     boundary holds one of the student's primary households."""
-    if ctx.boundaries.school_holds(school_id, addresses):
+    if ctx.boundaries.school_holds(school_id, addresses, target):
         return True
     overrides = ctx.people.overrides.get((student_id, school_id))
     if not overrides:
         return False
     if not ctx.district.student_assignment_validation or None in overrides:
         return True
-    return any(ctx.boundaries.school_holds(school_id, addresses, program)
+    return any(ctx.boundaries.school_holds(school_id, addresses, target, program)
                for program in overrides if program is not None)

@@ -1,0 +1,110 @@
+"""Attendance areas drawn as polygons: which areas hold a located household (RF-14, areas).
+
+A household with a location (WGS 84 latitude and longitude) is inside an area when its point
+is inside the area's polygon or multipolygon, **on the edge included** (shapely's `covers`: a
+house on the line between two areas is in both, and `rollover check` lists it).  A hole is not
+inside.  The polygons are indexed once per snapshot in an STRtree; the points of a snapshot's
+households are looked up together (one query for all of them), then each answer is a lookup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+class AreaGeometryError(ValueError):
+    """A geometry that cannot be an attendance area (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """One attendance area: a school's (program_id None) or a program's at the school, for the
+    grades of sequences low_sequence..high_sequence."""
+
+    school_id: str
+    program_id: str | None
+    name: str
+    low_sequence: int
+    high_sequence: int
+    geometry: BaseGeometry
+
+    def serves(self, sequence: int) -> bool:
+        return self.low_sequence <= sequence <= self.high_sequence
+
+
+def area_geometry(geojson: dict | str) -> BaseGeometry:
+    """A GeoJSON geometry (a dict or its text) as a valid polygon or multipolygon, or
+    AreaGeometryError naming what is wrong with it."""
+    if isinstance(geojson, str):
+        try:
+            geojson = json.loads(geojson)
+        except ValueError as bad:
+            raise AreaGeometryError(f"the geometry is not JSON ({bad})") from None
+    if not isinstance(geojson, dict) or geojson.get("type") not in POLYGONAL:
+        kind = geojson.get("type") if isinstance(geojson, dict) else type(geojson).__name__
+        raise AreaGeometryError(f"the geometry is a {kind!s}, not a Polygon or MultiPolygon")
+    try:
+        geometry = shapely.from_geojson(json.dumps(geojson))
+    except (shapely.errors.GEOSException, ValueError) as bad:
+        raise AreaGeometryError(f"the geometry cannot be read ({bad})") from None
+    if geometry.is_empty:
+        raise AreaGeometryError("the geometry is empty")
+    if not geometry.is_valid:
+        raise AreaGeometryError(f"the geometry is not valid ({shapely.is_valid_reason(geometry)})")
+    low_x, low_y, high_x, high_y = geometry.bounds
+    if not (-180 <= low_x <= high_x <= 180 and -90 <= low_y <= high_y <= 90):
+        raise AreaGeometryError("the geometry's coordinates are not WGS 84 longitude and "
+                                f"latitude (its bounds are {geometry.bounds})")
+    return geometry
+
+
+class Areas:
+    """A district's attendance areas, indexed once; which of them hold a point."""
+
+    def __init__(self, areas: Iterable[Area] = ()):
+        self.areas: tuple[Area, ...] = tuple(areas)
+        self._tree = shapely.STRtree([a.geometry for a in self.areas])
+        self._held: dict[tuple[float, float], tuple[int, ...]] = {}
+        # (program_id, sequence) pairs some area serves: where none does, street ranges decide.
+        self._served: dict[str | None, list[tuple[int, int]]] = {}
+        for area in self.areas:
+            self._served.setdefault(area.program_id, []).append(
+                (area.low_sequence, area.high_sequence))
+
+    def __bool__(self) -> bool:
+        return bool(self.areas)
+
+    def cover(self, sequence: int, program_id: str | None = None) -> bool:
+        """Whether the district has areas (the schools', or one program's) for this grade."""
+        return any(low <= sequence <= high for low, high in self._served.get(program_id, ()))
+
+    def locate(self, points: Iterable[tuple[float, float]]) -> None:
+        """Look up many (latitude, longitude) points at once, for `holding` to answer later."""
+        wanted = [p for p in dict.fromkeys(points) if p not in self._held]
+        if not wanted or not self.areas:
+            return
+        points = shapely.points([lon for _, lon in wanted], [lat for lat, _ in wanted])
+        found_point, found_area = self._tree.query(points, predicate="covered_by")
+        held: dict[int, list[int]] = {}
+        for point, area in zip(found_point.tolist(), found_area.tolist()):
+            held.setdefault(point, []).append(area)
+        for i, point in enumerate(wanted):
+            self._held[point] = tuple(sorted(held.get(i, ())))
+
+    def holding(self, latitude: float, longitude: float, sequence: int | None = None,
+                program_id: str | None = None) -> list[Area]:
+        """The areas (the schools', or one program's) holding the point, edge included, for
+        the grade of `sequence` (any grade when None), in the order they were given."""
+        point = (latitude, longitude)
+        if point not in self._held:
+            self.locate([point])
+        return [area for area in (self.areas[i] for i in self._held[point])
+                if area.program_id == program_id
+                and (sequence is None or area.serves(sequence))]
