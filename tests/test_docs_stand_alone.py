@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rollover.bundle.format import BOOL, DATE, ENUM, FILES, ID, INT, TEXT, BundleFile
+from rollover.bundle.format import BOOL, DATE, DECIMAL, ENUM, FILES, ID, INT, TEXT, BundleFile
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -133,7 +133,7 @@ def test_every_path_the_rules_page_names_exists():
 
 # -- docs/bundle.md -----------------------------------------------------------------------------
 TYPE_WORDS = {ID: ("id", "code"), TEXT: ("text",), DATE: ("date",), BOOL: ("boolean",),
-              INT: ("whole number",), ENUM: ("one of",)}
+              INT: ("whole number",), DECIMAL: ("decimal number",), ENUM: ("one of",)}
 
 
 def column_rows(body: str) -> dict[str, list[str]]:

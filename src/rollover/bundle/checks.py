@@ -478,6 +478,20 @@ def _dates_in_calendar(file_name: str, *date_columns: str):
     return rule
 
 
+def _both_or_neither(file_name: str, first: str, second: str, what: str):
+    """Two columns that mean something only together: a row gives both, or neither."""
+    spec = FILES_BY_NAME[file_name]
+    one, other = spec.column_names.index(first), spec.column_names.index(second)
+
+    def rule(_checker: BundleChecker, row: tuple) -> Iterable[tuple[str, str]]:
+        if (row[one] is None) != (row[other] is None):
+            (given, at), missing = ((first, one), second) if row[other] is None \
+                else ((second, other), first)
+            yield missing, (f"{given} {format_cell(row[at])} is given without {missing} "
+                            f"({what}: give both, or neither)")
+    return rule
+
+
 ROW_RULES = {
     "calendars.csv": (_in_order("calendars.csv", "start_date", "end_date", "the calendar ends "
                                                                            "before it starts"),),
@@ -485,6 +499,8 @@ ROW_RULES = {
                                                                    "starts"),),
     "days.csv": (_dates_in_calendar("days.csv", "date"),),
     "grade_levels.csv": (_structure_of_calendar("grade_levels.csv"),),
+    "households.csv": (_both_or_neither("households.csv", "latitude", "longitude",
+                                        "a household's location"),),
     "boundaries.csv": (_in_order("boundaries.csv", "low_number", "high_number",
                                  "the range is empty"),),
     "program_participations.csv": (_in_order("program_participations.csv", "start_date",

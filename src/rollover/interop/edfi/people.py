@@ -8,8 +8,9 @@ import re
 from collections import defaultdict
 
 from .context import Context, Seen, year_end
+from .locations import Locations
 from .places import BundleCalendar, Places
-from .read import Contact, GraduationPlan, Student, Where
+from .read import Address, Contact, GraduationPlan, Student, Where
 
 _HOUSE_NUMBER = re.compile(r"(\d+)\s+(\S.*)")
 ENTRY_TYPE = "EntryTypeDescriptor"
@@ -204,6 +205,7 @@ class People:
                                     f"Contact with ContactUniqueId {contact.unique_id!r}"):
                 contacts[(contact.unique_id,)] = contact
         households: dict[tuple, Where] = {}
+        located = Locations(self.c)
         members: dict[tuple, Where] = {}
         links: dict = {}
         for link in records.links:
@@ -219,16 +221,20 @@ class People:
                 continue
             if link.lives_with not in ("true", "1"):
                 continue
-            key = self._household(contact)
-            if key is not None:
+            found = self._household(contact)
+            if found is not None:
+                key, address = found
                 households.setdefault(key, contact.where)
+                located.add(key, address)
                 members.setdefault((key, student), link.where)
         ids = {key: f"H{n:04d}" for n, key in enumerate(
             sorted(households, key=lambda k: (k[1].casefold(), k[0], k[2], k[3])), start=1)}
         for key, where in sorted(households.items(), key=lambda item: ids[item[0]]):
             number, street, city, zip_code = key
+            latitude, longitude = located.of.get(key, (None, None))
             self.c.out.add("households.csv", where, household_id=ids[key], number=number,
-                           street=street, city=city, zip=zip_code)
+                           street=street, city=city, zip=zip_code, latitude=latitude,
+                           longitude=longitude)
         for (key, unique_id), where in members.items():
             self.c.out.add("household_members.csv", where, household_id=ids[key],
                            student_id=f"S{unique_id}", primary=True)
@@ -243,8 +249,9 @@ class People:
             return None
         return self.student(ref)
 
-    def _household(self, contact: Contact) -> tuple | None:
-        """(number, street, city, zip) of the contact's home address, else of its first."""
+    def _household(self, contact: Contact) -> tuple[tuple, Address] | None:
+        """(number, street, city, zip) of the contact's home address, else of its first; and
+        that address."""
         homes = [a for a in contact.addresses
                  if self.c.descriptor(a.type, "AddressTypeDescriptor") == "Home"]
         address = (homes or contact.addresses or [None])[0]
@@ -257,7 +264,7 @@ class People:
             self.c.warning(address.where, "NO_HOUSEHOLD",
                            f"{address.street!r} starts with no house number: no household")
             return None
-        return int(match.group(1)), match.group(2).strip(), address.city, address.zip
+        return (int(match.group(1)), match.group(2).strip(), address.city, address.zip), address
 
     # -- local start statuses -------------------------------------------------------------------
     def map_start_statuses(self) -> None:

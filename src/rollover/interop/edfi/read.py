@@ -171,6 +171,8 @@ class Address:
     city: str
     zip: str
     type: Value
+    latitude: Value | None = None  # Ed-Fi's Coordinate: text, up to 20 characters
+    longitude: Value | None = None
 
 
 @dataclass(slots=True)
@@ -418,7 +420,8 @@ def _contact(e: _Element) -> Contact:
         street = address.child("StreetNumberName")
         addresses.append(Address(street.where, (street.element.text or "").strip(),
                                  address.text("City") or "", address.text("PostalCode") or "",
-                                 address.value("AddressType")))
+                                 address.value("AddressType"), address.value("Latitude"),
+                                 address.value("Longitude")))
     return Contact(e.where, e.xml_id, e.text("ContactUniqueId") or "",
                    addresses)
 
