@@ -17,6 +17,7 @@ the same district as a bundle, to import into SQLite or PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,9 @@ from rollover.domain.forward.plan import ForwardPlan, plan_forward
 from rollover.domain.snapshot import Snapshot
 
 TOWN, ZIP = "Town", "11111"
+# Rows kept in their table's column order (not a bundle file's): `load` inserts them directly,
+# `write_bundle` leaves them out.
+TABLE_ROWS = ("boundary_areas",)
 
 
 def first_day(year: int) -> dt.date:
@@ -103,6 +107,20 @@ class District:
                  city: str = TOWN, zip_code: str = ZIP) -> None:
         self.rows["boundaries"].append((school_id, program, street, city, zip_code, low, high,
                                         side, resides))
+
+    def area(self, school_id: str, geometry: dict, low_sequence: int, high_sequence: int, *,
+             low_grade: str | None = None, high_grade: str | None = None,
+             program_id: str | None = None, name: str | None = None) -> int:
+        """An attendance area drawn as a polygon (`geometry`: a GeoJSON Polygon or MultiPolygon
+        dict, WGS 84), for the grades of sequences low..high; a boundary_areas row (area_key
+        first, in the table's column order).  Grade codes default to the sequences' numbers.
+        Returns the area's key."""
+        rows = self.rows.setdefault("boundary_areas", [])
+        key = len(rows) + 1
+        rows.append((key, school_id, program_id, name or f"Area {key} of {school_id}",
+                     low_grade or f"{low_sequence:02d}", high_grade or f"{high_sequence:02d}",
+                     low_sequence, high_sequence, json.dumps(geometry)))
+        return key
 
     def program(self, program_id: str, continuous: bool = True) -> str:
         self.rows["programs"].append((program_id, f"Program {program_id}", continuous))
@@ -223,24 +241,25 @@ class District:
         return code
 
     def load(self, engine, folder: Path) -> None:
-        """Store the district: the bundle tables by importing a bundle, then the module tables'
-        rows inserted directly (whether or not the bundle format has their files yet)."""
+        """Store the district: the bundle tables by importing a bundle, then the attendance
+        areas' and the module tables' rows inserted directly (whether or not the bundle format
+        has their files yet)."""
         from rollover.services.bundles import import_bundle
         from rollover.store.bulk import insert_rows
-        from rollover.store.schema import BUNDLE_TABLES
+        from rollover.store.schema import BUNDLE_TABLES, metadata
         from rollover.store.schema_modules import MODULE_TABLES
 
+        direct = (*(metadata.tables[name] for name in TABLE_ROWS), *MODULE_TABLES)
         folder.mkdir(parents=True, exist_ok=True)
-        with BundleWriter(folder) as writer:
+        with BundleWriter(folder, unset=self._unset()) as writer:
             for table in BUNDLE_TABLES:
-                if self.rows.get(table.name):
+                if self.rows.get(table.name) and table.name not in TABLE_ROWS:
                     writer.write(table.name, self.rows[table.name])
         import_bundle(engine, folder)
         with engine.begin() as conn:
-            for table in MODULE_TABLES:
+            for table in direct:
                 if self.rows.get(table.name):
-                    insert_rows(conn, table, [c.name for c in table.columns],
-                                self.rows[table.name])
+                    insert_rows(conn, table, *_without_generated_key(table, self.rows[table.name]))
 
     # -- outputs ----------------------------------------------------------------------------
     def options(self, **given) -> ForwardOptions:
@@ -298,17 +317,32 @@ class District:
         """A roll forward decided in memory, as a test run would decide it."""
         return plan_forward(*self.snapshot(self.options(**options)))
 
+    def _unset(self) -> dict[str, set[str]]:
+        """The optional columns no row sets, left out of the files (as an export leaves them)."""
+        return {spec.table: unset_columns(spec, lambda name, spec=spec: any(
+            row[spec.column_names.index(name)] is not None for row in self.rows[spec.table]))
+            for spec in FILES if spec.table not in TABLE_ROWS}
+
     def write_bundle(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        unset = {spec.table: unset_columns(spec, lambda name, spec=spec: any(
-            row[spec.column_names.index(name)] is not None for row in self.rows[spec.table]))
-            for spec in FILES}
-        with BundleWriter(folder, unset=unset) as writer:
+        with BundleWriter(folder, unset=self._unset()) as writer:
             for spec in FILES:
                 rows = self.rows[spec.table]
-                if rows:
+                if rows and spec.table not in TABLE_ROWS:
                     writer.write(spec.table, rows)
         return folder
+
+
+def _without_generated_key(table, rows: list[tuple]) -> tuple[list[str], list[tuple]]:
+    """The columns and rows to insert, leaving out a key the database generates (the area key:
+    the store's sequence then stays ahead of the rows, for rows added later)."""
+    columns = [c.name for c in table.columns]
+    generated = [i for i, c in enumerate(table.columns) if c.primary_key
+                 and c.autoincrement is True]
+    if not generated:
+        return columns, rows
+    keep = [i for i in range(len(columns)) if i not in generated]
+    return [columns[i] for i in keep], [tuple(row[i] for i in keep) for row in rows]
 
 
 def first_instructional_days(days):

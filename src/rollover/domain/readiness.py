@@ -1,11 +1,14 @@
 """The readiness check (YE-1): everything that would make the roll from a school year go wrong.
 
-Pure: the catalog (schools, calendars, structures, grades), the enrollments of the source year
-and the school boundary rows in; a sorted list of findings out.  No database, no printing.
+Pure: the catalog (schools, calendars, structures, grades), the enrollments of the source year,
+the school boundary rows and, where the district has school attendance areas, the areas and the
+students of its households in; a sorted list of findings out.  No database, no printing.
 
 The enrollments are streamed: `check_readiness` reads them once, one student at a time (the
 rows of a student must come together, e.g. ordered by student id), and keeps nothing of a
-student once the next one starts.  The catalog and the boundary rows are small.
+student once the next one starts; the households likewise, one household at a time (their
+points looked up in the areas beforehand, all at once: `school_areas`).  The catalog, the
+boundary rows and the areas are small.
 
 Every finding has a code (below), a severity (`error` blocks a real rollover, `warning` does
 not), a message and the records involved: {"calendar_id": [...], "enrollment_id": [...], ...},
@@ -22,7 +25,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
+from .areas import Area, AreaGeometryError, Areas, area_geometry
 from .calendars import Calendar, Structure
+from .forward.place import target_sequence
 from .people import normalise
 from .snapshot import Catalog
 
@@ -44,6 +49,9 @@ NEXT_FIELDS_WITHOUT_CALENDAR = "NEXT_FIELDS_WITHOUT_CALENDAR"
 RETAIN_DEMOTE_ON_ENDED = "RETAIN_DEMOTE_ON_ENDED"
 ACTIVE_WITH_LATER_ENROLLMENT = "ACTIVE_WITH_LATER_ENROLLMENT"
 BOUNDARY_OVERLAP = "BOUNDARY_OVERLAP"
+HOUSEHOLD_OUTSIDE_AREAS = "HOUSEHOLD_OUTSIDE_AREAS"
+HOUSEHOLD_IN_SEVERAL_AREAS = "HOUSEHOLD_IN_SEVERAL_AREAS"
+HOUSEHOLD_WITHOUT_LOCATION = "HOUSEHOLD_WITHOUT_LOCATION"
 
 SEVERITY = {
     SEQUENCE_SERIES_BROKEN: ERROR,
@@ -60,6 +68,9 @@ SEVERITY = {
     RETAIN_DEMOTE_ON_ENDED: WARNING,
     ACTIVE_WITH_LATER_ENROLLMENT: WARNING,
     BOUNDARY_OVERLAP: WARNING,
+    HOUSEHOLD_OUTSIDE_AREAS: WARNING,
+    HOUSEHOLD_IN_SEVERAL_AREAS: WARNING,
+    HOUSEHOLD_WITHOUT_LOCATION: WARNING,
 }
 CODES = tuple(SEVERITY)
 
@@ -121,19 +132,43 @@ class CheckBoundary(NamedTuple):
     resides: bool | None
 
 
+class CheckMember(NamedTuple):
+    """A student of a primary household with one of the student's enrollments of the year (a
+    store row in this order will do)."""
+
+    household_id: str
+    latitude: float | None
+    longitude: float | None
+    student_id: str
+    last_name: str
+    first_name: str
+    calendar_id: str
+    structure_id: str
+    grade: str
+    end_date: dt.date | None
+    end_action: str | None
+    next_calendar_id: str | None
+
+
 def check_readiness(catalog: Catalog, year: int, enrollments: Iterable[tuple],
-                    boundaries: Iterable[tuple]) -> list[Finding]:
+                    boundaries: Iterable[tuple], areas: Areas | None = None,
+                    households: Iterable[tuple] = ()) -> list[Finding]:
     """Every finding about rolling school year `year` into `year + 1`, sorted (errors first,
     then by code, then by records).
 
     `enrollments`: every enrollment of the calendars of `year`, as `CheckEnrollment` tuples (or
     rows in that column order), the rows of one student together.  `boundaries`: the school
-    boundary rows, as `CheckBoundary` tuples."""
+    boundary rows, as `CheckBoundary` tuples.  `areas`: the schools' attendance areas
+    (`school_areas`); `households`: the students of every primary household with their
+    enrollments of `year`, as `CheckMember` rows, the rows of one household together (read only
+    when there are areas)."""
     findings: list[Finding] = []
     findings += _grade_series(catalog, year)
     findings += _calendars(catalog, year)
     findings += _enrollments(catalog, year, enrollments)
     findings += _boundary_overlaps(catalog, year, boundaries)
+    if areas:
+        findings += _households_and_areas(catalog, year, areas, households)
     findings.sort(key=Finding.sort_key)
     return findings
 
@@ -447,6 +482,167 @@ def _overlap(catalog, a: CheckBoundary, b: CheckBoundary, shared, sequences, off
                    f"grades {', '.join(codes)}{note}",
                    boundary_key=[a.boundary_key, b.boundary_key],
                    school_id=[a.school_id, b.school_id])
+
+
+# -- attendance areas --------------------------------------------------------------------------
+def school_areas(rows: Iterable[tuple], points: Iterable[tuple[float, float]] = ()) -> Areas:
+    """The schools' attendance areas of (school_id, program_id, name, low_sequence,
+    high_sequence, geometry text) rows (a program's rows are left out), with the (latitude,
+    longitude) points of the households looked up in them at once.  A stored geometry that
+    cannot be an area raises AreaGeometryError naming the area."""
+    kept = []
+    for school_id, program_id, name, low, high, geometry in rows:
+        if program_id is not None:
+            continue
+        try:
+            kept.append(Area(school_id, None, name, low, high, area_geometry(geometry)))
+        except AreaGeometryError as bad:
+            raise AreaGeometryError(f"attendance area {name!r} of school {school_id!r}: "
+                                    f"{bad}") from None
+    areas = Areas(kept)
+    if areas:
+        areas.locate(points)
+    return areas
+
+
+def _households_and_areas(catalog: Catalog, year: int, areas: Areas,
+                          rows: Iterable[tuple]) -> Iterator[Finding]:
+    """Where the schools' areas decide (RF-14, areas), each household whose students go into a
+    grade the areas serve is inside exactly one school's area for that grade: one located
+    outside them all, inside the areas of several schools, or not located at all is reported.
+    A student's grade next year is that of each enrollment that may roll (RF-2, last-day enders
+    included) by the district's rules (not by its own next calendar, RF-6): RF-4's target."""
+    codes = _grade_codes(catalog, year)
+    target_of = _AreaTargets(catalog, areas)
+    for household_id, group in groupby(rows, key=itemgetter(0)):
+        # target sequence the areas serve -> {student_id: name} of the students going into it
+        going: dict[int, dict[str, str]] = {}
+        for (_, latitude, longitude, student_id, last_name, first_name, calendar_id,
+             structure_id, grade, end_date, end_action, next_calendar_id) in group:
+            if next_calendar_id:
+                continue
+            target = target_of(calendar_id, structure_id, grade, end_date, end_action)
+            if target is not None:
+                going.setdefault(target, {})[student_id] = (
+                    f"{student_id!r} ({first_name} {last_name})")
+        if not going:
+            continue
+        if latitude is None or longitude is None:
+            yield _unlocated(household_id, going, codes)
+            continue
+        outside: dict[int, dict[str, str]] = {}
+        several: dict[int, tuple[dict[str, str], list[Area]]] = {}
+        for target, students in going.items():
+            holding = areas.holding(latitude, longitude, target)
+            if not holding:
+                outside[target] = students
+            elif len({a.school_id for a in holding}) > 1:
+                several[target] = (students, holding)
+        where = f"household {household_id!r} (at {latitude}, {longitude})"
+        if outside:
+            yield _outside(where, household_id, outside, codes)
+        if several:
+            yield _in_several(catalog, where, household_id, several, codes)
+
+
+class _AreaTargets:
+    """The graded sequence an enrollment's student goes into (RF-4) when the schools' areas
+    serve it and the enrollment may roll (no end date, or the last day of a term schedule);
+    else None.  Remembered: a million enrollments ask a few hundred distinct questions."""
+
+    def __init__(self, catalog: Catalog, areas: Areas):
+        self.catalog, self.areas = catalog, areas
+        self._targets: dict[tuple, int | None] = {}
+        self._last_days: dict[str, set[dt.date]] = {}
+
+    def __call__(self, calendar_id: str, structure_id: str, grade: str,
+                 end_date: dt.date | None, end_action: str | None) -> int | None:
+        if end_date is not None:
+            last_days = self._last_days.get(calendar_id)
+            if last_days is None:
+                calendar = self.catalog.calendars.get(calendar_id)
+                last_days = self._last_days[calendar_id] = (
+                    calendar.last_term_ends() if calendar else set())
+            if end_date not in last_days:
+                return None
+        key = (calendar_id, structure_id, grade, end_action)
+        if key not in self._targets:
+            self._targets[key] = self._target(*key)
+        return self._targets[key]
+
+    def _target(self, calendar_id, structure_id, grade, end_action) -> int | None:
+        calendar = self.catalog.calendars.get(calendar_id)
+        structure = calendar.structures.get(structure_id) if calendar else None
+        level = structure.grades.get(grade) if structure else None
+        if level is None or level.sequence == 0:
+            return None
+        target = target_sequence(level, end_action)
+        return target if self.areas.cover(target) else None
+
+
+def _grade_codes(catalog: Catalog, year: int) -> dict[int, list[str]]:
+    """sequence -> the grade codes of that sequence offered in `year + 1` (else `year`)."""
+    codes: dict[int, set[str]] = {}
+    for y in (year + 1, year):
+        found: dict[int, set[str]] = defaultdict(set)
+        for _calendar, _structure, level in _levels(catalog, (y,)):
+            found[level.sequence].add(level.grade)
+        for sequence, grades in found.items():
+            codes.setdefault(sequence, grades)
+    return {sequence: sorted(grades) for sequence, grades in codes.items()}
+
+
+def _grades_named(targets, codes: dict[int, list[str]]) -> str:
+    named = ["/".join(codes[t]) if t in codes else f"sequence {t}" for t in sorted(targets)]
+    return f"grade{'s' if len(named) > 1 else ''} {_and(named)}"
+
+
+def _students_named(going: dict[int, dict[str, str]]) -> tuple[str, list[str]]:
+    """The students named for a message (`student 'S1' (Ann Doe)`, `students ...`) and their
+    ids."""
+    students = {sid: name for per_target in going.values() for sid, name in per_target.items()}
+    ids = sorted(students)
+    named = [students[sid] for sid in ids[:_SHOWN_IDS]]
+    more = f" and {len(ids) - _SHOWN_IDS} more" if len(ids) > _SHOWN_IDS else ""
+    return f"student{'s' if len(ids) > 1 else ''} {', '.join(named)}{more}", ids
+
+
+def _outside(where: str, household_id: str, outside, codes) -> Finding:
+    students, ids = _students_named(outside)
+    return finding(HOUSEHOLD_OUTSIDE_AREAS,
+                   f"{where} is inside no school's attendance area for "
+                   f"{_grades_named(outside, codes)}, which {students} "
+                   f"{'go' if len(ids) > 1 else 'goes'} into: the areas decide there, so the "
+                   "roll forward finds no boundary school for them",
+                   household_id=[household_id], student_id=ids, grade=_codes_of(outside, codes))
+
+
+def _in_several(catalog, where: str, household_id: str, several, codes) -> Finding:
+    going = {target: students for target, (students, _) in several.items()}
+    students, ids = _students_named(going)
+    schools = sorted({a.school_id for _, holding in several.values() for a in holding})
+    areas = sorted({f"{a.name!r} of {_school(catalog, a.school_id)}"
+                    for _, holding in several.values() for a in holding})
+    return finding(HOUSEHOLD_IN_SEVERAL_AREAS,
+                   f"{where} is inside the attendance areas {_and(areas)} for "
+                   f"{_grades_named(several, codes)}, which {students} "
+                   f"{'go' if len(ids) > 1 else 'goes'} into: placed by boundaries, they get "
+                   "an enrollment at each of those schools",
+                   household_id=[household_id], student_id=ids, school_id=schools,
+                   grade=_codes_of(several, codes))
+
+
+def _unlocated(household_id: str, going, codes) -> Finding:
+    students, ids = _students_named(going)
+    return finding(HOUSEHOLD_WITHOUT_LOCATION,
+                   f"household {household_id!r} has no location, but the district has school "
+                   f"attendance areas for {_grades_named(going, codes)}, which {students} "
+                   f"{'go' if len(ids) > 1 else 'goes'} into: its street ranges decide instead",
+                   household_id=[household_id], student_id=ids, grade=_codes_of(going, codes))
+
+
+def _codes_of(targets, codes: dict[int, list[str]]) -> list[str]:
+    return [code for t in targets for code in codes.get(t, ())]
 
 
 # -- words -------------------------------------------------------------------------------------

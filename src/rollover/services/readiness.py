@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine
 
 from ..domain import readiness
+from ..domain.areas import AreaGeometryError
 from ..domain.readiness import ERROR, Finding
 from ..domain.runs import RunRecord
 from ..errors import RolloverError
@@ -65,7 +66,14 @@ def find_problems(conn: Connection, year: int,
     total = reads.count_year_enrollments(conn, year)
     progress("checking", 0, total)
     rows = _counted(reads.year_enrollments(conn, year), total, progress)
-    findings = readiness.check_readiness(catalog, year, rows, reads.school_boundaries(conn))
+    try:
+        areas = readiness.school_areas(reads.school_areas(conn), reads.household_points(conn))
+    except AreaGeometryError as bad:
+        raise RolloverError(str(bad)) from None
+    # The households are read only where the schools have areas (one streamed read).
+    households = reads.year_household_members(conn, year) if areas else ()
+    findings = readiness.check_readiness(catalog, year, rows, reads.school_boundaries(conn),
+                                         areas, households)
     progress("checking", total, total)
     return findings
 

@@ -1,6 +1,7 @@
 """What the readiness check (YE-1) reads, in bulk: a school year's enrollments (only the columns
-the check reads, streamed, one student's rows together) and the school boundary rows.  The
-catalog comes from `store.snapshot.load_catalog`."""
+the check reads, streamed, one student's rows together), the school boundary rows, and for the
+attendance areas the areas, the households' points and the households' students (streamed, one
+household's rows together).  The catalog comes from `store.snapshot.load_catalog`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, func, select
 
-from ..domain.readiness import CheckBoundary, CheckEnrollment
+from ..domain.readiness import CheckBoundary, CheckEnrollment, CheckMember
 from .plain_rows import plain_rows
-from .schema import boundaries, calendars, enrollments
+from .schema import (
+    boundaries, boundary_areas, calendars, enrollments, household_members, households, students,
+)
 
 
 def _of_year(query, year: int):
@@ -37,3 +40,39 @@ def school_boundaries(conn: Connection) -> list[tuple]:
     b = boundaries.c
     return conn.execute(select(*(b[name] for name in CheckBoundary._fields))
                         .where(b.program_id.is_(None)).order_by(b.boundary_key)).all()
+
+
+def school_areas(conn: Connection) -> list[tuple]:
+    """The schools' attendance areas (program areas left out), as (school_id, program_id, name,
+    low_sequence, high_sequence, geometry) rows, in key order."""
+    a = boundary_areas.c
+    return conn.execute(select(a.school_id, a.program_id, a.name, a.low_sequence,
+                               a.high_sequence, a.geometry)
+                        .where(a.program_id.is_(None)).order_by(a.area_key)).all()
+
+
+def household_points(conn: Connection) -> Iterator[tuple]:
+    """The (latitude, longitude) of every located household, each point once."""
+    h = households.c
+    return plain_rows(conn, select(h.latitude, h.longitude).distinct()
+                      .where(h.latitude.is_not(None), h.longitude.is_not(None)))
+
+
+def year_household_members(conn: Connection, year: int) -> Iterator[tuple]:
+    """Every primary household's students with their enrollments of a school year, as
+    `CheckMember` rows, ordered by household (then student and enrollment)."""
+    m, h, s, e, c = (household_members.c, households.c, students.c, enrollments.c,
+                     calendars.c)
+    columns = {"household_id": h.household_id, "latitude": h.latitude,
+               "longitude": h.longitude, "student_id": s.student_id,
+               "last_name": s.last_name, "first_name": s.first_name}
+    query = (select(*(columns[name] if name in columns else e[name]
+                      for name in CheckMember._fields))
+             .select_from(enrollments
+                          .join(calendars, e.calendar_id == c.calendar_id)
+                          .join(students, s.student_id == e.student_id)
+                          .join(household_members, m.student_id == e.student_id)
+                          .join(households, h.household_id == m.household_id))
+             .where(c.school_year == year, m.primary.is_(True))
+             .order_by(h.household_id, s.student_id, e.enrollment_id))
+    return plain_rows(conn, query)
