@@ -9,12 +9,17 @@ from ..bundle.format import FILES
 from .calendars import Calendars, build_calendars
 from .modules import MODULE_CHUNK_TABLES, MasterSchedule, ModuleRows
 from .people import CHUNK_TABLES, People
-from .places import build_places
+from .places import Places, build_places
 from .shape import (
-    DISTRICT_NAME, LOCAL_START_STATUSES, PROGRAMS, check_students, school_counts,
+    ELEMENTARY, HIGH, LOCAL_START_STATUSES, MIDDLE, PROGRAMS, check_students, school_counts,
 )
 
 Progress = Callable[[str, int, int], None]
+
+# Where the district lies: made-up streets sized by the number of students, or the real
+# attendance areas of Seattle Public Schools (docs/attendance-areas.md, "The Seattle demo").
+SYNTHETIC, SEATTLE = "synthetic", "seattle"
+GEOGRAPHIES = (SYNTHETIC, SEATTLE)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class DemoSummary:
     middle_schools: int
     high_schools: int
     rows: dict[str, int] = field(default_factory=dict)
+    geography: str = SYNTHETIC
 
     @property
     def total_rows(self) -> int:
@@ -42,18 +48,22 @@ class _CountingWriter:
 
     def write(self, table: str, rows: list[tuple]) -> None:
         if rows:
-            self.rows[table] += len(rows)
+            # boundary_areas (the Seattle geography) is counted too, though no bundle file yet
+            self.rows[table] = self.rows.get(table, 0) + len(rows)
             self.sink.write(table, rows)
 
 
 def generate(sink, *, students: int, seed: int = 1, source_year: int = 2027,
-             progress: Progress | None = None) -> DemoSummary:
+             progress: Progress | None = None, geography: str = SYNTHETIC) -> DemoSummary:
     """Write a demo district of `students` students whose enrollments are in `source_year`.
 
     `sink.write(table, rows)` receives lists of tuples in the column order of bundle/format.py;
     a row is written only after every row it references, and each table's rows come in key order
     (boundaries and assignment overrides in their own order).  Same arguments, same rows.
-    See docs/demo-district.md for the shape.
+    See docs/demo-district.md for the shape.  `geography` "seattle" lays the district on
+    Seattle's attendance areas instead, and writes `boundary_areas` rows too (school_id,
+    program_id, name, low_grade, high_grade, low_sequence, high_sequence, geometry), after
+    `boundaries`.
     """
     check_students(students)
     if not isinstance(seed, int) or isinstance(seed, bool):
@@ -61,19 +71,21 @@ def generate(sink, *, students: int, seed: int = 1, source_year: int = 2027,
     if not isinstance(source_year, int) or isinstance(source_year, bool) or not (
             1901 <= source_year <= 9000):
         raise ValueError(f"source_year must be a year from 1901 to 9000, not {source_year!r}")
+    if geography not in GEOGRAPHIES:
+        raise ValueError(f"geography must be one of {', '.join(GEOGRAPHIES)}, not {geography!r}")
     report: Progress = progress or (lambda stage, done, total: None)
 
-    counts = school_counts(students)
-    places = build_places(counts)
+    places = _places(geography, students)
     calendars = build_calendars(places, source_year)
     out = _CountingWriter(sink)
 
-    out.write("district", [(DISTRICT_NAME, False, False, True, source_year)])
+    out.write("district", [(places.district_name, False, False, True, source_year)])
     out.write("schools", places.school_rows())
     _write_calendars(out, calendars, report)
     out.write("programs", [(program_id, name, continuous)
                            for program_id, name, continuous in PROGRAMS])
     out.write("boundaries", places.boundary_rows())
+    out.write("boundary_areas", places.boundary_area_rows())
     out.write("local_start_statuses", [
         (code, name, is_default, active,
          None if first_back is None else source_year - first_back,
@@ -90,14 +102,24 @@ def generate(sink, *, students: int, seed: int = 1, source_year: int = 2027,
         chunk = people.area_rows(area)
         for table in CHUNK_TABLES:
             out.write(table, chunk[table])
-        module_chunk = modules.area_rows(area, chunk["students"], chunk["enrollments"])
+        module_chunk = modules.area_rows(area, chunk["students"], chunk["enrollments"],
+                                         people.schools_of)
         for table in MODULE_CHUNK_TABLES:
             out.write(table, module_chunk[table])
         done += people.sizes[area.index]
         report("students", done, students)
 
-    return DemoSummary(students, seed, source_year, source_year + 1, counts.elementary,
-                       counts.middle, counts.high, dict(out.rows))
+    levels = places.by_level
+    return DemoSummary(students, seed, source_year, source_year + 1, len(levels[ELEMENTARY]),
+                       len(levels[MIDDLE]), len(levels[HIGH]), dict(out.rows), geography)
+
+
+def _places(geography: str, students: int) -> Places:
+    if geography == SEATTLE:
+        from .seattle_areas import SeattleMap  # shapely and the data: only when asked for
+
+        return SeattleMap().places()
+    return build_places(school_counts(students))
 
 
 def _write_master_schedule(out: _CountingWriter, master: MasterSchedule) -> None:

@@ -172,11 +172,14 @@ class ModuleRows:
         self.counselors = {school.school_id: counselors_by_letter(school)
                            for school in (c.school for c in calendars.source.values())}
 
-    def area_rows(self, area: Area, students: list[tuple], enrollments: list[tuple]
-                  ) -> dict[str, list[tuple]]:
-        """Every module chunk table's rows for the people of one area, each list in key order."""
+    def area_rows(self, area: Area, students: list[tuple], enrollments: list[tuple],
+                  schools_of=None) -> dict[str, list[tuple]]:
+        """Every module chunk table's rows for the people of one area, each list in key order.
+        `schools_of(student_id)`: the schools of the student's household (`.school_of_level`);
+        by default the area's."""
         chunk = ModuleChunk(self, area, random.Random(
-            f"rollover-demo/{self.seed}/area/{area.index}/modules"))
+            f"rollover-demo/{self.seed}/area/{area.index}/modules"),
+            schools_of or (lambda student_id: area))
         last_names = {student[0]: student[2] for student in students}
         for student_id, own in groupby(enrollments, key=lambda e: e[STUDENT]):
             chunk.add_student(student_id, last_names[student_id], list(own))
@@ -208,10 +211,11 @@ def active_enrollments(enrollments: list[tuple]) -> tuple[tuple | None, list[tup
 class ModuleChunk:
     """The module rows of one area under construction."""
 
-    def __init__(self, rows: ModuleRows, area: Area, rng: random.Random):
+    def __init__(self, rows: ModuleRows, area: Area, rng: random.Random, schools_of):
         self.rows = rows
         self.by_calendar = rows.master.by_calendar
         self.area = area
+        self.schools_of = schools_of
         self.rng = rng
         self.staff: list[tuple] = []
         self.requests: list[tuple] = []
@@ -260,7 +264,7 @@ class ModuleChunk:
 
     def next_school(self, primary: tuple, school: School) -> School | None:
         """Where the student is expected next year: the next-calendar fields, else the own school
-        while the level stays, else the area's school of the coming level; None for students
+        while the level stays, else the household's school of the coming level; None for students
         who will not roll (ungraded, graduating)."""
         grade = primary[GRADE]
         if grade == UG:
@@ -271,7 +275,9 @@ class ModuleChunk:
         if primary[NEXT_CALENDAR] is not None:
             return self.rows.next_calendars[primary[NEXT_CALENDAR]].school
         level = LEVEL_OF_GRADE[target]
-        return school if level == school.level else self.area.school_of_level(level)
+        if level == school.level:
+            return school
+        return self.schools_of(primary[STUDENT]).school_of_level(level)
 
     def pick_sections(self, enrollment: tuple, schedule: CalendarCourses,
                       courses: tuple[Course, ...]) -> list[tuple[str, CalendarCourses, tuple]]:

@@ -4,7 +4,8 @@ enrollments of the demo district, made one elementary area (one chunk) at a time
 Every area draws from its own random generator, seeded from the district seed and the area's
 index, so an area's people do not depend on how many numbers earlier areas drew.  Ids come from
 counters shared by all areas, so they increase from chunk to chunk.  Rows are plain tuples in the
-column order of bundle/format.py.
+column order of bundle/format.py.  Where the areas are polygons (the Seattle geography) a household
+is a point of its own and its students attend the schools whose areas hold it.
 """
 
 from __future__ import annotations
@@ -107,7 +108,10 @@ class People:
         regular = [s for s in places.schools if s is not places.career_center]
         self.source_offering = self._offering(regular, calendars.source)
         self.next_offering = self._offering(regular, calendars.next)
-        self.career_calendar = calendars.source[places.career_center.school_id]
+        self.career_calendar = (None if places.career_center is None
+                                else calendars.source[places.career_center.school_id])
+        # The schools of each student of the chunk made last (their first household's).
+        self._schools: dict[str, object] = {}
 
     @staticmethod
     def _offering(schools: list[School], by_school: dict[str, Calendar]
@@ -127,6 +131,7 @@ class People:
         grades = area_grades(area.index, self.sizes[area.index])
         rng.shuffle(grades)
         chunk = AreaChunk(self, area, rng)
+        self._schools = chunk.schools
         position = 0
         while position < len(grades):
             family_size = draw(rng, self.household_sizes, HOUSEHOLD_SIZE_SHARES[-1][0])
@@ -137,6 +142,11 @@ class People:
         return {"households": chunk.households, "students": chunk.students,
                 "household_members": chunk.members, "program_participations": chunk.participations,
                 "assignment_overrides": chunk.overrides, "enrollments": chunk.enrollments}
+
+    def schools_of(self, student_id: str):
+        """The schools (an `Area` or a located `Home`: `.school_of_level(level)`) of a student
+        of the chunk made last: those of their first household."""
+        return self._schools[student_id]
 
 
 class AreaChunk:
@@ -153,13 +163,22 @@ class AreaChunk:
         self.participations: list[tuple] = []
         self.overrides: list[tuple] = []
         self.enrollments: list[tuple] = []
+        self.schools: dict[str, object] = {}  # student id -> its household's schools
+        area_map = people.places.area_map
+        self.points = None if area_map is None else area_map.points(people.seed, area.index)
 
     # --- ids and addresses -----------------------------------------------------------------------
 
-    def new_household(self, area: Area) -> str:
+    def new_household(self, area: Area):
+        """A new household in the area: its id, and what says its students' schools (the
+        area, or where the areas are polygons the household's point)."""
         rng = self.rng
         self.ids.household += 1
         household_id = HOUSEHOLD_ID_FORMAT.format(self.ids.household)
+        if self.points is not None:
+            home = self.points.home(area, rng)
+            self.households.append(home.household_row(household_id))
+            return household_id, home
         segments = area.segments
         segment = segments[int(rng.random() * len(segments))]
         number = segment.first_number + segment.number_step * int(rng.random()
@@ -167,7 +186,7 @@ class AreaChunk:
         street = segment.street.upper() if rng.random() < ADDRESS_UPPERCASE_RATE else segment.street
         self.households.append((household_id, number, street, segment.city, segment.zip, None,
                                 None))
-        return household_id
+        return household_id, area
 
     def new_enrollment_id(self) -> str:
         self.ids.enrollment += 1
@@ -184,9 +203,9 @@ class AreaChunk:
 
     def add_family(self, grades: list[str]) -> None:
         rng = self.rng
-        household_id = self.new_household(self.area)
+        household_id, schools = self.new_household(self.area)
         last_name = names.LAST_NAMES[int(rng.random() * len(names.LAST_NAMES))]
-        student_ids = [self.add_student(grade, last_name) for grade in grades]
+        student_ids = [self.add_student(grade, last_name, schools) for grade in grades]
         for student_id in student_ids:
             self.members.append((household_id, student_id, True))
         for student_id in student_ids:
@@ -194,13 +213,14 @@ class AreaChunk:
             if rng.random() < SECOND_PRIMARY_HOUSEHOLD_RATE:
                 other = self.other_area()
                 if other is not None:
-                    self.members.append((self.new_household(other), student_id, True))
+                    self.members.append((self.new_household(other)[0], student_id, True))
             if rng.random() < NON_PRIMARY_HOUSEHOLD_RATE:
                 areas = self.people.places.areas
                 somewhere = areas[int(rng.random() * len(areas))]
-                self.members.append((self.new_household(somewhere), student_id, False))
+                self.members.append((self.new_household(somewhere)[0], student_id, False))
 
-    def add_student(self, grade: str, last_name: str) -> str:
+    def add_student(self, grade: str, last_name: str, schools) -> str:
+        """`schools`: the household's schools (`.school_of_level(level)`)."""
         people, rng, area = self.people, self.rng, self.area
         ids = self.ids
         ids.student += 1
@@ -211,9 +231,10 @@ class AreaChunk:
         birth_first, birth_span = people.birth_ranges[grade]
         birth_date = dt.date.fromordinal(birth_first + int(rng.random() * birth_span))
         self.students.append((student_id, f"{number:06d}", last_name, first_name, birth_date))
+        self.schools[student_id] = schools
 
         level = LEVEL_OF_GRADE[grade]
-        school = area.school_of_level(level)
+        school = schools.school_of_level(level)
         calendar = people.calendars.source[school.school_id]
         structure = self.pick_structure(calendar)
         special_ed = rng.random() < SPECIAL_ED_RATE
@@ -238,7 +259,7 @@ class AreaChunk:
         if not dropped and enrolled_grade != UG:
             target = GRADE_OF_SEQUENCE.get(SEQUENCE[grade] + SEQUENCE_STEP[end_action])
             if target is not None and rng.random() < NEXT_CALENDAR_RATE:
-                next_calendar = self.hand_placed_calendar(school, target)
+                next_calendar = self.hand_placed_calendar(school, target, schools)
                 next_calendar_id = next_calendar.calendar_id
                 next_structure_id = self.pick_any_structure(next_calendar).structure_id
                 next_grade = target
@@ -256,7 +277,9 @@ class AreaChunk:
         if special_ed:
             self.add_service_enrollment(student_id, calendar, structure, enrolled_grade,
                                         SPECIAL_ED, service)
-        if level == HIGH and enrolled_grade != UG and rng.random() < CAREER_CENTER_RATE:
+        # Drawn even without a career center, so the other draws stay where they were.
+        if level == HIGH and enrolled_grade != UG and rng.random() < CAREER_CENTER_RATE \
+                and people.career_calendar is not None:
             career = people.career_calendar
             if last_day:  # ends on the last day of the career center's own last term
                 service = (career.main.last_day, *service[1:])
@@ -270,7 +293,7 @@ class AreaChunk:
             self.participations.append((student_id, IMMERSION, first_day, None))
 
         if ids.student == 1 or rng.random() < OVERRIDE_RATE:
-            self.add_override(student_id, grade)
+            self.add_override(student_id, grade, schools)
         return student_id
 
     # --- the parts of one student ----------------------------------------------------------------
@@ -302,11 +325,11 @@ class AreaChunk:
         structures = calendar.structures
         return structures[int(self.rng.random() * len(structures))]
 
-    def hand_placed_calendar(self, school: School, target: str) -> Calendar:
+    def hand_placed_calendar(self, school: School, target: str, schools) -> Calendar:
         """A next-year calendar offering the target grade, other than the one the student would
         reach anyway (own school or boundary school) when there is another."""
         candidates = self.people.next_offering[target]
-        usual = {school.school_id, self.area.school_of_level(LEVEL_OF_GRADE[target]).school_id}
+        usual = {school.school_id, schools.school_of_level(LEVEL_OF_GRADE[target]).school_id}
         others = [c for c in candidates if c.school.school_id not in usual]
         pool = others or candidates
         return pool[int(self.rng.random() * len(pool))]
@@ -328,13 +351,15 @@ class AreaChunk:
             grade, PRIMARY, start, None, None, end_action, None, None, None,
             REENROLLMENT_START_STATUS, cohort, None))
 
-    def add_override(self, student_id: str, grade: str) -> None:
+    def add_override(self, student_id: str, grade: str, schools) -> None:
         """School choice: allowed next year at a school of the coming level that is not the
         boundary school (the career center when the level has only one school)."""
         places = self.people.places
         coming = GRADE_OF_SEQUENCE.get(SEQUENCE[grade] + 1, grade) if grade != UG else grade
         level = LEVEL_OF_GRADE[coming]
-        boundary_school = self.area.school_of_level(level)
+        boundary_school = schools.school_of_level(level)
         others = [s for s in places.by_level[level] if s is not boundary_school]
         school = others[int(self.rng.random() * len(others))] if others else places.career_center
+        if school is None:
+            return  # one school of the level and no career center: no choice to make
         self.overrides.append((student_id, school.school_id, self.people.destination_year, None))

@@ -9,12 +9,16 @@ unions of elementary areas and every address lies in exactly one school of each 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import names
 from .shape import (
-    CAREER, ELEMENTARY, FIRST_ZIP, HIGH, HOUSE_NUMBERS, IMMERSION, MIDDLE,
+    CAREER, DISTRICT_NAME, ELEMENTARY, FIRST_ZIP, HIGH, HOUSE_NUMBERS, IMMERSION, MIDDLE,
     OWN_STREETS_PER_ELEMENTARY, SCHOOL_NUMBER_WIDTH, SCHOOL_PREFIX, SchoolCounts,
 )
+
+if TYPE_CHECKING:
+    from .seattle_areas import SeattleMap
 
 SCHOOL_KIND_NAME = {ELEMENTARY: "Elementary", MIDDLE: "Middle School", HIGH: "High School"}
 
@@ -55,7 +59,7 @@ class Area:
     elementary: School
     middle: School
     high: School
-    segments: tuple[Segment, ...]
+    segments: tuple[Segment, ...]  # none where the areas are polygons (the Seattle geography)
 
     def school_of_level(self, level: str) -> School:
         return {ELEMENTARY: self.elementary, MIDDLE: self.middle, HIGH: self.high}[level]
@@ -65,8 +69,15 @@ class Area:
 class Places:
     schools: tuple[School, ...]  # in school_id order
     by_level: dict[str, tuple[School, ...]]
-    career_center: School
+    career_center: School | None  # None: the district has none (the Seattle geography)
     areas: tuple[Area, ...]
+    # The attendance areas drawn as polygons, and the households' points (the Seattle
+    # geography); None: streets and boundary rows only.
+    area_map: SeattleMap | None = None
+    district_name: str = DISTRICT_NAME
+
+    def boundary_area_rows(self) -> list[tuple]:
+        return [] if self.area_map is None else self.area_map.boundary_area_rows(self.areas)
 
     def school_rows(self) -> list[tuple]:
         return [(s.school_id, s.name, s.next_school_id) for s in self.schools]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, exists, select
@@ -9,16 +10,28 @@ from sqlalchemy import Connection, Engine, exists, select
 from ..bundle.format import FILES, FILES_BY_TABLE
 from ..bundle.writer import BundleWriter
 from ..demo import DemoSummary, generate
+from ..demo.generator import SYNTHETIC
+from ..domain.change_plan import INSERT, ChangeStep
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
-from ..store.bulk import refresh_statistics
+from ..store.bulk import new_keys, refresh_statistics
 from ..store.bundle_rows import delete_every_row, load_rows
 from ..store.schema import metadata
 from .unit_of_work import UnitOfWork, operation, unit_of_work
 
 # Every table the demo fills, the year-end modules' included, parents before children
-# (store.schema.BUNDLE_TABLES lists the core tables only).
-DISTRICT_TABLES = tuple(metadata.tables[f.table] for f in FILES)
+# (store.schema.BUNDLE_TABLES lists the core tables only); the attendance areas drawn as
+# polygons (the Seattle geography) last, as no bundle file lists them yet.
+AREAS = metadata.tables["boundary_areas"]
+DISTRICT_TABLES = tuple(metadata.tables[f.table] for f in FILES) + (
+    () if AREAS.name in FILES_BY_TABLE else (AREAS,))
+# The generator's boundary_areas rows: the table's columns but its generated key.
+AREA_COLUMNS = ("school_id", "program_id", "name", "low_grade", "high_grade", "low_sequence",
+                "high_sequence", "geometry")
+# The areas in a bundle folder: a GeoJSON FeatureCollection, a feature per area, with these
+# properties (the grade sequences follow from the grade levels).
+AREAS_FILE = "boundary_areas.geojson"
+AREA_PROPERTIES = ("school_id", "program_id", "name", "low_grade", "high_grade")
 
 
 # YE-2: the `import` right, like an import.  With --replace a run with its backup, so that
@@ -36,30 +49,82 @@ class _StoreSink:
         self.work = work
 
     def write(self, table: str, rows) -> None:
-        load_rows(self.work.conn, self.work.change, FILES_BY_TABLE[table], rows)
+        if table == AREAS.name:
+            self._insert_areas(rows)
+        else:
+            load_rows(self.work.conn, self.work.change, FILES_BY_TABLE[table], rows)
+
+    def _insert_areas(self, rows) -> None:
+        """One insert step under keys drawn before the write, so the saved rows carry the keys
+        the rows get (as bundle_rows loads boundaries)."""
+        key = AREAS.primary_key.columns.keys()[0]
+        keys = new_keys(self.work.conn, AREAS, len(rows))
+        self.work.change(ChangeStep(AREAS.name, INSERT, (key, *AREA_COLUMNS),
+                                    [(None, None, (k, *row)) for k, row in zip(keys, rows)]))
+
+
+class _BundleSink:
+    """A bundle writer that keeps the attendance areas for their GeoJSON file."""
+
+    def __init__(self, writer: BundleWriter):
+        self.writer = writer
+        self.areas: list[tuple] = []
+
+    def write(self, table: str, rows) -> None:
+        if table == AREAS.name:
+            self.areas.extend(rows)
+        else:
+            self.writer.write(table, rows)
 
 
 def write_demo_bundle(folder: Path | str, *, students: int, seed: int = 1,
-                      progress: Progress = no_progress) -> DemoSummary:
-    """Write the demo district as a bundle folder (created if missing, refused if not empty)."""
+                      progress: Progress = no_progress,
+                      geography: str = SYNTHETIC) -> DemoSummary:
+    """Write the demo district as a bundle folder (created if missing, refused if not empty).
+    With the Seattle geography the households carry latitude and longitude, and the areas are
+    `boundary_areas.geojson` (see `_write_areas`)."""
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise RolloverError(f"bundle folder {str(folder)!r} exists and is not empty")
     folder.mkdir(parents=True, exist_ok=True)
-    with BundleWriter(folder, unset={"households": {"latitude", "longitude"}}) as writer:
-        return _generate(writer, students, seed, progress)
+    unset = {} if geography != SYNTHETIC else {"households": {"latitude", "longitude"}}
+    with BundleWriter(folder, unset=unset) as writer:
+        sink = _BundleSink(writer)
+        summary = _generate(sink, students, seed, progress, geography)
+    if sink.areas:
+        _write_areas(folder / AREAS_FILE, sink.areas)
+    return summary
+
+
+def _write_areas(path: Path, rows: list[tuple]) -> None:
+    """A GeoJSON FeatureCollection, one feature a line, in the rows' order: properties
+    school_id, program_id (null: the school's own area), name, low_grade, high_grade; the
+    geometry as the row holds it (WGS 84)."""
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write('{"type":"FeatureCollection","features":[\n')
+        for number, row in enumerate(rows):
+            values = dict(zip(AREA_COLUMNS, row))
+            properties = json.dumps({name: values[name] for name in AREA_PROPERTIES},
+                                    separators=(",", ":"), ensure_ascii=False)
+            out.write(f'{"," if number else ""}{{"type":"Feature","properties":{properties},'
+                      f'"geometry":{values["geometry"]}}}\n')
+        out.write("]}\n")
 
 
 def load_demo(engine: Engine, *, students: int, seed: int = 1, replace: bool = False,
-              progress: Progress = no_progress, user: str | None = None) -> DemoSummary:
+              progress: Progress = no_progress, user: str | None = None,
+              geography: str = SYNTHETIC) -> DemoSummary:
     """Load the demo district into the store in one transaction.
 
     A store that already holds a district is refused unless `replace`, which first removes
     every district row (stored runs are kept) in a run (kind "demo") that saves every row it
     removes and writes.
     """
-    with unit_of_work(engine, DEMO if replace else DEMO_ADDING, user=user, progress=progress, options={
-            "students": students, "seed": seed, "replace": replace}) as work:
+    options = {"students": students, "seed": seed, "replace": replace}
+    if geography != SYNTHETIC:  # the runs of the synthetic demo keep the options they had
+        options["geography"] = geography
+    with unit_of_work(engine, DEMO if replace else DEMO_ADDING, user=user, progress=progress,
+                      options=options) as work:
         conn = work.conn
         if _holds_a_district(conn):
             if not replace:
@@ -67,7 +132,7 @@ def load_demo(engine: Engine, *, students: int, seed: int = 1, replace: bool = F
                                     "use --replace to replace it with the demo district")
             for table in reversed(DISTRICT_TABLES):  # children first
                 delete_every_row(conn, work.change, table)
-        summary = _generate(_StoreSink(work), students, seed, progress)
+        summary = _generate(_StoreSink(work), students, seed, progress, geography)
         refresh_statistics(conn, DISTRICT_TABLES)
         if replace:
             work.finish(counts=dict(summary.rows))
@@ -78,8 +143,10 @@ def _holds_a_district(conn: Connection) -> bool:
     return any(conn.execute(select(exists().select_from(t))).scalar() for t in DISTRICT_TABLES)
 
 
-def _generate(sink, students: int, seed: int, progress: Progress) -> DemoSummary:
+def _generate(sink, students: int, seed: int, progress: Progress,
+              geography: str = SYNTHETIC) -> DemoSummary:
     try:
-        return generate(sink, students=students, seed=seed, progress=progress)
+        return generate(sink, students=students, seed=seed, progress=progress,
+                        geography=geography)
     except ValueError as exc:
         raise RolloverError(str(exc)) from None

@@ -155,7 +155,7 @@ def _refuse_year_options(fmt: str, **given) -> None:
         raise RolloverError(problems[-1], problems[:-1])
 
 
-@example("demo --students 100 --replace")
+@example("demo --students 100 --replace", "demo --students 600 --geography seattle --replace")
 @click.command("demo")
 @click.option("--students", type=click.IntRange(100, 1_000_000), default=10_000, show_default=True,
               help="Number of students (100 to 1,000,000).")
@@ -163,22 +163,27 @@ def _refuse_year_options(fmt: str, **given) -> None:
 @click.option("--bundle", "bundle_dir", type=click.Path(path_type=Path), default=None,
               help="Write a bundle folder instead of loading the database.")
 @click.option("--replace", is_flag=True, help="Replace a district already in the database.")
+@click.option("--geography", type=click.Choice(["synthetic", "seattle"]), default="synthetic",
+              show_default=True,
+              help="Where the district lies: made-up streets sized by --students (synthetic), "
+                   "or the 76 real attendance areas of Seattle Public Schools drawn as polygons, "
+                   "every household located in them (seattle; docs/attendance-areas.md).")
 @user_option("Who loads it")
 @db_option
 @refusals
 def demo_command(db_url, students: int, seed: int, bundle_dir: Path | None, replace: bool,
-                 user):
+                 geography: str, user):
     """Build a realistic demo district, the same for the same seed."""
     from ...services import demo  # the generator is only loaded by the command that uses it
 
     with progress_bar() as report:
         if bundle_dir is not None:
             summary = demo.write_demo_bundle(bundle_dir, students=students, seed=seed,
-                                             progress=report)
+                                             progress=report, geography=geography)
             where = f"bundle {bundle_dir}"
         else:
             engine = open_engine(db_url)
             summary = demo.load_demo(engine, students=students, seed=seed, replace=replace,
-                                     progress=report, user=user)
+                                     progress=report, user=user, geography=geography)
             where = engine.url.render_as_string(hide_password=True)
     click.echo(demo_line(summary, where))
