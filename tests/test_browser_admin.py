@@ -1,6 +1,6 @@
 """The district's administration pages in a real browser (Chromium), on SQLite and PostgreSQL
 (tests/browser_setup.py): the projection draws its pictures and its tables hold the API's
-numbers; an import with one bad row lists it by file and line and writes nothing; a backup is
+numbers, and the maps of the district's attendance areas when it has some; an import with one bad row lists it by file and line and writes nothing; a backup is
 made, listed, kept while its year is current, and restored once confirmed; a user added and
 granted a right signs in; the district locked and unlocked.  Every page opened is checked clean
 (no script error, no serious accessibility violation)."""
@@ -8,6 +8,7 @@ granted a right signs in; the district locked and unlocked.  Every page opened i
 from __future__ import annotations
 
 
+import json
 import shutil
 import zipfile
 
@@ -17,6 +18,8 @@ from rollover.domain.forward.options import ForwardOptions
 from rollover.services.bundles import export_bundle
 from rollover.services.forward import roll_forward, source_calendars_of_year
 from rollover.services.security import lock_status
+from rollover.store.bulk import insert_rows
+from rollover.store.schema import boundary_areas
 
 from .browser_setup import PASSWORD, assert_page_is_clean, site, watch  # noqa: F401 - fixture
 from .bundle_edits import counts, read_csv, set_cell
@@ -55,6 +58,55 @@ def test_the_projection_draws_and_its_tables_hold_the_apis_numbers(site, page):
     page.get_by_label("Projected school year").fill("2040")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#year-error")).to_contain_text("2040")
+    assert_page_is_clean(page, seen)
+
+
+def test_the_projection_draws_the_attendance_areas_within_the_pages_policy(site, page):
+    """The demo's schools given areas (the elementary's with a hole, the high school's in two
+    parts): a map per grade span, each area's path named by its school, on a page that stays
+    clean (its Content-Security-Policy refuses no style, no accessibility violation) and fits a
+    phone's and a laptop's width."""
+    roll_forward(site.engine, ForwardOptions(
+        source_calendars=tuple(source_calendars_of_year(site.engine, 2027))), user=ADMIN)
+
+    def ring(west, south, side):
+        return [[west, south], [west + side, south], [west + side, south + side],
+                [west, south + side], [west, south]]
+    shapes = {
+        "ELM0001": ("KG", "05", 2, 7, {"type": "Polygon", "coordinates": [
+            ring(-122.40, 47.50, 0.20), ring(-122.35, 47.55, 0.05)]}),
+        "MID0001": ("06", "08", 8, 10, {"type": "Polygon",
+                                        "coordinates": [ring(-122.40, 47.50, 0.20)]}),
+        "HIG0001": ("09", "12", 11, 14, {"type": "MultiPolygon", "coordinates": [
+            [ring(-122.40, 47.50, 0.10)], [ring(-122.25, 47.60, 0.10)]]}),
+    }
+    with site.engine.begin() as conn:
+        insert_rows(conn, boundary_areas, ["school_id", "name", "low_grade", "high_grade",
+                                           "low_sequence", "high_sequence", "geometry"],
+                    [(school, school, low, high, low_seq, high_seq, json.dumps(geometry))
+                     for school, (low, high, low_seq, high_seq, geometry) in shapes.items()])
+    seen = watch(page)
+    site.sign_in(page)
+    page.goto(f"{site.url}/projection")
+    maps = page.locator("svg.area-map-picture")
+    expect(maps).to_have_count(3)
+    for number in range(3):
+        expect(maps.nth(number)).to_be_visible()
+        expect(maps.nth(number)).to_have_attribute("role", "img")
+    api = page.request.get(f"{site.url}/api/v1/projection").json()
+    names = {s["school_id"]: s["name"] for s in api["schools"]}
+    titles = page.locator("svg.area-map-picture path > title").all_text_contents()
+    assert [title.split(":")[0] for title in titles] == [names[school] for school in shapes]
+    assert all(f"students projected for {api['year']}" in title for title in titles), titles
+    # The borders and fills come from the stylesheet (none inline): a drawn area is filled.
+    fill = page.locator("svg.area-map-picture path").first.evaluate(
+        "path => getComputedStyle(path).fill")
+    assert fill not in ("", "none", "rgb(0, 0, 0)"), fill
+    assert_page_is_clean(page, seen)
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 844})
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (width, overflow)
     assert_page_is_clean(page, seen)
 
 

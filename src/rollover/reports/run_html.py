@@ -4,7 +4,8 @@ year it places students in as pictures, each beside a table of its numbers, prin
 
 The pictures are the projection page's own: the chart definitions of `projection_charts`, drawn
 by the page's script with the vendored ECharts, both inlined (ECharts' license comment kept), so
-the file draws offline, from a disk or a mail, with no request anywhere.
+the file draws offline, from a disk or a mail, with no request anywhere.  When the district has
+attendance areas, their maps (`area_map`, plain SVG, the page's stylesheet inlined) follow.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..domain.runs import RunRecord
+from .area_map import area_maps, area_maps_html, stylesheet
 from .projection import school_names
 from .projection_charts import projection_charts
 
@@ -40,13 +42,16 @@ def chart_scripts() -> list[str]:
 
 
 def run_html(run: RunRecord, summary: dict, projection: dict | None, *,
-             projection_refused: str | None = None, scripts: Sequence[str] | None = None,
-             made_at: dt.datetime | None = None) -> str:
+             projection_refused: str | None = None, areas: dict | None = None,
+             scripts: Sequence[str] | None = None, made_at: dt.datetime | None = None) -> str:
     """The whole document.  `summary`: `services.run_summary.run_summary` of `run`;
     `projection`: `services.projection.projection` of the year it places students in (with a
     Run Test's proposals), or None, and then `projection_refused` says why there is none;
-    `scripts`: the scripts to inline (default `chart_scripts()`)."""
+    `areas`: `services.area_map.attendance_areas`, the district's attendance areas to draw
+    (with the projection's students when there is one); `scripts`: the scripts to inline
+    (default `chart_scripts()`)."""
     charts = projection_charts(projection, scroll=False, renderer="svg") if projection else None
+    maps = area_maps(areas, projection) if areas else []
     context = {
         "run": run, "title": _title(run), "summary": summary, "projection": projection,
         "projection_refused": projection_refused,
@@ -55,6 +60,8 @@ def run_html(run: RunRecord, summary: dict, projection: dict | None, *,
         "sources": (run.options or {}).get("source_calendars", []),
         "made_at": (made_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z"),
         "projection_json": _json_block(projection), "charts_json": _json_block(charts),
+        "area_maps": area_maps_html(maps, heading_level=4),
+        "area_map_css": Markup(stylesheet()) if maps else "",
         "scripts": [_script_block(text) for text in
                     (chart_scripts() if scripts is None else scripts)] if charts else [],
     }

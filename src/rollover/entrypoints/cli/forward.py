@@ -157,14 +157,17 @@ def report_command(db_url, run_id: str, output: str, out: Path | None, totals_on
 
 def write_html_report(engine, record, out: Path | None) -> None:
     """The run's HTML report, with the projection of the year it places students in (a Run
-    Test's with its proposals), to `out` or standard output."""
+    Test's with its proposals) and the maps of the district's attendance areas, to `out` or
+    standard output."""
     from ...errors import RolloverError
     from ...reports.run_html import run_html
+    from ...services.area_map import attendance_areas
     from ...services.run_summary import run_projection, run_summary
 
     summary = run_summary(engine, record.run_id)
     projected, refused = run_projection(engine, summary)
-    document = run_html(record, summary, projected, projection_refused=refused)
+    document = run_html(record, summary, projected, projection_refused=refused,
+                        areas=attendance_areas(engine))
     if out is None:
         click.echo(document, nl=False)
         return
