@@ -11,8 +11,8 @@ from __future__ import annotations
 import click
 
 from . import (
-    backup, bundles, calendars, check, district, edit, end_batch, forward, lock, process,
-    projection, serve, tasks, undo, users,
+    backup, boundaries, bundles, calendars, check, district, edit, end_batch, forward, lock,
+    process, projection, serve, tasks, undo, users,
 )
 from .support import DB_HELP
 
@@ -21,6 +21,7 @@ COMMANDS = (
     forward.forward_command, forward.runs_command, forward.report_command,
     projection.projection_command,
     district.schools_command,
+    boundaries.boundaries_group,  # attendance areas drawn as polygons (RF-14)
     check.check_command,  # YE-1
     calendars.calendars_group,  # YE-10
     end_batch.end_batch_command, end_batch.cleanup_command,  # YE-15
