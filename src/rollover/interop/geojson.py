@@ -153,9 +153,8 @@ def vertex_count(geometry: dict | str) -> int:
 
 def feature_collection_text(features: Iterable[tuple[dict, str]]) -> str:
     """A FeatureCollection of (properties, geometry text) pairs, one feature a line."""
-    lines = [",\n".join(
+    body = ",\n".join(
         '{"type":"Feature","properties":'
         + json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
-        + ',"geometry":' + geometry + "}" for properties, geometry in features)]
-    return '{"type":"FeatureCollection","features":[\n' + "".join(
-        line + "\n" for line in lines if line) + "]}\n"
+        + ',"geometry":' + geometry + "}" for properties, geometry in features)
+    return '{"type":"FeatureCollection","features":[\n' + (body and body + "\n") + "]}\n"
