@@ -241,9 +241,9 @@ class District:
         return code
 
     def load(self, engine, folder: Path) -> None:
-        """Store the district: the bundle tables by importing a bundle, then the attendance
-        areas' and the module tables' rows inserted directly (whether or not the bundle format
-        has their files yet)."""
+        """Store the district: the bundle's CSV tables by importing a bundle, then the
+        attendance areas' and the module tables' rows inserted directly."""
+        from rollover.bundle.format import FILES_BY_TABLE
         from rollover.services.bundles import import_bundle
         from rollover.store.bulk import insert_rows
         from rollover.store.schema import BUNDLE_TABLES, metadata
@@ -253,7 +253,8 @@ class District:
         folder.mkdir(parents=True, exist_ok=True)
         with BundleWriter(folder, unset=self._unset()) as writer:
             for table in BUNDLE_TABLES:
-                if self.rows.get(table.name) and table.name not in TABLE_ROWS:
+                if self.rows.get(table.name) and table.name in FILES_BY_TABLE \
+                        and table.name not in TABLE_ROWS:
                     writer.write(table.name, self.rows[table.name])
         import_bundle(engine, folder)
         with engine.begin() as conn:

@@ -414,6 +414,27 @@ FILES: tuple[BundleFile, ...] = (
 FILES_BY_NAME: dict[str, BundleFile] = {f.name: f for f in FILES}
 FILES_BY_TABLE: dict[str, BundleFile] = {f.table: f for f in FILES}
 
+# Attendance areas drawn as polygons: a GeoJSON FeatureCollection beside the CSV files, one
+# feature per area, these its properties (docs/attendance-areas.md, "Areas in the bundle").  Not
+# among FILES: the CSV reader, writer and checks never read it (services/bundle_areas.py does).
+AREAS_FILE = BundleFile(
+    "boundary_areas.geojson", "boundary_areas",
+    (
+        _id("school_id", "schools.school_id"),
+        Column("program_id", ID, references="programs.program_id"),
+        Column("name", TEXT, required=True),
+        _id("low_grade", "grade_levels.grade"),
+        _id("high_grade", "grade_levels.grade"),
+    ),
+    key=("school_id", "program_id", "low_grade", "high_grade"), optional=True,
+    doc=("Attendance areas drawn as polygons (RF-14): a GeoJSON FeatureCollection in WGS 84 "
+         "longitude and latitude, one feature per area, its geometry a Polygon or MultiPolygon "
+         "and its properties these. An area without `program_id` is the school's own; with it, "
+         "that program's area at the school. The area serves the grades from `low_grade` to "
+         "`high_grade`, codes of the district's grade levels. Its key is the school, program and "
+         "grades: several features may share it (a school's area in pieces)."),
+)
+
 
 @dataclass
 class BundleProblem:

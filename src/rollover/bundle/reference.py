@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from .format import BOOL, DATE, DECIMAL, ENUM, FILES, ID, INT, TEXT, BundleFile, Column
+from .format import (
+    AREAS_FILE, BOOL, DATE, DECIMAL, ENUM, FILES, ID, INT, TEXT, BundleFile, Column,
+)
 from .values import (
     FALSE_WORDS, INT_MAX, INT_MIN, MAX_ID_LENGTH, MAX_TEXT_LENGTH, TRUE_WORDS, format_cell,
     refused_characters,
@@ -22,7 +24,8 @@ REGENERATE = f"python -m rollover.bundle.reference > {REFERENCE_PATH}"
 
 def reference_markdown() -> str:
     """The whole reference page, as Markdown text ending in one line break."""
-    parts = [_preface(), _kinds(), _index(), *(_file_section(f) for f in FILES)]
+    parts = [_preface(), _kinds(), _index(), *(_file_section(f) for f in FILES),
+             _areas_section()]
     return "\n\n".join(parts) + "\n"
 
 
@@ -92,6 +95,9 @@ def _index() -> str:
         "|---|---|---|",
         *(f"| `{f.name}` | {'optional' if f.optional else 'required'} | {_column_set(f.key)} |"
           for f in FILES),
+        "",
+        f"Beside them, the optional GeoJSON file `{AREAS_FILE.name}` (the last section), loaded",
+        "after them.",
     ))
 
 
@@ -114,6 +120,34 @@ def _file_section(bundle_file: BundleFile) -> str:
         *(_column_row(c) for c in bundle_file.columns),
     ]
     return "\n".join(lines)
+
+
+def _areas_section() -> str:
+    """The GeoJSON file of attendance areas: a FeatureCollection, its properties as a table."""
+    spec = AREAS_FILE
+    rows = [(f"`{c.name}`", f"`{c.kind}`", _yes_no(c.required),
+             f"`{c.references}`" if c.references else "") for c in spec.columns]
+    return "\n".join((
+        f"## `{spec.name}`: attendance areas drawn as polygons",
+        "",
+        spec.doc,
+        "",
+        "- Optional file: the bundle may leave it out; an export writes it when the store holds",
+        "  areas, one feature per area in the order of their `area_key`.",
+        f"- Table in the store: `{spec.table}`.",
+        "- A GeoJSON FeatureCollection (RFC 7946) in UTF-8, coordinates in WGS 84 longitude and",
+        "  latitude: a `crs` member naming another system than CRS84 or EPSG:4326 is refused.",
+        "- Each feature's geometry: a valid `Polygon` or `MultiPolygon` (holes allowed), within",
+        "  longitude -180 to 180 and latitude -90 to 90.",
+        f"- Key: {_column_set(spec.key)}; several features may share one.",
+        "- Its properties, each a JSON string; one not required may be `null` or left out. A",
+        "  property not listed is refused. A grade code must be that of grade levels of one",
+        "  sequence, `low_grade`'s not after `high_grade`'s.",
+        "",
+        "| property | kind | required | references |",
+        "|---|---|---|---|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ))
 
 
 def _column_row(column: Column) -> str:

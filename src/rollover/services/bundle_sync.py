@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..bundle.checks import BundleChecker, problem_order
 from ..bundle.folder import BundleRefused, bundle_files
-from ..bundle.format import FILES_BY_TABLE, BundleFile, BundleProblem
+from ..bundle.format import AREAS_FILE, FILES_BY_TABLE, BundleFile, BundleProblem
 from ..bundle.values import format_cell
 from ..domain.change_plan import DELETE, INSERT, UPDATE, ChangeStep
 from ..errors import RolloverError
@@ -40,6 +40,9 @@ from ..store.bundle_rows import CHUNK_ROWS, load_rows
 from ..store.bundle_sync import rows_naming, rows_not_kept, runs_holding, sync_generated_keys
 from ..store.schema import metadata
 from ..store.undo_log import key_columns, key_encoder
+from .bundle_areas import (
+    BundleAreas, checked_area_rows, deleted_keys, load_area_rows, read_bundle_areas,
+)
 from .bundles import IMPORT, BundleStoreFacts, _allow_rows_naming_later_rows
 from .unit_of_work import UnitOfWork, unit_of_work
 
@@ -112,6 +115,7 @@ def sync_bundle(engine: Engine, folder: Path | str, *, test: bool = False,
     docstring.  Refuses (BundleRefused, SyncNeedsConfirmation) with nothing written."""
     folder = Path(folder)
     present, problems = bundle_files(folder)
+    areas = read_bundle_areas(folder)
     op = IMPORT.listing() if test else IMPORT  # a test writes nothing, not even a run record
     with unit_of_work(engine, op, user=user, test=test, progress=progress, write=not test,
                       options={"bundle": str(folder), "sync": True, "confirm": confirm},
@@ -123,12 +127,16 @@ def sync_bundle(engine: Engine, folder: Path | str, *, test: bool = False,
                                 progress=progress, sink=loader)
         check = checker.run(present)
         problems = sorted(problems + check.problems, key=problem_order)
-        if problems:
-            raise BundleRefused(problems)
+        if problems:  # the areas' references are checked once the files are in
+            raise BundleRefused(problems + (areas.problems if areas is not None else []))
         if loader.refusal is not None:
             raise loader.refusal  # the store refused what the checks let through
+        synced = {spec.table for spec in present}
+        if areas is not None:  # before the deletions: an area names its school
+            check.rows[AREAS_FILE.name] = _sync_areas(work, loader, folder, areas, present)
+            synced.add(AREAS_FILE.table)
         deletions = _rows_to_delete(conn, present, loader)
-        problems = _still_named(conn, deletions, {spec.table for spec in present})
+        problems = _still_named(conn, deletions, synced)
         if problems:
             raise BundleRefused(problems)
         run_rows = _made_by_runs(conn, [*loader.deleted, *(
@@ -141,16 +149,32 @@ def sync_bundle(engine: Engine, folder: Path | str, *, test: bool = False,
                 loader.change(ChangeStep(spec.table, DELETE, _whole(spec.table), [
                     (None, row, None) for row in rows[start:start + CHUNK_ROWS]]))
                 progress("deleting", start + len(rows[start:start + CHUNK_ROWS]), total)
+        reported = [*present, *([AREAS_FILE] if areas is not None else [])]
         result = SyncResult("test" if test else "run", None, check.rows,
                             {spec.name: loader.counts.get(spec.name, _none_counted())
-                             for spec in present},
-                            {spec.name: loader.deleted_keys[spec.name] for spec in present
+                             for spec in reported},
+                            {spec.name: loader.deleted_keys[spec.name] for spec in reported
                              if loader.deleted_keys.get(spec.name)}, run_rows)
         if not test:
             refresh_statistics(conn, [metadata.tables[spec.table] for spec in present])
             result.run_id = work.run_id
             work.finish(counts=result.totals, report=result.as_json())
     return result
+
+
+def _sync_areas(work: UnitOfWork, loader: _SyncLoader, folder: Path, areas: BundleAreas,
+                present: list[BundleFile]) -> int:
+    """The stored areas made the file's (checked against the district the sync leaves),
+    counted and remembered as the loader does a file's rows; how many the file holds."""
+    rows, problems = checked_area_rows(work.conn, folder, areas, present, synced=True)
+    if problems:
+        raise BundleRefused(problems)
+    loaded = load_area_rows(work.conn, work.change, rows, sync=True, draw_keys=not work.test)
+    loader._count(AREAS_FILE.name, INSERT, loaded.inserted)
+    loader._count(AREAS_FILE.name, DELETE, len(loaded.deleted))
+    loader.deleted_keys[AREAS_FILE.name] = deleted_keys(loaded.deleted)
+    loader.deleted += [(AREAS_FILE, row) for row in loaded.deleted]
+    return len(rows)
 
 
 class _SyncLoader:
@@ -293,6 +317,7 @@ def _still_named(conn: Connection, deletions, synced: set[str]) -> list[BundlePr
 def _made_by_runs(conn: Connection, deleted) -> list[RunRow]:
     """The deleted rows (spec, row as a dict or a whole tuple) that runs made or changed."""
     by_table: dict[str, dict[str, tuple[str, ...]]] = {}
+    files = {spec.table: spec.name for spec, _row in deleted}
     for spec, row in deleted:
         columns = _whole(spec.table)
         values = row if isinstance(row, tuple) else tuple(row[c] for c in columns)
@@ -302,5 +327,5 @@ def _made_by_runs(conn: Connection, deleted) -> list[RunRow]:
     found = []
     for table, keys in by_table.items():
         for key_text, run_id, kind in runs_holding(conn, table, keys, DATA_LOADS):
-            found.append(RunRow(FILES_BY_TABLE[table].name, keys[key_text], run_id, kind))
+            found.append(RunRow(files[table], keys[key_text], run_id, kind))
     return found

@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..bundle.checks import BundleChecker, joined, problem_order
 from ..bundle.folder import BundleRefused, bundle_files
-from ..bundle.format import FILES, FILES_BY_TABLE, BundleFile
+from ..bundle.format import AREAS_FILE, FILES, FILES_BY_TABLE, BundleFile
 from ..bundle.writer import BundleWriter, unset_columns
 from ..errors import RolloverError
 from ..pause_points import pause_point
@@ -19,7 +19,10 @@ from ..store.bulk import read_rows, refresh_statistics
 from ..store.bundle_rows import load_rows
 from ..store.database import reading
 from ..store.facts import StoreFacts
-from ..store.schema import metadata
+from ..store.schema import boundary_areas, metadata
+from .bundle_areas import (
+    BundleAreas, checked_area_rows, load_area_rows, read_bundle_areas, write_bundle_areas,
+)
 from .unit_of_work import UnitOfWork, operation, unit_of_work
 
 
@@ -52,6 +55,7 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
     """
     folder = Path(folder)
     present, problems = bundle_files(folder)
+    areas = read_bundle_areas(folder)
     with unit_of_work(engine, IMPORT if replace else IMPORT_ADDING, user=user,
                       progress=progress,
                       options=options or {"bundle": str(folder), "replace": replace},
@@ -65,14 +69,29 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
                                 progress=progress, sink=loader)
         check = checker.run(present)
         problems = sorted(problems + check.problems, key=problem_order)
-        if problems:
-            raise BundleRefused(problems)
+        if problems:  # the areas' references are checked once the files are in
+            raise BundleRefused(problems + (areas.problems if areas is not None else []))
         if loader.refusal is not None:
             raise loader.refusal  # the store refused what the checks let through
-        refresh_statistics(conn, [metadata.tables[spec.table] for spec in present])
+        tables = [metadata.tables[spec.table] for spec in present]
+        if areas is not None:
+            check.rows[AREAS_FILE.name] = _load_areas(work, folder, areas, present, replace)
+            tables.append(boundary_areas)
+        refresh_statistics(conn, tables)
         pause_point("import:loaded")
         record = work.finish(counts=check.rows) if replace else None
     return ImportResult(rows=check.rows, run_id=record and record.run_id)
+
+
+def _load_areas(work: UnitOfWork, folder: Path, areas: BundleAreas,
+                present: list[BundleFile], replace: bool) -> int:
+    """The bundle's areas, checked against the district the files have made, then written:
+    added, or replacing the stored areas of their keys; how many the file holds."""
+    rows, problems = checked_area_rows(work.conn, folder, areas, present, adding=not replace)
+    if problems:
+        raise BundleRefused(problems)
+    load_area_rows(work.conn, work.change, rows, replace=replace)
+    return len(rows)
 
 
 class _Loader:
@@ -139,7 +158,15 @@ def export_bundle(engine: Engine, folder: Path | str, *,
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise RolloverError(f"export folder {str(folder)!r} exists and is not empty")
     folder.mkdir(parents=True, exist_ok=True)
-    with reading(engine) as conn, BundleWriter(folder, unset=_unset(conn)) as writer:
+    with reading(engine) as conn:
+        rows = _export_files(conn, folder, progress)
+        areas = write_bundle_areas(conn, folder)
+    return rows | ({AREAS_FILE.name: areas} if areas else {})
+
+
+def _export_files(conn, folder: Path, progress: Progress) -> dict[str, int]:
+    """The CSV files of the bundle: every stored row of their tables."""
+    with BundleWriter(folder, unset=_unset(conn)) as writer:
         # one moment, all files
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {_quote(conn, t)}")).scalar()
                   for t in (f.table for f in FILES)}
@@ -171,7 +198,7 @@ def bundle_rows(engine: Engine) -> int:
     """The rows an export of the district writes, counted (no row is read)."""
     with reading(engine) as conn:
         return sum(conn.execute(text(f"SELECT count(*) FROM {_quote(conn, f.table)}")).scalar()
-                   for f in FILES)
+                   for f in (*FILES, AREAS_FILE))
 
 
 def _counted(rows, progress):

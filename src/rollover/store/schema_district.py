@@ -311,8 +311,10 @@ run_grade_totals = Table(
 )
 
 # Bundle tables, parents before children: the order of loading, and the reverse of deleting.
+# Each is a CSV file of the bundle (bundle/format.py FILES) but boundary_areas, its GeoJSON file
+# (bundle/format.py AREAS_FILE).
 BUNDLE_TABLES = (
     district, schools, calendars, structures, terms, days, grade_levels, students, households,
-    household_members, programs, boundaries, program_participations, assignment_overrides,
-    local_start_statuses, enrollments,
+    household_members, programs, boundaries, boundary_areas, program_participations,
+    assignment_overrides, local_start_statuses, enrollments,
 )

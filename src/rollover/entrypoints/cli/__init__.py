@@ -11,7 +11,8 @@ from __future__ import annotations
 import click
 
 from . import (
-    backup, bundles, calendars, check, district, edit, end_batch, forward, households, lock,
+    backup, boundaries, bundles, calendars, check, district, edit, end_batch, forward,
+    households, lock,
     process, projection, serve, tasks, undo, users,
 )
 from .support import DB_HELP
@@ -22,6 +23,7 @@ COMMANDS = (
     projection.projection_command,
     district.schools_command,
     households.households_group,  # attendance areas: households' locations
+    boundaries.boundaries_group,  # attendance areas drawn as polygons (RF-14)
     check.check_command,  # YE-1
     calendars.calendars_group,  # YE-10
     end_batch.end_batch_command, end_batch.cleanup_command,  # YE-15
