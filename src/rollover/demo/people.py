@@ -27,7 +27,7 @@ from .shape import (
     NON_PRIMARY_HOUSEHOLD_RATE, OVERRIDE_RATE, PK, PK_SHARE_OF_FIRST_AREA, PROMOTE_SHARE_OF_REST,
     REENROLLMENT_START_STATUS, REENROLL_GAP_DAYS, REENROLL_SHARE_OF_DROPPED, RETAIN_RATE,
     SECOND_PRIMARY_HOUSEHOLD_RATE, SEQUENCE, SPECIAL_ED_RATE, START_STATUS_SHARES,
-    STUDENT_ID_FORMAT, STUDENT_NUMBER_MODULUS, STUDENT_NUMBER_STEP, UG,
+    STUDENT_ID_FORMAT, STUDENT_NUMBER_MODULUS, STUDENT_NUMBER_STEP, UG, UNLOCATED_EVERY,
     UNGRADED_SHARE_OF_HIGH_SPECIAL_ED,
 )
 
@@ -177,7 +177,8 @@ class AreaChunk:
         household_id = HOUSEHOLD_ID_FORMAT.format(self.ids.household)
         if self.points is not None:
             home = self.points.home(area, rng)
-            self.households.append(home.household_row(household_id))
+            self.households.append(home.household_row(
+                household_id, located=self.ids.household % UNLOCATED_EVERY != 0))
             return household_id, home
         segments = area.segments
         segment = segments[int(rng.random() * len(segments))]

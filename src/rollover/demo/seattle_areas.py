@@ -74,7 +74,9 @@ class Home:
     def school_of_level(self, level: str) -> School:
         return {ELEMENTARY: self.elementary, MIDDLE: self.middle, HIGH: self.high}[level]
 
-    def household_row(self, household_id: str) -> tuple:
+    def household_row(self, household_id: str, located: bool = True) -> tuple:
+        if not located:
+            return (household_id, self.number, self.street, CITY, None, None, None)
         return (household_id, self.number, self.street, CITY, None, self.latitude,
                 self.longitude)
 

@@ -90,6 +90,11 @@ PROGRAMS = ((GIFTED, "Gifted and Talented", False), (IMMERSION, "Spanish Immersi
 # --- addresses ----------------------------------------------------------------------------------
 OWN_STREETS_PER_ELEMENTARY = 3  # whole streets ("both" sides), besides the shared neighbour street
 HOUSE_NUMBERS = (100, 1999)     # every street's boundary range
+# Where the areas are polygons (the Seattle geography), every this-many-th household has no
+# location: an address the district's geocoder could not place.  The areas cannot decide for it
+# (the roll forward falls back to street ranges, then the feeder school), and `rollover check`
+# lists it (HOUSEHOLD_WITHOUT_LOCATION).
+UNLOCATED_EVERY = 200
 HOUSEHOLD_SIZE_SHARES = ((1, 0.5), (2, 0.35), (3, 0.15))  # siblings per family household
 FIRST_ZIP = 58_101              # zip of the first high-school area; the next ones count up
 # Share of households whose street is written in capitals ("MAPLE STREET"): boundaries must match

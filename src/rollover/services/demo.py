@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, exists, select
 
-from ..bundle.format import FILES, FILES_BY_TABLE
+from ..bundle.format import AREAS_FILE, FILES, FILES_BY_TABLE
 from ..bundle.writer import BundleWriter
 from ..demo import DemoSummary, generate
 from ..demo.generator import SYNTHETIC
 from ..domain.change_plan import INSERT, ChangeStep
 from ..errors import RolloverError
+from ..interop.geojson import feature_collection_text
 from ..progress import Progress, no_progress
 from ..store.bulk import new_keys, refresh_statistics
 from ..store.bundle_rows import delete_every_row, load_rows
@@ -28,10 +28,6 @@ DISTRICT_TABLES = tuple(metadata.tables[f.table] for f in FILES) + (
 # The generator's boundary_areas rows: the table's columns but its generated key.
 AREA_COLUMNS = ("school_id", "program_id", "name", "low_grade", "high_grade", "low_sequence",
                 "high_sequence", "geometry")
-# The areas in a bundle folder: a GeoJSON FeatureCollection, a feature per area, with these
-# properties (the grade sequences follow from the grade levels).
-AREAS_FILE = "boundary_areas.geojson"
-AREA_PROPERTIES = ("school_id", "program_id", "name", "low_grade", "high_grade")
 
 
 # YE-2: the `import` right, like an import.  With --replace a run with its backup, so that
@@ -92,23 +88,17 @@ def write_demo_bundle(folder: Path | str, *, students: int, seed: int = 1,
         sink = _BundleSink(writer)
         summary = _generate(sink, students, seed, progress, geography)
     if sink.areas:
-        _write_areas(folder / AREAS_FILE, sink.areas)
+        _write_areas(folder / AREAS_FILE.name, sink.areas)
     return summary
 
 
 def _write_areas(path: Path, rows: list[tuple]) -> None:
-    """A GeoJSON FeatureCollection, one feature a line, in the rows' order: properties
-    school_id, program_id (null: the school's own area), name, low_grade, high_grade; the
-    geometry as the row holds it (WGS 84)."""
+    """The bundle's areas file (bundle/format.py AREAS_FILE), in the rows' order."""
+    properties = AREAS_FILE.column_names
     with path.open("w", encoding="utf-8", newline="\n") as out:
-        out.write('{"type":"FeatureCollection","features":[\n')
-        for number, row in enumerate(rows):
-            values = dict(zip(AREA_COLUMNS, row))
-            properties = json.dumps({name: values[name] for name in AREA_PROPERTIES},
-                                    separators=(",", ":"), ensure_ascii=False)
-            out.write(f'{"," if number else ""}{{"type":"Feature","properties":{properties},'
-                      f'"geometry":{values["geometry"]}}}\n')
-        out.write("]}\n")
+        out.write(feature_collection_text(
+            ({name: values[name] for name in properties}, values["geometry"])
+            for values in (dict(zip(AREA_COLUMNS, row)) for row in rows)))
 
 
 def load_demo(engine: Engine, *, students: int, seed: int = 1, replace: bool = False,
