@@ -21,6 +21,7 @@ own.  Results are printed and appended to bench/results.md.
     python bench/run.py --students 100000 --db sqlite     # one size, one database
     python bench/run.py --api --students 100000           # the HTTP API's goals (bench/api.py)
     python bench/run.py --edfi --students 100000          # Ed-Fi export and import (bench/edfi.py)
+    python bench/run.py --areas --students 100000         # attendance areas (bench/areas.py)
 """
 
 from __future__ import annotations
@@ -329,7 +330,13 @@ def main() -> None:
                         help="Measure the HTTP API's goals instead (bench/api.py).")
     parser.add_argument("--edfi", action="store_true",
                         help="Measure the Ed-Fi export and import instead (bench/edfi.py).")
+    parser.add_argument("--areas", action="store_true",
+                        help="Measure deciding by attendance areas instead (bench/areas.py).")
     args = parser.parse_args()
+    if args.areas:
+        import areas
+        areas.run_all(args.students, args.db, not args.no_save)
+        return
     if args.api:
         import api
         api.run_all(args.students, args.db, not args.no_save)
