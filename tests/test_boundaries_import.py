@@ -476,3 +476,28 @@ def test_undoing_an_import_undoes_the_later_import_that_replaced_it(loaded, db_u
     undone = ok(rollover(db_url, "undo", first["run_id"]))
     assert f"newest first: {second['run_id']}, {first['run_id']}" in undone.stdout
     assert every_row(loaded)["boundary_areas"] == before
+
+
+# -- a run's changes ---------------------------------------------------------------------------
+def test_an_areas_runs_changes_export_names_every_area_with_its_geometry(loaded, db_url,
+                                                                         tmp_path):
+    first = imported(db_url, elementary(tmp_path), "--school-property", "SCHOOL",
+                     "--grades", "KG-05")
+    second = imported(db_url, write(tmp_path / "again.geojson", feature("E2", SQUARE_1)),
+                      "--school-property", "SCHOOL", "--grades", "01-02")
+    ok(rollover(db_url, "export", str(tmp_path / "changes"), "--changes", second["run_id"]))
+    summary = (tmp_path / "changes" / "summary.csv").read_text(encoding="utf-8").splitlines()
+    assert summary == ["table,inserted,updated,deleted", "boundary_areas,1,0,4"]
+    lines = (tmp_path / "changes" / "boundary_areas.csv").read_text(
+        encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    assert header == ["action", "school_id", "program_id", "name", "low_grade", "high_grade",
+                      "geometry", "before_school_id", "before_program_id", "before_name",
+                      "before_low_grade", "before_high_grade", "before_geometry"]
+    import csv as csv_module
+    rows = list(csv_module.reader(lines[1:]))
+    assert [(r[0], r[1], r[4], r[5]) for r in rows] == [
+        ("delete", "E1", "KG", "05"), ("delete", "E2", "KG", "05"), ("delete", "E1", "KG", "05"),
+        ("delete", "E2", "KG", "05"), ("insert", "E2", "01", "02")]
+    assert rows[-1][6] == compact(SQUARE_1) and rows[0][6] == compact(SQUARE_1)
+    assert first["run_id"] != second["run_id"]

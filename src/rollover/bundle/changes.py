@@ -13,9 +13,18 @@ import csv
 from collections.abc import Mapping
 from pathlib import Path
 
-from .format import FILES, FILES_BY_TABLE
+from .format import AREAS_FILE, FILES
 from .values import format_cell
 
+# The file of each table a run's changes are written for, and its columns: the bundle's CSV
+# files, and the attendance areas (a GeoJSON file in a bundle) as `boundary_areas.csv`, their
+# geometry a column of GeoJSON text; in bundle file order.
+CHANGE_FILES: dict[str, tuple[str, tuple[str, ...]]] = {}
+for _spec in FILES:
+    CHANGE_FILES[_spec.table] = (_spec.name, _spec.column_names)
+    if _spec.table == "boundaries":
+        CHANGE_FILES[AREAS_FILE.table] = ("boundary_areas.csv",
+                                          (*AREAS_FILE.column_names, "geometry"))
 ACTIONS = ("insert", "update", "delete")
 SUMMARY = "summary.csv"
 SUMMARY_HEADER = ("table", "inserted", "updated", "deleted")
@@ -23,7 +32,7 @@ _COUNTED = {"insert": "inserted", "update": "updated", "delete": "deleted"}
 
 
 def changes_header(table: str) -> list[str]:
-    columns = FILES_BY_TABLE[table].column_names
+    columns = CHANGE_FILES[table][1]
     return ["action", *columns, *(f"before_{c}" for c in columns)]
 
 
@@ -39,7 +48,7 @@ class ChangesWriter:
 
     def change(self, table: str, action: str, before: Mapping | None,
                after: Mapping | None) -> None:
-        if table not in FILES_BY_TABLE:
+        if table not in CHANGE_FILES:
             return
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
@@ -52,19 +61,19 @@ class ChangesWriter:
 
     def _writer(self, table: str):
         if table not in self._open:
-            spec = FILES_BY_TABLE[table]
-            handle = (self.folder / spec.name).open("w", encoding="utf-8", newline="")
+            name, columns = CHANGE_FILES[table]
+            handle = (self.folder / name).open("w", encoding="utf-8", newline="")
             writer = csv.writer(handle)
             writer.writerow(changes_header(table))
-            self._open[table] = (handle, writer, spec.column_names)
+            self._open[table] = (handle, writer, columns)
             self.counts[table] = {counted: 0 for counted in SUMMARY_HEADER[1:]}
         return self._open[table][1:]
 
     def summary(self) -> list[dict]:
         """A row per file written, in bundle file order: {table, inserted, updated, deleted},
         `table` being the file's name without `.csv`."""
-        return [{"table": spec.name.removesuffix(".csv"), **self.counts[spec.table]}
-                for spec in FILES if spec.table in self.counts]
+        return [{"table": name.removesuffix(".csv"), **self.counts[table]}
+                for table, (name, _) in CHANGE_FILES.items() if table in self.counts]
 
     def close(self) -> None:
         for handle, *_ in self._open.values():

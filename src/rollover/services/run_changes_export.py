@@ -18,8 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from ..bundle.changes import ChangesWriter
-from ..bundle.format import FILES_BY_TABLE
+from ..bundle.changes import CHANGE_FILES, ChangesWriter
 from ..domain.change_plan import DELETE, INSERT, UPDATE
 from ..domain.runs import RunRecord
 from ..errors import RolloverError
@@ -100,7 +99,7 @@ def _changed_rows(conn: Connection, record: RunRecord, progress: Progress
         steps = [step for run_id in runs for step in reversed(saved_steps(conn, run_id))]
     else:
         steps = saved_steps(conn, record.run_id)
-    steps = [step for step in steps if step.table in FILES_BY_TABLE]  # no runs, logs, users
+    steps = [step for step in steps if step.table in CHANGE_FILES]  # no runs, logs, users
     total = sum(step.last_seq - step.first_seq + 1 for step in steps)
     done = 0
     for step in steps:
