@@ -7,7 +7,7 @@ the Seattle one (`--geography seattle`), whose located households are placed by 
 Schools' 76 attendance areas.  Then, each in a process of its own (wall seconds, peak memory):
 
 1. deciding: the roll forward's decision of every 2027 calendar (the Run Test's reading and
-   deciding, nothing written), split into reading the snapshot, looking up every household in
+   deciding as the year-end process's registration module does them, nothing written), split into reading the snapshot, looking up every household in
    the areas (`Areas.locate`, inside the reading) and deciding (`plan_forward`).  The goal: the
    Seattle district's looking-up and deciding at most 20% more than the synthetic district's
    deciding by street ranges;
@@ -81,8 +81,10 @@ def decide_here(url: str) -> dict:
         started = time.perf_counter()
         catalog = load_catalog(conn)
         settings = resolve(options, catalog, compile_filter(options.filter))
+        # As the year-end process's registration module reads it (no student rows).
         snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],
-                                 settings.destination_year, settings.service_types)
+                                 settings.destination_year, settings.service_types,
+                                 with_students=False)
         read = time.perf_counter() - started
         started = time.perf_counter()
         plan = plan_forward(snapshot, settings)
