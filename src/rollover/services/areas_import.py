@@ -23,7 +23,7 @@ from ..domain.area_grades import (
     GradeSpanError, grade_sequences, overlap, span_sequences, split_span,
 )
 from ..errors import RolloverError
-from ..interop.area_map import read_area_map
+from ..interop.school_names import read_area_map
 from ..interop.geojson import Feature, read_feature_collection, vertex_count
 from ..store import boundary_areas as stored
 from ..store.database import reading
