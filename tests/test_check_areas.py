@@ -225,7 +225,8 @@ def test_ye1_areas_a_household_without_a_location_while_areas_serve_its_students
                                   "student_id": ["S1"]})]
     assert finding.message == (
         "household 'H1' has no location, but the district has school attendance areas for "
-        "grade 08, which student 'S1' (KidS1 Doe) goes into: its street ranges decide instead")
+        "grade 08, which student 'S1' (KidS1 Doe) goes into: the street ranges decide instead, "
+        "else the feeder school")
 
 
 def test_ye1_areas_every_household_is_reported_on_its_own(check):

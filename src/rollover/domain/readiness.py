@@ -637,7 +637,8 @@ def _unlocated(household_id: str, going, codes) -> Finding:
     return finding(HOUSEHOLD_WITHOUT_LOCATION,
                    f"household {household_id!r} has no location, but the district has school "
                    f"attendance areas for {_grades_named(going, codes)}, which {students} "
-                   f"{'go' if len(ids) > 1 else 'goes'} into: its street ranges decide instead",
+                   f"{'go' if len(ids) > 1 else 'goes'} into: the street ranges decide "
+                   "instead, else the feeder school",
                    household_id=[household_id], student_id=ids, grade=_codes_of(going, codes))
 
 
