@@ -487,3 +487,35 @@ def test_rf16b_on_a_shared_edge_with_validation_both_schools_are_destinations(fo
     result = forward(d)
     assert rolled(result) == [("S1", "HSA28", "09"), ("S1", "HSB28", "09"),
                               ("S2", "HSA28", "09")]
+
+
+def test_rf14_areas_many_points_at_once_get_the_answers_each_gets_alone():
+    """Past a few points `locate` sweeps the points sorted by longitude instead of asking the
+    index: on edges, corners, in holes and in multipolygons the answers are the same, and so
+    on Seattle's real areas (their vertices are points on their edges)."""
+    import random
+    from importlib import resources
+
+    shapes = [area("A", WEST_SQUARE), area("B", EAST_SQUARE),
+              area("H", with_hole(square(10, 51), 10.25, 51.25, 0.5)),
+              area("M", multi(square(12, 50, 0.5), square(12.5, 51, 0.5)))]
+    grid = [(50 + i / 8, 10 + j / 8) for i in range(17) for j in range(25)]  # edges, corners
+    seattle = []
+    for name, prop in (("sps_attendance_area_ES.geojson", "ES_ZONE"),
+                       ("sps_attendance_area_HS.geojson", "HS_ZONE")):
+        text = (resources.files("rollover.demo") / "seattle" / name).read_text("utf-8")
+        for feature in json.loads(text)["features"]:
+            seattle.append(area(feature["properties"][prop], feature["geometry"]))
+    rng = random.Random(14)
+    vertices = [tuple(reversed(xy)) for a in seattle[:12]
+                for xy in rng.sample(list(a.geometry.exterior.coords)
+                                     if a.geometry.geom_type == "Polygon"
+                                     else list(a.geometry.geoms[0].exterior.coords), 20)]
+    spread = [(rng.uniform(47.49, 47.74), rng.uniform(-122.44, -122.23)) for _ in range(400)]
+    for areas, points in ((shapes, grid), (seattle, vertices + spread)):
+        together = Areas(areas)
+        together.locate(points)
+        assert len(points) > 64  # the sweep, not the index
+        alone = [held(Areas(areas), p) for p in points]
+        assert [held(together, p) for p in points] == alone
+        assert any(len(a) > 1 for a in alone) and any(not a for a in alone)

@@ -3,10 +3,12 @@
 A household with a location (WGS 84 latitude and longitude) is inside an area when its point
 is inside the area's polygon or multipolygon, **on the edge included** (shapely's `covers`: a
 house on the line between two areas is in both, and `rollover check` lists it).  A hole is not
-inside.  The polygons are prepared and indexed once per snapshot in an STRtree; the points of a
-snapshot's households are looked up together (the index's boxes, then one vectorised `covers`
-of the prepared polygons: ten times faster than the index's own predicate, which prepares the
-points), then each answer is a lookup.
+inside.  The polygons are prepared once per snapshot and indexed in an STRtree.  A few points
+are looked up through the index; a snapshot's households all at once by a sweep: the points
+sorted by longitude, each area takes the slice within its bounds and tests it with one
+vectorised `intersects_xy` of its prepared polygon (no point objects made: three times faster
+than the index at a million homes, where making the points alone costs a second).  Either
+way each point's answer is kept, and then is a lookup.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 POLYGONAL = ("Polygon", "MultiPolygon")
+_FEW = 64  # points looked up through the index; more, by the sweep
 
 
 class AreaGeometryError(ValueError):
@@ -97,10 +100,10 @@ class Areas:
             self._held.update(dict.fromkeys(wanted, ()))
             return
         latitudes, longitudes = np.array(wanted, dtype=float).T
-        points_ = shapely.points(longitudes, latitudes)
-        found_point, found_area = self._tree.query(points_)  # the boxes that hold the point
-        covered = shapely.covers(self._geometries[found_area], points_[found_point])
-        found_point, found_area = found_point[covered], found_area[covered]
+        if len(wanted) <= _FEW:
+            found_point, found_area = self._by_index(latitudes, longitudes)
+        else:
+            found_point, found_area = self._by_sweep(latitudes, longitudes)
         # Each point's set of areas as a bit mask (64 areas a word): a city's million homes
         # fall into a few hundred distinct sets, each made a tuple once.
         words = (len(self.areas) + 63) // 64
@@ -115,6 +118,29 @@ class Areas:
         sets = [tuple(i for i in range(len(self.areas))
                       if int(row[i // 64]) >> (i % 64) & 1) for row in ordered[starts]]
         self._held.update(zip(wanted, [sets[i] for i in which.tolist()]))
+
+    def _by_index(self, latitudes, longitudes):
+        """(point, area) pairs, edge included: the index's boxes, then `covers`."""
+        points = shapely.points(longitudes, latitudes)
+        found_point, found_area = self._tree.query(points)
+        covered = shapely.covers(self._geometries[found_area], points[found_point])
+        return found_point[covered], found_area[covered]
+
+    def _by_sweep(self, latitudes, longitudes):
+        """(point, area) pairs, edge included (`intersects_xy` of a point is `covers`)."""
+        order = np.argsort(longitudes, kind="stable")
+        xs, ys = longitudes[order], latitudes[order]
+        found_point, found_area = [], []
+        for index, geometry in enumerate(self._geometries):
+            low_x, low_y, high_x, high_y = geometry.bounds
+            first = np.searchsorted(xs, low_x, side="left")
+            last = np.searchsorted(xs, high_x, side="right")
+            inside_box = first + np.nonzero((ys[first:last] >= low_y)
+                                            & (ys[first:last] <= high_y))[0]
+            hit = inside_box[shapely.intersects_xy(geometry, xs[inside_box], ys[inside_box])]
+            found_point.append(order[hit])
+            found_area.append(np.full(len(hit), index, dtype=np.int64))
+        return np.concatenate(found_point), np.concatenate(found_area)
 
     def holding(self, latitude: float, longitude: float, sequence: int | None = None,
                 program_id: str | None = None) -> list[Area]:
