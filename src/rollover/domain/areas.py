@@ -79,9 +79,16 @@ class Areas:
         self._geometries = np.array([a.geometry for a in self.areas], dtype=object)
         shapely.prepare(self._geometries)
         self._tree = shapely.STRtree(self._geometries)
-        self._held: dict[tuple[float, float], tuple[int, ...]] = {}
+        # Each looked-up point's set of areas (an index into _sets: a city's homes fall into a
+        # few hundred sets), and each set's answer per grade and program, made once: the roll
+        # forward asks for every student, often more than once.
+        self._held: dict[tuple[float, float], int] = {}
+        self._sets: list[tuple[int, ...]] = []
+        self._set_of: dict[tuple[int, ...], int] = {}
+        self._answers: dict[tuple[int, int | None, str | None], tuple[Area, ...]] = {}
         # (program_id, sequence) pairs some area serves: where none does, street ranges decide.
         self._served: dict[str | None, list[tuple[int, int]]] = {}
+        self._covered: dict[tuple[int, str | None], bool] = {}
         for area in self.areas:
             self._served.setdefault(area.program_id, []).append(
                 (area.low_sequence, area.high_sequence))
@@ -91,13 +98,18 @@ class Areas:
 
     def cover(self, sequence: int, program_id: str | None = None) -> bool:
         """Whether the district has areas (the schools', or one program's) for this grade."""
-        return any(low <= sequence <= high for low, high in self._served.get(program_id, ()))
+        key = (sequence, program_id)
+        covered = self._covered.get(key)
+        if covered is None:
+            covered = self._covered[key] = any(
+                low <= sequence <= high for low, high in self._served.get(program_id, ()))
+        return covered
 
     def locate(self, points: Iterable[tuple[float, float]]) -> None:
         """Look up many (latitude, longitude) points at once, for `holding` to answer later."""
         wanted = [p for p in dict.fromkeys(points) if p not in self._held]
         if not wanted or not self.areas:
-            self._held.update(dict.fromkeys(wanted, ()))
+            self._held.update(dict.fromkeys(wanted, self._set_id(())))
             return
         latitudes, longitudes = np.array(wanted, dtype=float).T
         if len(wanted) <= _FEW:
@@ -115,9 +127,17 @@ class Areas:
         starts = np.concatenate(([True], np.any(ordered[1:] != ordered[:-1], axis=1)))
         which = np.empty(len(wanted), dtype=np.int64)
         which[order] = np.cumsum(starts) - 1
-        sets = [tuple(i for i in range(len(self.areas))
-                      if int(row[i // 64]) >> (i % 64) & 1) for row in ordered[starts]]
+        sets = [self._set_id(tuple(i for i in range(len(self.areas))
+                                   if int(row[i // 64]) >> (i % 64) & 1))
+                for row in ordered[starts]]
         self._held.update(zip(wanted, [sets[i] for i in which.tolist()]))
+
+    def _set_id(self, indexes: tuple[int, ...]) -> int:
+        found = self._set_of.get(indexes)
+        if found is None:
+            found = self._set_of[indexes] = len(self._sets)
+            self._sets.append(indexes)
+        return found
 
     def _by_index(self, latitudes, longitudes):
         """(point, area) pairs, edge included: the index's boxes, then `covers`."""
@@ -143,12 +163,18 @@ class Areas:
         return np.concatenate(found_point), np.concatenate(found_area)
 
     def holding(self, latitude: float, longitude: float, sequence: int | None = None,
-                program_id: str | None = None) -> list[Area]:
+                program_id: str | None = None) -> tuple[Area, ...]:
         """The areas (the schools', or one program's) holding the point, edge included, for
         the grade of `sequence` (any grade when None), in the order they were given."""
         point = (latitude, longitude)
-        if point not in self._held:
+        held = self._held.get(point)
+        if held is None:
             self.locate([point])
-        return [area for area in (self.areas[i] for i in self._held[point])
-                if area.program_id == program_id
-                and (sequence is None or area.serves(sequence))]
+            held = self._held[point]
+        key = (held, sequence, program_id)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = tuple(
+                area for area in (self.areas[i] for i in self._sets[held])
+                if area.program_id == program_id and (sequence is None or area.serves(sequence)))
+        return answer
