@@ -43,6 +43,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_boundary_areas_school_id'), table_name='boundary_areas')
     op.drop_table('boundary_areas')
-    with op.batch_alter_table('households') as batch:
-        batch.drop_column('longitude')
-        batch.drop_column('latitude')
+    # A plain DROP COLUMN (SQLite 3.35 and later have it): a batch would copy the table, which
+    # household_members' foreign key refuses on SQLite.
+    op.execute('ALTER TABLE households DROP COLUMN longitude')
+    op.execute('ALTER TABLE households DROP COLUMN latitude')
