@@ -32,24 +32,19 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from run import (RESULTS, database_version, drop_database, fresh_database, machine, measured,
-                 run_step_untimed, settle)
+from run import (bench_each, database_version, drop_database, fresh_database, load, machine,
+                 measured, run_step_untimed, settle)
 
 YEAR = 2027
 AREA_FILES = (("sps_attendance_area_ES.geojson", "ES_ZONE", "KG-05"),
               ("sps_attendance_area_MS.geojson", "MS_ZONE", "06-08"),
               ("sps_attendance_area_HS.geojson", "HS_ZONE", "09-12"))
-
-
-def load() -> float:
-    return os.getloadavg()[0]
 
 
 # -- deciding, in a process of its own -------------------------------------------------------------
@@ -229,17 +224,7 @@ def report(results: list[dict]) -> list[str]:
 
 
 def run_all(sizes: list[int], databases: list[str], save: bool) -> None:
-    results = []
-    with tempfile.TemporaryDirectory(prefix="rollover-bench-areas-") as tmp:
-        for students in sizes:
-            for kind in databases:
-                print(f"{kind}, {students:,} students", flush=True)
-                results.append(bench_areas(kind, students, Path(tmp)))
-    lines = report(results)
-    print("\n".join(lines))
-    if save:
-        with RESULTS.open("a", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
+    bench_each(sizes, databases, save, "areas", bench_areas, report)
 
 
 def main() -> None:

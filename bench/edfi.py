@@ -27,14 +27,10 @@ import datetime as dt
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
-from run import (RESULTS, database_version, drop_database, fresh_database, machine,
+from run import (bench_each, database_version, drop_database, fresh_database, load, machine,
                  measured, run_step_untimed, settle)
-
-def load() -> float:
-    return os.getloadavg()[0]
 
 
 def counted(pattern: str, out: str) -> int:
@@ -118,17 +114,7 @@ def report(results: list[dict]) -> list[str]:
 
 
 def run_all(sizes: list[int], databases: list[str], save: bool) -> None:
-    results = []
-    with tempfile.TemporaryDirectory(prefix="rollover-bench-edfi-") as tmp:
-        for students in sizes:
-            for kind in databases:
-                print(f"{kind}, {students:,} students (Ed-Fi)", flush=True)
-                results.append(bench_edfi(kind, students, Path(tmp)))
-    lines = report(results)
-    print("\n".join(lines))
-    if save:
-        with RESULTS.open("a", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
+    bench_each(sizes, databases, save, "Ed-Fi", bench_edfi, report)
 
 
 def main() -> None:

@@ -268,6 +268,28 @@ def run_step_untimed(args: list[str], env: dict) -> None:
 
 # -- the report ------------------------------------------------------------------------------------
 
+def load() -> float:
+    """The 1-minute load average: the machine may be shared."""
+    return os.getloadavg()[0]
+
+
+def bench_each(sizes: list[int], databases: list[str], save: bool, label: str, bench_one,
+               report) -> None:
+    """`bench_one(kind, students, folder)` for every size and database, in a temporary folder;
+    `report(results)` printed and, with `save`, appended to results.md."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix=f"rollover-bench-{label}-") as tmp:
+        for students in sizes:
+            for kind in databases:
+                print(f"{kind}, {students:,} students ({label})", flush=True)
+                results.append(bench_one(kind, students, Path(tmp)))
+    lines = report(results)
+    print("\n".join(lines))
+    if save:
+        with RESULTS.open("a", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+
+
 def machine() -> str:
     memory = next((int(line.split()[1]) // 1024 // 1024 for line in
                    Path("/proc/meminfo").read_text().splitlines()

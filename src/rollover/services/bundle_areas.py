@@ -29,6 +29,7 @@ from ..bundle.values import format_cell, shown, text_problem
 from ..domain.area_grades import GradeSpanError, grade_sequences, span_sequences
 from ..interop.geojson import Feature, feature_collection_text, read_feature_collection
 from ..store import boundary_areas as stored
+from ..store.bundle_sync import unmatched
 from .areas_import import AreaFacts
 
 PROPERTIES = AREAS_FILE.column_names
@@ -170,21 +171,7 @@ def load_area_rows(conn: Connection, change, rows: list[tuple], *, replace: bool
     says (see the module's docstring)."""
     current = stored.stored_areas(conn)
     if sync:  # a stored area equal to one of the file's stays, with its key
-        unmatched_stored = Counter(row[1:] for row in current)
-        added = []
-        for row in rows:
-            if unmatched_stored[row] > 0:
-                unmatched_stored[row] -= 1
-            else:
-                added.append(row)
-        unmatched_file = Counter(rows)
-        gone = []
-        for row in current:
-            if unmatched_file[row[1:]] > 0:
-                unmatched_file[row[1:]] -= 1
-            else:
-                gone.append(row)
-        rows = added
+        rows, gone = unmatched(current, rows)
     elif replace:  # the areas of a key the file holds; a key's areas as they were, untouched
         given: dict[tuple, list[tuple]] = {}
         for row in rows:

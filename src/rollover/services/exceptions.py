@@ -42,8 +42,8 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-class ExceptionsRefused(RolloverError):
-    """A file of exceptions with one problem or more: every one listed, nothing written."""
+class FileRefused(RolloverError):
+    """A file with one problem or more: every one listed (file and line), nothing written."""
 
     def __init__(self, name: str, problems: list[Problem]):
         many = len(problems) != 1
@@ -56,6 +56,10 @@ class ExceptionsRefused(RolloverError):
     def problem_entries(self) -> list[dict]:
         return [{"message": p.message, "file": p.file, "line": p.line}
                 for p in self.problems[:MAX_PROBLEMS]]
+
+
+class ExceptionsRefused(FileRefused):
+    """A file of exceptions with one problem or more: every one listed, nothing written."""
 
 
 @dataclass(frozen=True)

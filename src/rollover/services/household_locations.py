@@ -27,7 +27,7 @@ from ..bundle.values import CellError, cell_parser, shown
 from ..domain.change_plan import updates
 from ..errors import RolloverError
 from ..store.household_locations import COLUMNS, households_named
-from .exceptions import MAX_PROBLEMS, Problem
+from .exceptions import FileRefused, Problem
 from .unit_of_work import operation, unit_of_work
 
 KEY, PAIR = "household_id", ("latitude", "longitude")
@@ -41,20 +41,8 @@ MAX_ROWS = 2_000_000
 LOCATE = operation("locate", "households locate", "import")
 
 
-class LocationsRefused(RolloverError):
+class LocationsRefused(FileRefused):
     """A file of locations with one problem or more: every one listed, nothing written."""
-
-    def __init__(self, name: str, problems: list[Problem]):
-        many = len(problems) != 1
-        super().__init__(f"{len(problems)} problem{'s' if many else ''} in {name}; nothing was "
-                         "written", [str(p) for p in problems[:MAX_PROBLEMS]]
-                         + ([f"... and {len(problems) - MAX_PROBLEMS} more"]
-                            if len(problems) > MAX_PROBLEMS else []))
-        self.problems = problems
-
-    def problem_entries(self) -> list[dict]:
-        return [{"message": p.message, "file": p.file, "line": p.line}
-                for p in self.problems[:MAX_PROBLEMS]]
 
 
 @dataclass(frozen=True)

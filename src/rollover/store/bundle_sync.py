@@ -36,24 +36,32 @@ def sync_generated_keys(conn: Connection, change: Change, spec: BundleFile,
     columns = (key, *spec.column_names)
     stored = [tuple(row) for row in conn.execute(
         select(*(table.c[c] for c in columns)).order_by(table.c[key]))]
-    unmatched_stored = Counter(row[1:] for row in stored)
-    added = []
-    for row in rows:
-        if unmatched_stored[row] > 0:
-            unmatched_stored[row] -= 1
-        else:
-            added.append(row)
-    unmatched_bundle = Counter(rows)
-    gone = []
-    for row in stored:
-        if unmatched_bundle[row[1:]] > 0:
-            unmatched_bundle[row[1:]] -= 1
-        else:
-            gone.append(row)
+    added, gone = unmatched(stored, rows)
     change(ChangeStep(table.name, DELETE, columns, [(None, row, None) for row in gone]), None)
     numbers = new_keys(conn, table, len(added)) if draw_keys else [None] * len(added)
     whole = [(number, *row) for number, row in zip(numbers, added)]
     change(ChangeStep(table.name, INSERT, columns, [(None, None, row) for row in whole]), None)
+
+
+def unmatched(stored: list[tuple], given: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """Rows matched one for one, each stored row (its generated key first) against the given
+    rows (without it): (the given rows no stored row equals, the stored rows no given row
+    equals), each in its own order."""
+    unmatched_stored = Counter(row[1:] for row in stored)
+    added = []
+    for row in given:
+        if unmatched_stored[row] > 0:
+            unmatched_stored[row] -= 1
+        else:
+            added.append(row)
+    unmatched_given = Counter(given)
+    gone = []
+    for row in stored:
+        if unmatched_given[row[1:]] > 0:
+            unmatched_given[row[1:]] -= 1
+        else:
+            gone.append(row)
+    return added, gone
 
 
 def rows_not_kept(conn: Connection, table: Table, kept: set[tuple]) -> list[tuple]:
