@@ -95,34 +95,47 @@ def read_exceptions(text: str, name: str) -> list[ExceptionRow]:
 def _read(text: str, name: str) -> tuple[list[ExceptionRow], list[Problem]]:
     """The rows whose cells are good, and the problems of the others (a bad header: no rows)."""
     bundle_file = FILES_BY_TABLE[TABLE]
+    return read_csv_rows(
+        text, name, _header_problems,
+        lambda header: {h: cell_parser(bundle_file.column(h)) for h in header}, _row,
+        too_many=f"more than {MAX_ROWS:,} rows: give the exceptions in smaller files",
+        max_rows=MAX_ROWS, no_rows="no exceptions: the file has a header and no rows")
+
+
+def read_csv_rows(text: str, name: str, header_problems, parsers_for, row_of, *,
+                  max_rows: int, too_many: str, no_rows: str) -> tuple[list, list[Problem]]:
+    """A checked CSV file's rows (`row_of(name, line, header, cells, parsers, seen,
+    problems)`: a row, or None with its problems added), blank lines skipped, and the problems
+    of every line (a bad header: no rows).  More than `max_rows` rows: `too_many` at the first
+    line past them; no row: `no_rows`."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    problems: list[Problem] = []
     try:
         header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
-        raise ExceptionsRefused(name, [Problem(name, 1, f"not a CSV file: {exc}")]) from None
-    problems += _header_problems(name, header)
+        return [], [Problem(name, 1, f"not a CSV file: {exc}")]
+    problems = header_problems(name, header)
     if problems:
         return [], problems
-    parsers = {h: cell_parser(bundle_file.column(h)) for h in header}
-    rows: list[ExceptionRow] = []
+    parsers = parsers_for(header)
+    rows: list = []
     seen: dict[str, int] = {}
+    count = 0
     try:
         for cells in reader:
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            if len(rows) >= MAX_ROWS:
-                problems.append(Problem(name, line, f"more than {MAX_ROWS:,} rows: give the "
-                                                    "exceptions in smaller files"))
+            count += 1
+            if count > max_rows:
+                problems.append(Problem(name, line, too_many))
                 break
-            row = _row(name, line, header, cells, parsers, seen, problems)
+            row = row_of(name, line, header, cells, parsers, seen, problems)
             if row is not None:
                 rows.append(row)
     except csv.Error as exc:
         problems.append(Problem(name, reader.line_num, f"not a CSV file: {exc}"))
-    if not rows and not problems:
-        problems.append(Problem(name, 2, "no exceptions: the file has a header and no rows"))
+    if not count and not problems:
+        problems.append(Problem(name, 2, no_rows))
     return rows, problems
 
 

@@ -15,8 +15,6 @@ which `rollover undo RUN_ID` puts back."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from ..bundle.values import CellError, cell_parser, shown
 from ..domain.change_plan import updates
 from ..errors import RolloverError
 from ..store.household_locations import COLUMNS, households_named
-from .exceptions import FileRefused, Problem
+from .exceptions import FileRefused, Problem, read_csv_rows
 from .unit_of_work import operation, unit_of_work
 
 KEY, PAIR = "household_id", ("latitude", "longitude")
@@ -128,37 +126,13 @@ def _text(file: Path | str) -> str:
 # -- the file, on its own ------------------------------------------------------------------------
 def read_locations(text: str, name: str) -> tuple[list[LocationRow], list[Problem]]:
     """The rows whose cells are good, and the problems of the others (a bad header: no rows)."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    try:
-        header = [h.strip() for h in next(reader, [])]
-    except csv.Error as exc:
-        return [], [Problem(name, 1, f"not a CSV file: {exc}")]
-    problems = _header_problems(name, header)
-    if problems:
-        return [], problems
     spec = FILES_BY_TABLE["households"]
-    parsers = {h: cell_parser(spec.column(h)) for h in header}
-    rows: list[LocationRow] = []
-    seen: dict[str, int] = {}
-    count = 0
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            count += 1
-            if count > MAX_ROWS:
-                problems.append(Problem(name, line, f"more than {MAX_ROWS:,} rows: give the "
-                                                    "locations in smaller files"))
-                break
-            row = _row(name, line, header, cells, parsers, seen, problems)
-            if row is not None:
-                rows.append(row)
-    except csv.Error as exc:
-        problems.append(Problem(name, reader.line_num, f"not a CSV file: {exc}"))
-    if not count and not problems:
-        problems.append(Problem(name, 2, "no households: the file has a header and no rows"))
-    return rows, problems
+    return read_csv_rows(
+        text, name, _header_problems, lambda header: {h: cell_parser(spec.column(h))
+                                                     for h in header}, _row,
+        max_rows=MAX_ROWS, too_many=f"more than {MAX_ROWS:,} rows: give the locations in "
+                                    "smaller files",
+        no_rows="no households: the file has a header and no rows")
 
 
 def _header_problems(name: str, header: list[str]) -> list[Problem]:
