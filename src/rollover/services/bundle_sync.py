@@ -36,7 +36,7 @@ from ..domain.change_plan import DELETE, INSERT, UPDATE, ChangeStep
 from ..errors import RolloverError
 from ..progress import Progress, no_progress
 from ..store.bulk import refresh_statistics
-from ..store.bundle_rows import CHUNK_ROWS, load_rows
+from ..store.bundle_rows import CHUNK_ROWS, is_bulk_load, load_rows
 from ..store.bundle_sync import rows_naming, rows_not_kept, runs_holding, sync_generated_keys
 from ..store.schema import metadata
 from ..store.undo_log import key_columns, key_encoder
@@ -122,7 +122,8 @@ def sync_bundle(engine: Engine, folder: Path | str, *, test: bool = False,
                       holder="import" + (" (test)" if test else "")) as work:
         conn = work.conn
         _allow_rows_naming_later_rows(conn)
-        loader = _SyncLoader(work) if not problems else None
+        loader = (_SyncLoader(work, bulk=is_bulk_load(folder / f.name for f in present))
+                  if not problems else None)
         checker = BundleChecker(folder, SyncStoreFacts(conn, present), replace=True,
                                 progress=progress, sink=loader)
         check = checker.run(present)
@@ -182,8 +183,9 @@ class _SyncLoader:
     of a file going into a table that held rows kept, every change counted per file and
     action; in a test, nothing is written."""
 
-    def __init__(self, work: UnitOfWork):
+    def __init__(self, work: UnitOfWork, *, bulk: bool):
         self.work = work
+        self.bulk = bulk
         self.refusal: Exception | None = None
         self.store_errors = (DBAPIError, work.conn.dialect.loaded_dbapi.Error)
         self.kept: dict[str, set[tuple]] = {}  # table that held rows -> the bundle's keys
@@ -213,7 +215,8 @@ class _SyncLoader:
                 sync_generated_keys(conn, self.change, spec, list(rows),
                                     draw_keys=not self.work.test)
             else:
-                load_rows(conn, self.change, spec, rows, replace=True, empty_table=empty_table)
+                load_rows(conn, self.change, spec, rows, replace=True, empty_table=empty_table,
+                          bulk=self.bulk)
         except self.store_errors as exc:
             savepoint.rollback()
             self.refusal = exc

@@ -16,7 +16,7 @@ from ..errors import RolloverError
 from ..pause_points import pause_point
 from ..progress import Progress, no_progress
 from ..store.bulk import read_rows, refresh_statistics
-from ..store.bundle_rows import load_rows
+from ..store.bundle_rows import is_bulk_load, load_rows
 from ..store.database import reading
 from ..store.facts import StoreFacts
 from ..store.schema import boundary_areas, metadata
@@ -64,7 +64,8 @@ def import_bundle(engine: Engine, folder: Path | str, *, replace: bool = False,
         # Checked and loaded in one transaction, so what was checked is what is written to; and
         # in one read of each file, its rows written as they pass (a refusal rolls them back).
         _allow_rows_naming_later_rows(conn)
-        loader = _Loader(work, replace) if not problems else None
+        loader = (_Loader(work, replace, bulk=is_bulk_load(folder / f.name for f in present))
+                  if not problems else None)
         checker = BundleChecker(folder, BundleStoreFacts(conn), replace=replace,
                                 progress=progress, sink=loader)
         check = checker.run(present)
@@ -99,9 +100,10 @@ class _Loader:
     savepoint, so that rows the store refuses (the checks name the problem a little later) leave
     the transaction usable for the rest of the checks."""
 
-    def __init__(self, work: UnitOfWork, replace: bool):
+    def __init__(self, work: UnitOfWork, replace: bool, *, bulk: bool):
         self.work = work
         self.replace = replace
+        self.bulk = bulk
         self.refusal: Exception | None = None
         # The bulk writes use the driver's connection, so its own errors come through too.
         self.store_errors = (DBAPIError, work.conn.dialect.loaded_dbapi.Error)
@@ -115,7 +117,7 @@ class _Loader:
         savepoint = conn.begin_nested()
         try:
             load_rows(conn, self.work.change, spec, rows, replace=self.replace,
-                      empty_table=empty_table)
+                      empty_table=empty_table, bulk=self.bulk)
         except self.store_errors as exc:
             savepoint.rollback()
             self.refusal = exc

@@ -7,7 +7,8 @@ are taken a chunk at a time from the stream the import's checks hand over, so me
 bounded, and each chunk is written in its own statements: on PostgreSQL a COPY must not share
 its connection with a statement run from inside the rows it is reading.
 
-- Into a table with no rows: insert steps, the table's indexes built once after the load.
+- Into a table with no rows: insert steps; in a bulk load (`is_bulk_load`) the table's indexes
+  are built once after the load.
 - Replacing (`--replace`): per chunk, the stored rows of its keys are read; the replaced rows are
   an update step (the row before and after), written before the new rows' insert step.  Replaced
   rows moved ahead of new ones never clash with them (a new row cannot take a value a later
@@ -22,6 +23,7 @@ its connection with a statement run from inside the rows it is reading.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from itertools import islice, repeat
 from operator import itemgetter
 
@@ -34,25 +36,36 @@ from .undo_log import key_columns
 from .schema import metadata
 
 CHUNK_ROWS = 20_000
+# Below this many bytes of CSV a load writes through the tables' indexes: dropping and building
+# them again (and, on PostgreSQL, their foreign keys) costs more than it saves on a few rows.
+BULK_LOAD_BYTES = 1 << 20
+
+
+def is_bulk_load(files: Iterable[Path]) -> bool:
+    """Whether a load of these files (a bundle's) is large enough to be worth taking the indexes
+    of its empty tables off for the load.  One answer for the whole load: on PostgreSQL a table
+    with rows awaiting their deferred foreign-key checks cannot be altered."""
+    return sum(path.stat().st_size for path in files) > BULK_LOAD_BYTES
 Change = Callable[[ChangeStep, Callable[[], object] | None], None]
 
 
 def load_rows(conn: Connection, change: Change, spec: BundleFile, rows: Iterable[tuple], *,
-              replace: bool = False, empty_table: bool = False) -> None:
+              replace: bool = False, empty_table: bool = False, bulk: bool = True) -> None:
     """Write one bundle file's typed rows (in its column order) into its table, each step saved
     through `change`; `empty_table`: the table held no rows; `replace`: a row with a stored key
-    replaces the stored row."""
+    replaces the stored row; `bulk`: an empty table's indexes are built after the load
+    (`is_bulk_load`)."""
     table = metadata.tables[spec.table]
     columns = tuple(spec.column_names)
     if spec.single_row:
         _load_settings(conn, change, table, columns, list(rows))
     elif not set(spec.key) <= set(key_columns(table)):
         _load_generated_keys(conn, change, spec, table, list(rows), replace=replace,
-                             empty_table=empty_table)
-    elif empty_table:
+                             empty_table=empty_table, bulk=bulk)
+    elif empty_table and bulk:
         with loading_empty_table(conn, table):
             _insert(conn, change, table, columns, rows)
-    elif replace:
+    elif replace and not empty_table:
         _replace(conn, change, table, columns, rows)
     else:
         _insert(conn, change, table, columns, rows)  # a stored key: the store refuses it
@@ -113,7 +126,8 @@ def _stored_rows(conn: Connection, table: Table, keys: Table, wanted: list[tuple
 
 
 def _load_generated_keys(conn: Connection, change: Change, spec: BundleFile, table: Table,
-                         rows: list[tuple], *, replace: bool, empty_table: bool) -> None:
+                         rows: list[tuple], *, replace: bool, empty_table: bool,
+                         bulk: bool) -> None:
     """Boundaries and overrides: the bundle names no key; a row replaces the stored rows equal
     to it in every column of `spec.key` (empty equals empty).  Their lists are small."""
     (key,) = key_columns(table)
@@ -128,7 +142,7 @@ def _load_generated_keys(conn: Connection, change: Change, spec: BundleFile, tab
             if tuple(stored[1 + p] for p in positions) in repeated]
         change(ChangeStep(table.name, DELETE, columns, [(None, row, None) for row in gone]), None)
     step = ChangeStep(table.name, INSERT, columns, [(None, None, row) for row in whole])
-    if empty_table:
+    if empty_table and bulk:
         with loading_empty_table(conn, table):
             change(step, None)
     else:
