@@ -16,10 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import shapely
-from shapely.geometry.base import BaseGeometry
+# numpy and shapely are imported where a geometry is made or a point looked up: loading them
+# costs every `rollover` command a sixth of a second, and a district without areas never needs
+# them.
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 _FEW = 64  # points looked up through the index; more, by the sweep
@@ -56,6 +59,8 @@ def area_geometry(geojson: dict | str) -> BaseGeometry:
     if not isinstance(geojson, dict) or geojson.get("type") not in POLYGONAL:
         kind = geojson.get("type") if isinstance(geojson, dict) else type(geojson).__name__
         raise AreaGeometryError(f"the geometry is a {kind!s}, not a Polygon or MultiPolygon")
+    import shapely
+
     try:
         geometry = shapely.from_geojson(json.dumps(geojson))
     except (shapely.errors.GEOSException, ValueError) as bad:
@@ -76,9 +81,14 @@ class Areas:
 
     def __init__(self, areas: Iterable[Area] = ()):
         self.areas: tuple[Area, ...] = tuple(areas)
-        self._geometries = np.array([a.geometry for a in self.areas], dtype=object)
-        shapely.prepare(self._geometries)
-        self._tree = shapely.STRtree(self._geometries)
+        self._geometries = self._tree = None
+        if self.areas:
+            import numpy as np
+            import shapely
+
+            self._geometries = np.array([a.geometry for a in self.areas], dtype=object)
+            shapely.prepare(self._geometries)
+            self._tree = shapely.STRtree(self._geometries)
         # Each looked-up point's set of areas (an index into _sets: a city's homes fall into a
         # few hundred sets), and each set's answer per grade and program, made once: the roll
         # forward asks for every student, often more than once.
@@ -111,6 +121,8 @@ class Areas:
         if not wanted or not self.areas:
             self._held.update(dict.fromkeys(wanted, self._set_id(())))
             return
+        import numpy as np
+
         latitudes, longitudes = np.array(wanted, dtype=float).T
         if len(wanted) <= _FEW:
             found_point, found_area = self._by_index(latitudes, longitudes)
@@ -141,6 +153,8 @@ class Areas:
 
     def _by_index(self, latitudes, longitudes):
         """(point, area) pairs, edge included: the index's boxes, then `covers`."""
+        import shapely
+
         points = shapely.points(longitudes, latitudes)
         found_point, found_area = self._tree.query(points)
         covered = shapely.covers(self._geometries[found_area], points[found_point])
@@ -148,6 +162,9 @@ class Areas:
 
     def _by_sweep(self, latitudes, longitudes):
         """(point, area) pairs, edge included (`intersects_xy` of a point is `covers`)."""
+        import numpy as np
+        import shapely
+
         order = np.argsort(longitudes, kind="stable")
         xs, ys = longitudes[order], latitudes[order]
         found_point, found_area = [], []
