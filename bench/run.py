@@ -22,6 +22,7 @@ own.  Results are printed and appended to bench/results.md.
     python bench/run.py --api --students 100000           # the HTTP API's goals (bench/api.py)
     python bench/run.py --edfi --students 100000          # Ed-Fi export and import (bench/edfi.py)
     python bench/run.py --areas --students 100000         # attendance areas (bench/areas.py)
+    python bench/run.py --process --students 100000       # the year-end process step by step
 """
 
 from __future__ import annotations
@@ -354,7 +355,14 @@ def main() -> None:
                         help="Measure the Ed-Fi export and import instead (bench/edfi.py).")
     parser.add_argument("--areas", action="store_true",
                         help="Measure deciding by attendance areas instead (bench/areas.py).")
+    parser.add_argument("--process", action="store_true",
+                        help="Measure the whole year-end process step by step instead "
+                             "(bench/process.py).")
     args = parser.parse_args()
+    if args.process:
+        import process
+        process.run_all(args.students, args.db, not args.no_save)
+        return
     if args.areas:
         import areas
         areas.run_all(args.students, args.db, not args.no_save)
