@@ -23,9 +23,9 @@ its connection with a statement run from inside the rows it is reading.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from itertools import islice, repeat
 from operator import itemgetter
+from pathlib import Path
 
 from sqlalchemy import Column, Connection, MetaData, Table, and_, bindparam, select, tuple_
 
