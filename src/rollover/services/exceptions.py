@@ -104,9 +104,10 @@ def _read(text: str, name: str) -> tuple[list[ExceptionRow], list[Problem]]:
 
 def read_csv_rows(text: str, name: str, header_problems, parsers_for, row_of, *,
                   max_rows: int, too_many: str, no_rows: str) -> tuple[list, list[Problem]]:
-    """A checked CSV file's rows (`row_of(name, line, header, cells, parsers, seen,
-    problems)`: a row, or None with its problems added), blank lines skipped, and the problems
-    of every line (a bad header: no rows).  More than `max_rows` rows: `too_many` at the first
+    """A checked CSV file's rows (`row_of(name, line, texts, parsers, seen, problems)`, `texts`
+    the line's stripped cells by column: a row, or None with its problems added), blank lines
+    skipped, a line of another width refused, and the problems of every line (a bad header: no
+    rows).  More than `max_rows` rows: `too_many` at the first
     line past them; no row: `no_rows`."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     try:
@@ -129,7 +130,12 @@ def read_csv_rows(text: str, name: str, header_problems, parsers_for, row_of, *,
             if count > max_rows:
                 problems.append(Problem(name, line, too_many))
                 break
-            row = row_of(name, line, header, cells, parsers, seen, problems)
+            if len(cells) != len(header):
+                problems.append(Problem(name, line, f"{len(cells)} cells; the header has "
+                                                    f"{len(header)}"))
+                continue
+            texts = {h: c.strip() for h, c in zip(header, cells)}
+            row = row_of(name, line, texts, parsers, seen, problems)
             if row is not None:
                 rows.append(row)
     except csv.Error as exc:
@@ -153,12 +159,7 @@ def _header_problems(name: str, header: list[str]) -> list[Problem]:
     return problems
 
 
-def _row(name, line, header, cells, parsers, seen, problems) -> ExceptionRow | None:
-    if len(cells) != len(header):
-        problems.append(Problem(name, line, f"{len(cells)} cells; the header has "
-                                            f"{len(header)}"))
-        return None
-    texts = {h: c.strip() for h, c in zip(header, cells)}
+def _row(name, line, texts, parsers, seen, problems) -> ExceptionRow | None:
     key = texts[KEY]
     if not key:
         problems.append(Problem(name, line, f"{KEY}: a value is required"))
@@ -169,7 +170,7 @@ def _row(name, line, header, cells, parsers, seen, problems) -> ExceptionRow | N
         return None
     seen[key] = line
     changes, ok = {}, True
-    for column in header:
+    for column in texts:
         if column == KEY:
             continue
         try:

@@ -146,12 +146,7 @@ def _header_problems(name: str, header: list[str]) -> list[Problem]:
     return problems
 
 
-def _row(name, line, header, cells, parsers, seen, problems) -> LocationRow | None:
-    if len(cells) != len(header):
-        problems.append(Problem(name, line, f"{len(cells)} cells; the header has "
-                                            f"{len(header)}"))
-        return None
-    texts = {h: c.strip() for h, c in zip(header, cells)}
+def _row(name, line, texts, parsers, seen, problems) -> LocationRow | None:
     values, ok = {}, True
     for column in HEADER:
         try:
