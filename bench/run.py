@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import os
 import platform
@@ -359,21 +360,11 @@ def main() -> None:
                         help="Measure the whole year-end process step by step instead "
                              "(bench/process.py).")
     args = parser.parse_args()
-    if args.process:
-        import process
-        process.run_all(args.students, args.db, not args.no_save)
-        return
-    if args.areas:
-        import areas
-        areas.run_all(args.students, args.db, not args.no_save)
-        return
-    if args.api:
-        import api
-        api.run_all(args.students, args.db, not args.no_save)
-        return
-    if args.edfi:
-        import edfi
-        edfi.run_all(args.students, args.db, not args.no_save)
+    # Another benchmark instead: bench/NAME.py's run_all.
+    instead = next((name for name in ("process", "areas", "api", "edfi") if getattr(args, name)),
+                   None)
+    if instead:
+        importlib.import_module(instead).run_all(args.students, args.db, not args.no_save)
         return
     results = []
     with tempfile.TemporaryDirectory(prefix="rollover-bench-") as tmp:
