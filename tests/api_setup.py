@@ -95,11 +95,27 @@ def _build_district_and_users(engine, folder: Path) -> None:
                   rest[1] if len(rest) > 1 else "write", user=ADMIN)
 
 
+_APP = []
+
+
+def app_on(engine, *, backup_dir: Path | None = None):
+    """The app on `engine`, as `create_app(engine, backup_dir=...)` makes it: one app per test
+    process, pointed at this test's store.  FastAPI builds every route's handling on an app's
+    first requests (most of a second for all of ours); the app keeps nothing of its store but
+    `app.state.engine` and `app.state.backup_dir`, which each test sets anew."""
+    if not _APP:
+        _APP.append(create_app(engine, backup_dir=backup_dir))
+    app = _APP[0]
+    app.state.engine = engine
+    app.state.backup_dir = backup_dir
+    return app
+
+
 def district_with_users(engine, tmp_path: Path) -> Api:
     """The district, its users, a Run and a backup in the store of `engine`; the app on it."""
     made = from_template(engine, tmp_path, "district with users", _build_district_with_users)
     backups = tmp_path / "backups"
-    client = TestClient(create_app(engine, backup_dir=backups), raise_server_exceptions=False)
+    client = TestClient(app_on(engine, backup_dir=backups), raise_server_exceptions=False)
     return Api(client, engine, made["run_id"], made["backup_id"], backups, made["job_id"])
 
 

@@ -9,8 +9,8 @@ there, building them once per session and database kind:
 - SQLite: the store is built in a file of its own; each test's database file is replaced by a
   copy of it (the test's engine is disposed first, so no connection sees the swap).
 - PostgreSQL: the store is built in the session's database by the first test; every row of every
-  table and the sequences' positions are kept in memory, and each later test's emptied database
-  gets them back in bulk.
+  table (as COPY text) and the sequences' positions are kept in memory, and each later test's
+  emptied database gets them back by COPY.
 
 `build` returns plain data (ids), handed back to every test; files it writes must live under
 `folder` (they are copied with the same relative paths), and paths must not be in its result.
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, text
 
 from rollover.store.database import open_engine
 from rollover.store.schema import metadata
@@ -38,7 +38,7 @@ class _Template:
     result: Any
     files: Path  # the folder holding what `build` wrote
     sqlite_file: Path | None = None
-    rows: dict[str, list[dict]] = field(default_factory=dict)  # PostgreSQL: table -> rows
+    rows: dict[str, bytes] = field(default_factory=dict)  # PostgreSQL: table -> COPY text
     sequences: list[tuple[str, int | None]] = field(default_factory=list)
 
 
@@ -93,18 +93,23 @@ def _build_postgresql(engine: Engine, folder: Path, build) -> _Template:
     files = Path(tempfile.mkdtemp(prefix="rollover-template-files-"))
     shutil.copytree(folder, files, dirs_exist_ok=True)
     with engine.connect() as conn:
-        rows = {table.name: [dict(row._mapping) for row in conn.execute(select(table))]
-                for table in metadata.sorted_tables}
+        cursor = conn.connection.driver_connection.cursor()
+        rows = {}
+        for table in metadata.sorted_tables:
+            with cursor.copy(f'COPY "{table.name}" TO STDOUT') as copy:
+                rows[table.name] = b"".join(bytes(block) for block in copy)
         sequences = [tuple(row) for row in conn.execute(_SEQUENCES)]
     return _Template(result, files, rows=rows, sequences=sequences)
 
 
 def _restore_postgresql(engine: Engine, template: _Template) -> None:
     with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
         for table in metadata.sorted_tables:
             rows = template.rows[table.name]
             if rows:
-                conn.execute(table.insert(), rows)
+                with cursor.copy(f'COPY "{table.name}" FROM STDIN') as copy:
+                    copy.write(rows)
         for name, last_value in template.sequences:
             if last_value is None:
                 conn.execute(text("SELECT setval(CAST(:name AS regclass), 1, false)"),

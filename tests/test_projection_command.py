@@ -13,13 +13,12 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from rollover.entrypoints.web.app import create_app
 from rollover.services.forward import roll_forward
 from rollover.services.projection import projection
 from rollover.services.security import add_user
 
 from . import cli
-from .api_setup import PASSWORD, quick_hashes  # noqa: F401 - fixture
+from .api_setup import PASSWORD, app_on, quick_hashes  # noqa: F401 - fixture
 from .test_projection import EXPECTED_SCHOOLS, district
 
 # After the Run of tests/test_projection.py's district.
@@ -52,7 +51,7 @@ def ok(result) -> str:
 
 def api_projection(engine, query: str = "") -> dict:
     """GET /api/v1/projection{query} as the district's user, signed in."""
-    with TestClient(create_app(engine), raise_server_exceptions=False) as client:
+    with TestClient(app_on(engine), raise_server_exceptions=False) as client:
         token = client.post("/api/v1/tokens", json={"user": USER, "password": PASSWORD})
         headers = {"Authorization": f"Bearer {token.json()['token']}"}
         answer = client.get(f"/api/v1/projection{query}", headers=headers)

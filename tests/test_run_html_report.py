@@ -21,13 +21,12 @@ from rollover.domain.runs import RunRecord
 from rollover.reports.projection_charts import projection_charts
 from rollover.reports.run_html import run_html
 from rollover.services.demo import load_demo
-from rollover.entrypoints.web.app import create_app
 from rollover.services.forward import roll_forward, source_calendars_of_year
 from rollover.services.security import add_user
 from rollover.store.database import open_engine
 
 from . import cli
-from .api_setup import PASSWORD, quick_hashes  # noqa: F401 - fixture
+from .api_setup import PASSWORD, app_on, quick_hashes  # noqa: F401 - fixture
 from .store_templates import from_template
 from .test_web_admin_pages import signed_in
 
@@ -233,7 +232,7 @@ def test_the_projection_page_draws_the_same_chart_definitions(demo, tmp_path):
     roll_forward(engine, ForwardOptions(source_calendars=tuple(
         source_calendars_of_year(engine, 2027))))
     add_user(engine, "ann", user=None, password=PASSWORD)
-    with TestClient(create_app(engine), raise_server_exceptions=False) as client:
+    with TestClient(app_on(engine), raise_server_exceptions=False) as client:
         signed_in(client, "ann")
         page = Document(client.get("/projection").text)
     projected = json.loads(ok(rollover(db_url, "projection", "--format", "json")))

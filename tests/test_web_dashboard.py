@@ -11,13 +11,12 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from rollover.entrypoints.web.app import create_app
 from rollover.services import process
 from rollover.services.demo import load_demo
 from rollover.services.run_lists import runs_page
 from rollover.services.security import add_user
 
-from .api_setup import PASSWORD, quick_hashes  # noqa: F401 - fixture
+from .api_setup import PASSWORD, app_on, quick_hashes  # noqa: F401 - fixture
 from .security_setup import ADMIN
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -32,7 +31,7 @@ def demo(engine):
 
 def signed_in(engine) -> tuple[TestClient, str]:
     """A client signed in as the administrator, and its CSRF token."""
-    client = TestClient(create_app(engine), raise_server_exceptions=False)
+    client = TestClient(app_on(engine), raise_server_exceptions=False)
     form = client.get("/signin")
     assert client.post("/signin", data={"user": ADMIN, "password": PASSWORD,
                                         "csrf_token": CSRF.search(form.text).group(1)},

@@ -28,7 +28,7 @@ REFERENCED = {ref.split(".")[0] + ".csv" for f in FILES for c in f.columns if (r
 class StoreFacts(Protocol):
     """What the checks need to know about the store the bundle goes into."""
 
-    def has_rows(self, table: str) -> bool: ...
+    def tables_with_rows(self, tables: list[str]) -> set[str]: ...  # which of them hold a row
     def existing_keys(self, spec: BundleFile) -> Iterator[str]: ...
     def missing(self, table: str, column: str, values: list[str]) -> set[str]: ...
     def describe_missing(self, table: str, column: str, value: str) -> str: ...
@@ -163,9 +163,13 @@ class BundleChecker:
         total = sum((self.folder / f.name).stat().st_size for f in present)
         label = "checking" if self.sink is None else "importing"
         done = 0
+        # Asked once, before any row is written: a file writes its own table only, so what a
+        # table held before the import is what it held before its file.
+        had_rows = self.store.tables_with_rows([spec.table for spec in present])
         for spec in present:
             reader = BundleFileReader(self.folder / spec.name, spec)
-            self._check_file(reader, lambda n, d=done: self.progress(label, d + n, total))
+            self._check_file(reader, spec.table in had_rows,
+                             lambda n, d=done: self.progress(label, d + n, total))
             done += reader.size
             self.result.problems.extend(reader.problems)
             if spec.name not in REFERENCED:
@@ -174,9 +178,8 @@ class BundleChecker:
         self.result.problems.sort(key=problem_order)
         return self.result
 
-    def _check_file(self, reader: BundleFileReader, progress) -> None:
+    def _check_file(self, reader: BundleFileReader, had_rows: bool, progress) -> None:
         spec = reader.spec
-        had_rows = self.store.has_rows(spec.table)  # asked before any row of the file is written
         loading = self.sink is not None and not self.result.problems
         one_pass = loading and not had_rows
         # A file's keys take much memory; while the store refuses a repeated key itself, they are

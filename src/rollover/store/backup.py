@@ -37,7 +37,7 @@ from ..errors import RolloverError
 from ..progress import Progress, Tally, no_progress
 from .backup_key import put_backup_key
 from .database import describe
-from .migrate import alembic_config
+from .migrate import VERSION_TABLE, alembic_config
 from .schema import metadata
 from .schema_process import backup_key
 from .schema_server import api_tokens, jobs, sign_in_failures
@@ -46,7 +46,6 @@ SQLITE_FORMAT = "sqlite-backup"
 PG_DUMP_FORMAT = "pg_dump-custom"
 LOGICAL_FORMAT = "logical-copy"
 SUFFIX = {SQLITE_FORMAT: ".sqlite3", PG_DUMP_FORMAT: ".pgdump", LOGICAL_FORMAT: ".zip"}
-VERSION_TABLE = "alembic_version"
 CHUNK = 1 << 20
 HASH_REPORT_MIB = 64  # a report every 64 MiB hashed (a tenth of a second or so)
 # SQLite: a copy in steps of a fiftieth of the database (at least this many pages), for its

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from ..errors import RolloverError
 from .access import read_only
@@ -36,9 +35,27 @@ def known_revision(revision: str) -> bool:
         return False
 
 
+VERSION_TABLE = "alembic_version"
+# Whether the version table exists, asked of the catalog directly: alembic's own question goes
+# through a reflection inspector, several catalog queries that every open of the store paid.
+_HAS_VERSION_TABLE = {
+    "sqlite": text("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :name"),
+    "postgresql": text("SELECT count(*) FROM pg_tables "
+                       "WHERE schemaname = current_schema() AND tablename = :name"),
+}
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The store's alembic revision; None for a store without rollover's tables."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not conn.execute(_HAS_VERSION_TABLE[conn.dialect.name],
+                            {"name": VERSION_TABLE}).scalar():
+            return None
+        revisions = conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalars().all()
+    if len(revisions) > 1:
+        raise RolloverError(f"the store names {len(revisions)} schema revisions "
+                            f"({', '.join(sorted(revisions))}); it must name one")
+    return revisions[0] if revisions else None
 
 
 class SchemaUpgradeRefused(RolloverError):

@@ -43,7 +43,7 @@ def create_app(engine: Engine, *, backup_dir: str | Path | None = None,
         app.include_router(router, prefix=API)
     install_pages(app, behind_proxy=behind_proxy)
     problems.install(app)
-    app.add_middleware(SignInGate, engine=engine)  # inside the log: a 401 is logged too
+    app.add_middleware(SignInGate)  # inside the log: a 401 is logged too
     app.add_middleware(RequestLog)
     app.openapi = lambda: _openapi(app)
     return app

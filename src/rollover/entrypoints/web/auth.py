@@ -66,9 +66,8 @@ class SignInGate:
     valid token, and 403 to one that may write with the session cookie but without its CSRF
     token; otherwise records who signed in on the request's state."""
 
-    def __init__(self, app: ASGIApp, engine):
+    def __init__(self, app: ASGIApp):
         self.app = app
-        self.engine = engine
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not needs_sign_in(scope["method"], scope["path"]):
@@ -80,7 +79,8 @@ class SignInGate:
             if presented is None:
                 raise NotSignedIn("not signed in: send Authorization: Bearer TOKEN (a token "
                                   "from POST /api/v1/tokens)")
-            who = await run_in_threadpool(signed_in, self.engine, presented.token)
+            # the application's engine, as every route reads it (app.state)
+            who = await run_in_threadpool(signed_in, scope["app"].state.engine, presented.token)
             if presented.by_cookie:
                 _session_by_cookie(request, who)
         except NotSignedIn as refused:
