@@ -1,7 +1,7 @@
 """The next-year exceptions page in a real browser (Chromium): a student found by number, set to
 retain, and a Run Test of that student alone (a roll forward job) shows them next year in the
-same grade; a CSV file of exceptions with one bad row is refused naming its file and line, and
-writes nothing.  No console error and no serious accessibility violation on any page.  On
+same grade; an exception saved is undone from its run's task page; a CSV file of exceptions with
+one bad row is refused naming its file and line, and writes nothing.  No console error and no serious accessibility violation on any page.  On
 SQLite and PostgreSQL (tests/browser_setup.py)."""
 
 from __future__ import annotations
@@ -98,4 +98,31 @@ def test_a_file_with_one_bad_row_is_refused_naming_its_line_and_writes_nothing(s
            ).to_be_visible()
     assert [end_action_of(site.engine, e["enrollment_id"]) for e in good] == ["retain",
                                                                               "demote"]
+    assert_page_is_clean(page, seen)
+
+
+def test_an_exception_is_undone_from_its_task_page(site, page):
+    student = current_enrollments(site.engine, 2)[1]
+    seen = watch(page)
+    site.sign_in(page)
+    page.goto(f"{site.url}/exceptions")
+    page.get_by_label("Name or student number").fill(student["student_number"])
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("link", name=f"{student['last_name']}, {student['first_name']}").click()
+    page.get_by_label("End action").select_option("retain")
+    page.get_by_role("button", name=f"Save the next year of grade {student['grade']}").click()
+    saved = page.get_by_role("status").filter(has_text="Saved")
+    expect(saved).to_be_visible()
+    assert end_action_of(site.engine, student["enrollment_id"]) == "retain"
+
+    saved.get_by_role("link").click()  # the edit's run, on its task page
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"Run edit-"))
+    assert_page_is_clean(page, seen)
+    page.get_by_role("link", name="Undo this run…").click()
+    expect(page.locator("#changed-since")).to_have_text("No row has changed since the run.")
+    assert_page_is_clean(page, seen)
+    page.get_by_role("button", name="Undo the run").click()
+    expect(page.locator("#status")).to_have_text("restored", timeout=JOB_TIMEOUT)
+    expect(page.get_by_role("link", name="Undo this run…")).to_have_count(0)
+    assert end_action_of(site.engine, student["enrollment_id"]) is None
     assert_page_is_clean(page, seen)

@@ -132,6 +132,16 @@ def _run_of(engine: Engine, run_id: str):
     return record, module_run
 
 
+def can_be_undone(record) -> bool:
+    """Whether `undo` would take the run at all (rows changed since may still need confirming)."""
+    try:
+        _refuse_unless_undoable(record)
+        operation_of(record.kind)
+    except UndoRefused:
+        return False
+    return True
+
+
 def _refuse_unless_undoable(record) -> None:
     if record.kind in NOT_UNDOABLE:
         raise UndoRefused(f"run {record.run_id} is {NOT_UNDOABLE[record.kind]}: it cannot be "

@@ -17,7 +17,7 @@ from ....errors import RolloverError
 from ....services import district_info, run_pages
 from ....services.job_kinds import forward_options
 from ....services.jobs import check_job, get_job, may_submit, submit_checked
-from ....services.runs import latest_run_test
+from ....services.runs import get_run, latest_run_test, places_students
 from ....services.reads import MAX_PER_PAGE
 from ..context import District
 from .forward_form import Refusals, form_values, job_params, refusals_of
@@ -140,7 +140,7 @@ JOB_TITLES = {"forward": "Roll forward", "undo": "Undo"}
 def job_page(request: Request, engine: District, job_id: str) -> Response:
     job = get_job(engine, job_id)
     if job.state == SUCCEEDED:
-        return RedirectResponse(_leads_to(job), status_code=303)
+        return RedirectResponse(_leads_to(engine, job), status_code=303)
     return render(request, "forward_job.html", {"title": _job_title(job), "active": "forward",
                                                 "job": job, "leads_to": None})
 
@@ -150,11 +150,11 @@ def job_progress(request: Request, engine: District, job_id: str) -> Response:
     """The job's progress as a fragment the page polls; once it has succeeded, htmx is sent to
     its results (HX-Redirect)."""
     job = get_job(engine, job_id)
-    leads_to = _leads_to(job) if job.state == SUCCEEDED else None
+    leads_to = _leads_to(engine, job) if job.state == SUCCEEDED else None
     answer = render(request, "forward_job_progress.html", {"job": job, "leads_to": leads_to,
                                                            "title": _job_title(job)})
     if job.state == SUCCEEDED:
-        answer.headers["HX-Redirect"] = _leads_to(job)
+        answer.headers["HX-Redirect"] = leads_to
     return answer
 
 
@@ -164,10 +164,13 @@ def _job_title(job) -> str:
     return JOB_TITLES.get(job.kind, job.kind)
 
 
-def _leads_to(job) -> str:
-    """Where a job's outcome is shown: a roll forward's run, or the run an undo undid."""
+def _leads_to(engine, job) -> str:
+    """Where a job's outcome is shown: a roll forward's run, or the run an undo undid (its
+    results if it placed students, else its task page)."""
     if job.kind == "undo":
-        return f"/forward/runs/{job.params['run_id']}"
+        undone = job.params["run_id"]
+        return (f"/forward/runs/{undone}" if places_students(get_run(engine, undone))
+                else f"/tasks/{undone}")
     if job.run_id and job.kind == "forward":
         return f"/forward/runs/{job.run_id}"
     return "/tasks"

@@ -18,7 +18,7 @@ from ....errors import RolloverError
 from ....services import district_info, run_pages
 from ....services.jobs import submit_checked
 from ....services.reads import MAX_PER_PAGE, ReadRefused
-from ....services.runs import get_run
+from ....services.runs import get_run, places_students
 from ....services.undo import undo
 from ..context import District
 from .forward_form import stored_values
@@ -127,4 +127,5 @@ def _undo_page(request: Request, engine, run_id: str, user: str, refused: str | 
     listing = undo(engine, run_id, test=True, user=user)
     return render(request, "forward_undo.html", {
         "title": f"Undo run {run_id}", "active": "forward", "run": record, "listing": listing,
-        "refused": refused}, status=status)
+        "refused": refused, "back": (f"/forward/runs/{run_id}" if places_students(record)
+                                     else f"/tasks/{run_id}")}, status=status)

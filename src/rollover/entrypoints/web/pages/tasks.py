@@ -1,7 +1,8 @@
 """Tasks and reports: every run, filtered by kind, status and user and paged by the server
 (services/run_lists.py), newest first; and one run's page (`/tasks/{run_id}`): its record, the
 backup log and rollover log of a module run (as `rollover tasks RUN_ID`), the findings count of
-a check, and the per-student CSV of a run that places students (the API's report.csv)."""
+a check, the per-student CSV of a run that places students (the API's report.csv), and the way
+to undo any run that can be undone (the undo page lists what it would put back and lose)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ....services.modules import all_modules
 from ....services.readiness import CHECK
 from ....services.run_lists import run_filters, run_summary, runs_page
 from ....services.runs import get_run, places_students
+from ....services.undo import can_be_undone
 from ..context import District
 from .rendering import render
 from .session import signed_in_pages
@@ -58,7 +60,8 @@ def task(request: Request, engine: District, run_id: str) -> Response:
     return render(request, "task.html", {
         "title": f"Run {run_id}", "active": "tasks", "run": run_summary(record),
         "logs": logs, "report": report, "check": record.kind == CHECK.kind,
-        "places_students": places_students(record), "counts_line": counts_line,
+        "places_students": places_students(record), "undoable": can_be_undone(record),
+        "counts_line": counts_line,
         "options_line": options_line, "shown": SHOWN})
 
 
