@@ -98,6 +98,8 @@ EXPECTED: dict[tuple[str, str], Route] = {
     # The pages (tests/test_web_signin.py): "page-open" answers without a session ...
     ("GET", "/signin"): Route("page-open"),
     ("POST", "/signin"): Route("page-open", ok=403),  # the form again: it lacks its token
+    # The first administrator's form (tests/test_web_first_administrator.py), as the sign-in's.
+    ("POST", "/signin/first"): Route("page-open", ok=403),
     # ... "page" sends a request without one to the sign-in form.
     ("GET", "/"): Route("page"),
     ("POST", "/signout"): Route("page"),

@@ -75,7 +75,7 @@ def test_the_next_year_fields_are_set_and_the_page_says_so(visitor, site):
         "end_action": "retain", "next_calendar_id": "", "next_structure_id": "",
         "next_grade": "", "student_id": "SA", "csrf_token": token})
     assert answer.status_code == 200
-    assert "Saved (run edit-" in answer.text
+    assert re.search(r"Saved \(run <a href=\"/tasks/(edit-[^\"]+)\">\1</a>", answer.text), answer.text
     assert '<option value="retain" selected>' in answer.text
 
 

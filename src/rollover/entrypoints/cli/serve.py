@@ -4,6 +4,7 @@ worker processes that run their jobs (docs/serve.md)."""
 from __future__ import annotations
 
 import logging
+import secrets
 import signal
 
 import click
@@ -12,6 +13,14 @@ from ...store.database import describe, is_sqlite, open_engine, resolve_url
 from .support import db_option, example, refusals
 
 log = logging.getLogger("rollover.serve")
+
+
+def first_administrator_code(engine) -> str | None:
+    """A new random code that lets the sign-in page make the first administrator, while the
+    district has no user (then the pages are the only way in); None once it has one."""
+    from ...services.security import lock_status
+
+    return secrets.token_urlsafe(12) if lock_status(engine).open_district else None
 
 
 # Serving runs until stopped, so its example only asks for the help; everything the server
@@ -43,10 +52,15 @@ def serve_command(db_url, host: str, port: int, workers: int):
         log.warning("job %s failed: %s", job.job_id, job.error["detail"])
     if is_sqlite(engine) and workers > 1:
         log.warning("SQLite writes one transaction at a time: one worker is enough")
+    setup_code = first_administrator_code(engine)
+    if setup_code:
+        log.warning("the district has no user yet: open the pages and create the first "
+                    "administrator with the setup code %s (good while this server runs)",
+                    setup_code)
     pool = WorkerPool(url, workers)
     # No access log of uvicorn's: the app logs each request itself, with its user and run.
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host=host, port=port,
-                                           log_level="info", access_log=False))
+    server = uvicorn.Server(uvicorn.Config(create_app(engine, setup_code=setup_code), host=host,
+                                           port=port, log_level="info", access_log=False))
 
     def stop(_signum, _frame) -> None:
         server.should_exit = True

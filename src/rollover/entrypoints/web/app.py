@@ -28,15 +28,18 @@ DESCRIPTION = ("The year-end rollover of a K-12 student information system, over
 
 
 def create_app(engine: Engine, *, backup_dir: str | Path | None = None,
-               behind_proxy: bool | None = None) -> FastAPI:
+               behind_proxy: bool | None = None, setup_code: str | None = None) -> FastAPI:
     """The API and the pages on `engine`.  `backup_dir`: the backup folder (default: as
     `rollover backup` finds it for this database); `behind_proxy`: trust `X-Forwarded-Proto`
-    (default: $ROLLOVER_BEHIND_PROXY, see `pages.install`)."""
+    (default: $ROLLOVER_BEHIND_PROXY, see `pages.install`); `setup_code`: the code that makes
+    the first administrator on the sign-in page while the district has no user (none: only
+    `rollover users add` does)."""
     app = FastAPI(title=TITLE, description=DESCRIPTION, version="1",
                   openapi_url=f"{API}/openapi.json", docs_url=None, redoc_url=None,
                   dependencies=[Depends(known_query_parameters)])
     app.state.engine = engine
     app.state.backup_dir = backup_dir
+    app.state.setup_code = setup_code
     for router in (tokens.router, district.router, runs.router, process.router,
                    security.router, enrollments.router, backups.router, jobs.router,
                    transfers.router):

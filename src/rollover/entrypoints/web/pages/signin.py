@@ -1,4 +1,6 @@
-"""Signing in and out of the pages: the sign-in form (GET, POST /signin) and POST /signout.
+"""Signing in and out of the pages: the sign-in form (GET, POST /signin) and POST /signout; and
+in a district without users, the first administrator (POST /signin/first), made with the setup
+code `rollover serve` printed when it started.
 
 The sign-in form is the one form without a session, so its CSRF token is a double-submit one:
 a random value in the `rollover_signin` cookie (SameSite=Strict, only for /signin) that the
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from ....errors import RolloverError
-from ....services.security import lock_status
+from ....services.security import add_user, lock_status
 from ....services.sign_in import NotSignedIn, issue_token, revoke_token, signed_in
 from ..context import District
 from ..csrf import CSRF_FIELD, SESSION_COOKIE
@@ -24,6 +26,7 @@ from .session import SIGN_IN_PAGE, Session, forget_session, keep_session, over_h
     signed_in_pages
 
 SIGN_IN_COOKIE = "rollover_signin"
+FIRST_ADMINISTRATOR = SIGN_IN_PAGE + "/first"  # under /signin: the form's cookie goes with it
 HOME = "/"
 _FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 EXPIRED_FORM = ("the sign-in form had expired, or the browser keeps no cookies for this site: "
@@ -46,9 +49,7 @@ def sign_in(request: Request, engine: District, user: Annotated[str, Form()] = "
             csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
     """Sign in: a session token in the session cookie, then the home page; a refusal shows the
     form again with its message (one for a wrong user name or password) and its status."""
-    expected = request.cookies.get(SIGN_IN_COOKIE, "").encode()
-    if not expected or not secrets.compare_digest(expected, csrf_token.encode("utf-8",
-                                                                              "surrogatepass")):
+    if not _same(request.cookies.get(SIGN_IN_COOKIE, ""), csrf_token):
         return _form(request, engine, status=403, message=EXPIRED_FORM, user=user)
     if not user.strip() or not password:
         return _form(request, engine, status=400, user=user,
@@ -58,8 +59,53 @@ def sign_in(request: Request, engine: District, user: Annotated[str, Form()] = "
     except RolloverError as refused:
         return _form(request, engine, status=refused.http_status, message=str(refused),
                      user=user)
+    return _signed_in(request, issued.token)
+
+
+@open_pages.post(FIRST_ADMINISTRATOR)
+def first_administrator(request: Request, engine: District,
+                        setup_code: Annotated[str, Form()] = "",
+                        user: Annotated[str, Form()] = "",
+                        full_name: Annotated[str, Form()] = "",
+                        password: Annotated[str, Form()] = "",
+                        password_again: Annotated[str, Form()] = "",
+                        csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """The district's first user, with every right (as `rollover users add` makes the first),
+    then signed in.  Needs the setup code this server printed when it started: whoever reaches
+    the pages first must not become the administrator by being first."""
+    def refused(status: int, message: str) -> Response:
+        return _form(request, engine, status=status, message=message, user=user,
+                     full_name=full_name)
+
+    if not _same(request.cookies.get(SIGN_IN_COOKIE, ""), csrf_token):
+        return refused(403, EXPIRED_FORM)
+    expected = request.app.state.setup_code
+    if expected is None:
+        return refused(403, "this server has no setup code: start it with `rollover serve`, "
+                            "which prints one while the district has no user")
+    if not _same(expected, setup_code.strip()):
+        return refused(403, "the setup code is not the one `rollover serve` printed when it "
+                            "started")
+    if password != password_again:
+        return refused(400, "the two passwords differ")
+    try:
+        add_user(engine, user.strip(), full_name, user=None, password=password)
+        issued = issue_token(engine, user.strip(), password, kind="session")
+    except RolloverError as error:
+        return refused(error.http_status, str(error))
+    return _signed_in(request, issued.token)
+
+
+def _same(expected: str, given: str) -> bool:
+    """`given` is the non-empty `expected`, compared in constant time."""
+    return bool(expected) and secrets.compare_digest(
+        expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
+def _signed_in(request: Request, token: str) -> Response:
+    """The home page, with the new session in its cookie and the form's cookie gone."""
     answer = RedirectResponse(HOME, status_code=303)
-    keep_session(request, answer, issued.token)
+    keep_session(request, answer, token)
     answer.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PAGE, httponly=True, samesite="strict",
                          secure=over_https(request))
     return answer
@@ -78,15 +124,20 @@ def sign_out(request: Request, session: Session, engine: District) -> Response:
 
 
 def _form(request: Request, engine, *, status: int = 200, message: str | None = None,
-          user: str = "") -> Response:
-    """The sign-in form, saying whether the district is locked, with the form's token (the one
-    the browser has, else a new one) in its cookie and its hidden field."""
+          user: str = "", full_name: str = "") -> Response:
+    """The sign-in form, saying whether the district is locked (in a district without users,
+    the first administrator's form), with the form's token (the one the browser has, else a
+    new one) in its cookie and its hidden field."""
     token = request.cookies.get(SIGN_IN_COOKIE, "")
     if not _FORM_TOKEN.fullmatch(token):
         token = secrets.token_urlsafe(32)
+    status_now = lock_status(engine)
+    first = status_now.open_district
     answer = render(request, "signin.html", {
-        "title": "Sign in", "csrf_token": token, "locked": lock_status(engine).locked,
-        "message": message, "user": user}, status=status)
+        "title": "Create the first administrator" if first else "Sign in", "csrf_token": token,
+        "locked": status_now.locked, "first": first, "message": message, "user": user,
+        "full_name": full_name, "has_setup_code": request.app.state.setup_code is not None},
+        status=status)
     answer.set_cookie(SIGN_IN_COOKIE, token, path=SIGN_IN_PAGE, httponly=True,
                       samesite="strict", secure=over_https(request))
     return answer
