@@ -128,6 +128,25 @@ def test_rf25_report_text_of_the_stored_run_opens_with_the_same_summary(demo):
         lines[:lines.index("Per school and grade, this year beside next:")]
 
 
+def test_rf25_the_registration_module_prints_the_roll_forward_summary_with_school_names(
+        demo, tmp_path):
+    _engine, db_url = demo
+    for step in (("prepare",), ("run", "calendar")):  # prepare's backup: in the test's folder
+        done = cli.rollover("--db", db_url, "process", *step, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    printed = rollover(db_url, "process", "run", "registration", "--test")
+    lines = printed.splitlines()
+    run_id = re.search(r"run (registration-\S+) \(test\)", lines[0]).group(1)
+    assert "by_destination" not in printed and "{'calendar_id'" not in printed
+    assert lines[2].startswith("Rolled: ") and "Warnings by code:" in lines
+    per_school = block(lines, "Per school and grade, this year beside next:")
+    assert any(line.lstrip().startswith("Adams Elementary") for line in per_school)
+    # the same summary as the stored run's report opens with
+    report = rollover(db_url, "report", run_id).splitlines()
+    assert block(report, "Warnings by code:") == block(lines, "Warnings by code:")
+    assert lines[-1] == f"logs: rollover tasks {run_id}; each student: rollover report {run_id}"
+
+
 def summary(**given) -> dict:
     return {"totals": {"rolled": 3, "not_rolled": 0, "warnings": 0}, "warnings_by_code": [],
             "schools": [], **given}

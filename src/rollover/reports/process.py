@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .table import Table, table
+from .forward import summary_text
 
 if TYPE_CHECKING:  # types only: the command loads its service when it runs
     from ..services.modules import RolloverModule
@@ -46,17 +47,27 @@ def finish_test_line(result: dict) -> str:
             + (", ".join(t for t, v in result["scheduled_tasks"].items() if v) or "none"))
 
 
-def module_run_text(result: ModuleRun, test: bool) -> Iterator[str]:
-    """The run's totals, the module's own numbers, and where its logs are."""
+def module_run_text(result: ModuleRun, test: bool,
+                    placed: dict | None = None) -> Iterator[str]:
+    """The run's totals, the module's own numbers, and where its logs are.  `placed`: the
+    `services.run_summary` of a run that places students (registration), shown as the roll
+    forward's summary (warnings by code, totals per school by name and grade, this year beside
+    next) instead of its numbers."""
     verb = "would change" if test else "changed"
     totals = result.plan.totals
     yield (f"{result.module} {result.school_year} -> {result.school_year + 1}: run "
            f"{result.run_id} ({result.mode}) {verb} {totals['rows_inserted']:,} inserted, "
            f"{totals['rows_updated']:,} updated, {totals['rows_deleted']:,} deleted; "
            f"{totals['warnings']:,} warnings, {totals['errors']:,} errors")
-    for name, value in result.plan.summary.items():
-        yield f"  {name}: {value:,}" if isinstance(value, int) else f"  {name}: {value}"
-    yield f"logs: rollover tasks {result.run_id}"
+    if placed is not None:
+        yield ""
+        yield from summary_text(placed)
+        yield ""
+    else:
+        for name, value in result.plan.summary.items():
+            yield f"  {name}: {value:,}" if isinstance(value, int) else f"  {name}: {value}"
+    each_student = f"; each student: rollover report {result.run_id}" if placed else ""
+    yield f"logs: rollover tasks {result.run_id}{each_student}"
 
 
 def module_runs_text(listed: list[dict]) -> Iterator[str | Table]:

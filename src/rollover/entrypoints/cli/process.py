@@ -128,8 +128,13 @@ def run_command(db_url, module, pairs, test: bool, year, as_json: bool, user):
                             progress=report)
     if as_json:
         echo_json(result.as_json())
-    else:
-        echo_lines(module_run_text(result, test))
+        return
+    from ...services.run_summary import run_summary
+    from ...services.runs import get_run, places_students
+
+    placed = (run_summary(engine, result.run_id)
+              if places_students(get_run(engine, result.run_id)) else None)
+    echo_lines(module_run_text(result, test, placed))
 
 
 @example("process restore calendar", "process restore calendar {run} --confirm")
