@@ -12,7 +12,7 @@ import json
 import shutil
 import zipfile
 
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from rollover.domain.forward.options import ForwardOptions
 from rollover.services.bundles import export_bundle
@@ -105,6 +105,13 @@ def test_the_projection_draws_the_attendance_areas_within_the_pages_policy(site,
     assert_page_is_clean(page, seen)
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 844})
+        # The charts redraw at the new width in their resize handler (projection.js), which a
+        # loaded machine may run a moment after the resize: the page must come to fit.
+        fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
+        try:
+            page.wait_for_function(fits, timeout=30_000)
+        except PlaywrightTimeout:
+            pass  # measured below, to name the overflow
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (width, overflow)
     assert_page_is_clean(page, seen)

@@ -167,6 +167,10 @@ def _check_forward(engine: Engine, params: dict, user: str | None) -> None:
 def _forward_refusal(params: dict) -> str | None:
     if not params["source_calendars"] and params["source_year"] is None:
         return "a forward job needs 'source_calendars' or 'source_year'"
+    return _filter_file_refusal(params)
+
+
+def _filter_file_refusal(params: dict) -> str | None:
     if (params["filter"] or "").startswith("@"):
         return ("a filter file (@FILE) is read on the command line only: give the filter "
                 "expression itself")
@@ -349,8 +353,50 @@ FINISH = JobKind("finish", {"year": (_YEAR, None), "test": (_FLAG, False)},
                  _finish, lambda params: "maintenance_lock", run_id_of=lambda result: None,
                  check=_check_process_step("FINISH"))
 
+
+
+# -- ending the old year (YE-15): the calendars chosen as the command line's --calendar, --year
+# and --school choose them, always as one run over them all ----------------------------------
+
+def _calendar_choice(params: dict):
+    from ..domain.calendar_choice import CalendarChoice
+
+    return CalendarChoice(tuple(dict.fromkeys(params["calendars"])), params["year"],
+                          tuple(dict.fromkeys(params["schools"])))
+
+
+def _end_batch(engine, params, user, progress):
+    from .end_batch import EndBatchOptions, end_batch
+
+    return end_batch(engine, EndBatchOptions(
+        calendar_id=_calendar_choice(params), end_date=params["end_date"],
+        end_status=params["end_status"], grades=tuple(params["grades"]),
+        filter=params["filter"], graduate_status=params["graduate_status"],
+        test=params["test"], early=params["early"]), user=user, progress=progress)
+
+
+def _cleanup(engine, params, user, progress):
+    from .end_batch import CleanupOptions, cleanup
+
+    return cleanup(engine, CleanupOptions(calendar_id=_calendar_choice(params),
+                                          filter=params["filter"], test=params["test"]),
+                   user=user, progress=progress)
+
+
+_CHOSEN_CALENDARS = {"calendars": (_TEXTS, []), "year": (_YEAR, None), "schools": (_TEXTS, []),
+                     "filter": (_TEXT, None), "test": (_FLAG, False)}
+END_BATCH = JobKind(
+    "end_batch", {**_CHOSEN_CALENDARS, "grades": (_TEXTS, []), "end_date": (_TEXT, REQUIRED),
+                  "end_status": (_TEXT, REQUIRED), "graduate_status": (_TEXT, None),
+                  "early": (_FLAG, False)},
+    _end_batch, lambda params: "registration", run_id_of=lambda report: report.run.run_id,
+    refuse=_filter_file_refusal)
+CLEANUP = JobKind("cleanup", _CHOSEN_CALENDARS, _cleanup, lambda params: "registration",
+                  run_id_of=lambda report: report.run.run_id, refuse=_filter_file_refusal)
+
 KINDS: dict[str, JobKind] = {k.name: k for k in (FORWARD, UNDO, MODULE, IMPORT, BACKUP,
-                                                 PREPARE, FINISH, RESTORE_BACKUP, EXPORT)}
+                                                 PREPARE, FINISH, RESTORE_BACKUP, EXPORT,
+                                                 END_BATCH, CLEANUP)}
 
 
 def job_kind(name) -> JobKind:

@@ -10,6 +10,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("forward", "/forward", "Roll forward"),
     ("exceptions", "/exceptions", "Next-year exceptions"),
     ("process", "/process", "Year-end process"),
+    ("end-year", "/end-year", "End the old year"),
     ("tasks", "/tasks", "Tasks and reports"),
     ("projection", "/projection", "Projection"),
     ("transfers", "/transfers", "Import and export"),
