@@ -29,6 +29,7 @@ from rollover.services.backup import create_backup
 from rollover.services.forward import roll_forward
 from rollover.services.jobs import claim_next, run_job, submit
 from rollover.services.security import add_user, grant
+from rollover.services.uploads import DIR_VARIABLE as UPLOADS_VARIABLE
 
 from .security_setup import ADMIN, load_district
 from .store_templates import from_template
@@ -74,7 +75,10 @@ class Api:
 
 
 @pytest.fixture
-def api(engine, tmp_path) -> Api:
+def api(engine, tmp_path, monkeypatch) -> Api:
+    # The server's uploads in the test's folder on both databases (on PostgreSQL they would go
+    # to the working folder: there is no database file to put them beside).
+    monkeypatch.setenv(UPLOADS_VARIABLE, str(tmp_path / "rollover-uploads"))
     api = district_with_users(engine, tmp_path)
     yield api
     api.client.close()
