@@ -14,7 +14,7 @@ from ....errors import RolloverError
 from ....services.backup import delete_backup, list_backups, verified_backup
 from ....services.jobs import check_job, get_job, submit_checked
 from ..context import BackupFolder, District
-from .followed import followed_job, job_fragment
+from .followed import followed_by_id, job_fragment
 from .form_values import FieldRefused, optional_text, optional_year
 from .rendering import render
 from .session import Session, signed_in_pages
@@ -28,10 +28,7 @@ Text = Annotated[str, Form()]
 def backups(request: Request, engine: District, folder: BackupFolder,
             job: Annotated[str | None, Query()] = None) -> Response:
     """The list, and the job a form of this page submitted, followed."""
-    followed = None
-    if job:
-        found = get_job(engine, job)
-        followed = followed_job(found, _follow(found.job_id), WHAT.get(found.kind, found.kind))
+    followed = followed_by_id(engine, job, _follow, WHAT)
     return _page(request, folder, followed=followed)
 
 

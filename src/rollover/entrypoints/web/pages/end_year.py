@@ -16,7 +16,7 @@ from ....errors import RolloverError
 from ....services.district_info import district_info, school_list
 from ....services.jobs import get_job, submit_checked
 from ..context import District
-from .followed import followed_job, job_fragment
+from .followed import followed_by_id, job_fragment
 from .form_values import FieldRefused, optional_text, optional_year
 from .rendering import render
 from .session import Session, signed_in_pages
@@ -32,10 +32,7 @@ Texts = Annotated[list[str], Form()]
 def end_year(request: Request, engine: District,
              job: Annotated[str | None, Query()] = None) -> Response:
     """The two forms, and the job one of them submitted, followed."""
-    followed = None
-    if job:
-        found = get_job(engine, job)
-        followed = followed_job(found, _follow(found.job_id), WHAT.get(found.kind, found.kind))
+    followed = followed_by_id(engine, job, _follow, WHAT)
     return _page(request, engine, followed=followed)
 
 
