@@ -46,6 +46,8 @@ def is_bulk_load(files: Iterable[Path]) -> bool:
     of its empty tables off for the load.  One answer for the whole load: on PostgreSQL a table
     with rows awaiting their deferred foreign-key checks cannot be altered."""
     return sum(path.stat().st_size for path in files) > BULK_LOAD_BYTES
+
+
 Change = Callable[[ChangeStep, Callable[[], object] | None], None]
 
 
