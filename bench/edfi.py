@@ -6,7 +6,9 @@ PostgreSQL followed by VACUUM ANALYZE), then measures, each as a `rollover` proc
 (wall seconds, peak resident memory, as run.py measures):
 
 1. Ed-Fi export: `rollover export --format edfi OUT` of the current school year (2027);
-   elements per second (schools, calendars, sessions, dates, students, associations).
+   elements per second (schools, calendars, sessions, dates, students, associations).  Then,
+   untimed, a Contact file of the district's households is written beside them
+   (bench/edfi_contacts.py): the export writes no contacts.
 2. Ed-Fi import: `rollover import --format edfi OUT` into an empty database: validation, mapping,
    the temporary bundle and the bundle import; rows per second of the rows it imports.
 3. bundle import, same rows: the district the Ed-Fi import wrote, exported as a bundle (untimed)
@@ -29,8 +31,12 @@ import re
 import shutil
 from pathlib import Path
 
+from edfi_contacts import write_contacts
 from run import (bench_each, database_version, drop_database, fresh_database, load, machine,
                  measured, run_step_untimed, settle)
+
+
+YEAR = 2027  # the demo's current school year, the one the export writes
 
 
 def counted(pattern: str, out: str) -> int:
@@ -67,12 +73,14 @@ def bench_edfi(kind: str, students: int, folder: Path) -> dict:
         steps = {"export": step("Ed-Fi export", ["export", "--format", "edfi", str(files)], env,
                                 r"as Ed-Fi XML: ([\d,]+) elements")}
         steps["export"]["mib"] = folder_mib(files)
+        contacts, links = write_contacts(district, YEAR, files / "Contact.xml")
         drop_database(kind, district)
 
         imported = fresh_database(kind, students, folder, "_edfi_import")
         env = {**base_env, "ROLLOVER_DATABASE_URL": imported}
         steps["import"] = step("Ed-Fi import", ["import", "--format", "edfi", str(files)], env,
                                r"^imported ([\d,]+) rows")
+        steps["import"]["contacts"] = (contacts, links)
         shutil.rmtree(files)
         run_step_untimed(["export", str(bundle)], env)
         drop_database(kind, imported)
@@ -100,12 +108,16 @@ def report(results: list[dict]) -> list[str]:
     for r in results:
         for key, label, unit in STEPS:
             s = r["steps"][key]
-            shown = label + (f" ({s['mib']:,.0f} MiB of XML)" if "mib" in s else "")
+            shown = label + (f" ({s['mib']:,.0f} MiB of XML)" if "mib" in s else "") + (
+                " (with {:,} contacts, {:,} associations)".format(*s["contacts"])
+                if "contacts" in s else "")
             lines.append(f"| {r['version']} | {r['students']:,} | {shown} | {s['count']:,} "
                          f"{unit} | {s['seconds']:.1f} | {s['count'] / s['seconds']:,.0f} | "
                          f"{s['peak_mib']:.0f} | {s['load']:.2f} |")
     lines += ["", "Ed-Fi export: the current school year (2027) of the demo district, elements "
-              "written. Ed-Fi import: those files into an empty database, rows imported. "
+              "written. Ed-Fi import: those files and a Contact file of the district's "
+              "households (bench/edfi_contacts.py, written untimed) into an empty database, "
+              "rows imported. "
               "Bundle import, same rows: the district the Ed-Fi import wrote, exported as a "
               "bundle (untimed) and imported into another empty database. Seconds include "
               "starting the `rollover` process; load before: the 1-minute load average as the "

@@ -129,3 +129,25 @@ def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {f.name: conn.execute(select(func.count()).select_from(metadata.tables[f.table])
                                      ).scalar_one() for f in FILES}
+
+
+# -- contacts ------------------------------------------------------------------------------------
+def contact(unique_id: str, street: str, latitude: str | None = None,
+            longitude: str | None = None) -> str:
+    """A Contact with one home Address in Grand Bend, its elements in the XSD's order."""
+    location = "".join(f"<{name}>{value}</{name}>" for name, value in
+                       (("Latitude", latitude), ("Longitude", longitude)) if value is not None)
+    return (f"<Contact><ContactUniqueId>{unique_id}</ContactUniqueId><Name><FirstName>A"
+            f"</FirstName><LastSurname>B</LastSurname></Name>\n<Address>"
+            f"<StreetNumberName>{street}</StreetNumberName><City>Grand Bend</City>"
+            "<StateAbbreviation>uri://ed-fi.org/StateAbbreviationDescriptor#TX"
+            f"</StateAbbreviation><PostalCode>78834</PostalCode>\n{location}\n"
+            "<AddressType>uri://ed-fi.org/AddressTypeDescriptor#Home</AddressType></Address>"
+            "</Contact>")
+
+
+def lives_with(student: str, contact_id: str) -> str:
+    return ("<StudentContactAssociation><StudentReference><StudentIdentity><StudentUniqueId>"
+            f"{student}</StudentUniqueId></StudentIdentity></StudentReference><ContactReference>"
+            f"<ContactIdentity><ContactUniqueId>{contact_id}</ContactUniqueId></ContactIdentity>"
+            "</ContactReference><LivesWith>true</LivesWith></StudentContactAssociation>")

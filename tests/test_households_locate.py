@@ -21,7 +21,7 @@ from rollover.services.undo import undo
 
 from . import cli
 from .districts import District, stored_rows
-from .edfi_setup import HEAD, NS, grand_bend
+from .edfi_setup import HEAD, NS, contact, grand_bend, lives_with
 
 SEATTLE, TACOMA = (47.6097, -122.3331), (47.2529, -122.4443)
 
@@ -249,27 +249,6 @@ def test_a_bundle_row_with_half_a_location_or_one_out_of_range_is_refused(
 
 
 # -- Ed-Fi -------------------------------------------------------------------------------------
-def contact(unique_id: str, street: str, latitude: str | None = None,
-            longitude: str | None = None) -> str:
-    """A Contact with one home Address in Grand Bend, its elements in the XSD's order."""
-    location = "".join(f"<{name}>{value}</{name}>" for name, value in
-                       (("Latitude", latitude), ("Longitude", longitude)) if value is not None)
-    return (f"<Contact><ContactUniqueId>{unique_id}</ContactUniqueId><Name><FirstName>A"
-            f"</FirstName><LastSurname>B</LastSurname></Name>\n<Address>"
-            f"<StreetNumberName>{street}</StreetNumberName><City>Grand Bend</City>"
-            "<StateAbbreviation>uri://ed-fi.org/StateAbbreviationDescriptor#TX"
-            f"</StateAbbreviation><PostalCode>78834</PostalCode>\n{location}\n"
-            "<AddressType>uri://ed-fi.org/AddressTypeDescriptor#Home</AddressType></Address>"
-            "</Contact>")
-
-
-def lives_with(student: str, contact_id: str) -> str:
-    return ("<StudentContactAssociation><StudentReference><StudentIdentity><StudentUniqueId>"
-            f"{student}</StudentUniqueId></StudentIdentity></StudentReference><ContactReference>"
-            f"<ContactIdentity><ContactUniqueId>{contact_id}</ContactUniqueId></ContactIdentity>"
-            "</ContactReference><LivesWith>true</LivesWith></StudentContactAssociation>")
-
-
 CONTACTS = [  # (contact, its address, latitude, longitude); Latitude on line 5 + 4n
     ("C1", "1 First Street", "28.6105", "-99.2203"),  # located
     ("C2", "2 Second Street", "28.61", None),  # half: not located

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from array import array
 from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,8 +65,8 @@ def import_edfi(engine: Engine, folder: Path | str, *, replace: bool = False,
     with tempfile.TemporaryDirectory(prefix="rollover-edfi-") as work:
         bundle = Path(work)
         with BundleFiles(bundle) as mapped:
-            map_records(_read(found, progress), grades, mapped)
-        read = sum(path.stat().st_size for path in found.xml_files)
+            records, read = _read(found, progress)
+            map_records(records, grades, mapped)
         progress("reading", read, read)
         if mapped.problems:
             raise EdfiRefused(mapped.problems)
@@ -94,37 +95,44 @@ def _validated(found: EdfiFolder, progress: Progress) -> list[EdfiProblem]:
     return problems
 
 
-# The elements too many to hold (a state's students, their associations, its calendar dates):
-# read by the mapping as it goes (read.Streamed), the associations' graduation plans only if a
-# `ref` names one.  Student and StudentEnrollment files hold nothing else the mapping reads.
+# The elements too many to hold (a state's students, their associations and contacts, its
+# calendar dates): read by the mapping as it goes (read.Streamed), the associations' graduation
+# plans only if a `ref` names one.  Student, StudentEnrollment and Contact files hold nothing else
+# the mapping reads; a Contact file is read twice, its contacts and then their associations.
 STREAMED = {"Student": {"Student": "students"},
             "StudentEnrollment": {"StudentSchoolAssociation": "enrollments",
                                   "GraduationPlan": "graduation_plans"},
-            "EducationOrgCalendar": {"CalendarDate": "dates"}}
-ONLY_STREAMED = ("Student", "StudentEnrollment")
+            "EducationOrgCalendar": {"CalendarDate": "dates"},
+            "Contact": {"Contact": "contacts", "StudentContactAssociation": "links"}}
+ONLY_STREAMED = ("Student", "StudentEnrollment", "Contact")
+_UNREPORTED = ("GraduationPlan",)  # read only if needed: its reading is not in the progress
 
 
-def _read(found: EdfiFolder, progress: Progress) -> Records:
-    """What the mapping reads: the files' records, the streamed kinds' as `Streamed`.  The
-    progress of reading runs on as the mapping reads the students and associations."""
+def _read(found: EdfiFolder, progress: Progress) -> tuple[Records, int]:
+    """What the mapping reads: the files' records, the streamed kinds' as `Streamed`; and the
+    bytes its reading will have read.  The progress of reading runs on as the mapping reads the
+    students, associations and contacts: each reading of a file counts its bytes."""
     records = Records()
     whole = [(path, kind) for kind in READING_ORDER if kind not in ONLY_STREAMED
              for path in found.files.get(kind, ())]
-    streamed = [(path, kind) for kind in ONLY_STREAMED for path in found.files.get(kind, ())]
-    reports = {}
-    for path, kind, report in _with_progress(whole + streamed, "reading", progress):
-        reports[path] = report
-    for path, kind in whole:
-        read_file(path, kind, records, reports[path], skip=STREAMED.get(kind, {}))
+    passes = [(path, kind, element) for kind in ONLY_STREAMED
+              for element in STREAMED[kind] if element not in _UNREPORTED
+              for path in found.files.get(kind, ())]
+    read = whole + [(path, kind) for path, kind, _element in passes]
+    reports = list(_with_progress(read, "reading", progress))
+    for path, kind, report in reports[:len(whole)]:
+        read_file(path, kind, records, report, skip=STREAMED.get(kind, {}))
+    on_read = defaultdict(list)  # (kind, element) -> a callback per path
+    for (_path, kind, element), reported in zip(passes, reports[len(whole):]):
+        on_read[(kind, element)].append(reported[2])
     for kind, elements in STREAMED.items():
         paths = found.files.get(kind, ())
         if paths:
             records.first_file.setdefault(kind, paths[0].name)
         for element, attribute in elements.items():
-            on_read = [reports[path] for path in paths] if kind in ONLY_STREAMED and \
-                element != "GraduationPlan" else ()
-            setattr(records, attribute, Streamed(paths, kind, element, on_read))
-    return records
+            setattr(records, attribute,
+                    Streamed(paths, kind, element, on_read.get((kind, element), ())))
+    return records, sum(path.stat().st_size for path, _kind in read)
 
 
 def _with_progress(paths: list[tuple[Path, str]], label: str, progress: Progress):

@@ -45,36 +45,49 @@ class MappedBundle:
         return []
 
 
-class Seen:
-    """Where each key was first seen (`get`, `[key] = where`, `in`), as `Context.duplicate`
-    asks, kept small: a million students' keys hold one number each, the line and the (file,
-    element) it was on packed together."""
+class PackedWheres:
+    """`Where`s kept small: the line and the (file, element) it was on packed into one number
+    (`pack`), a `Where` again when asked (`unpack`).  What a million students' references keep."""
 
     _PLACE_BITS = 20
 
     def __init__(self):
-        self._first: dict = {}
         self._places: list[tuple[str, str]] = []  # (file, element)
         self._place_numbers: dict[tuple[str, str], int] = {}
 
-    def __contains__(self, key) -> bool:
-        return key in self._first
-
-    def get(self, key) -> Where | None:
-        found = self._first.get(key)
-        if found is None or isinstance(found, Where):
-            return found
-        file, element = self._places[found & ((1 << self._PLACE_BITS) - 1)]
-        return Where(file, found >> self._PLACE_BITS, element)
-
-    def __setitem__(self, key, where: Where) -> None:
+    def pack(self, where: Where) -> int | Where:
         place = (where.file, where.element)
         number = self._place_numbers.get(place)
         if number is None:
             number = self._place_numbers[place] = len(self._places)
             self._places.append(place)
         fits = number < 1 << self._PLACE_BITS and where.line >= 0
-        self._first[key] = (where.line << self._PLACE_BITS | number) if fits else where
+        return (where.line << self._PLACE_BITS | number) if fits else where
+
+    def unpack(self, packed: int | Where) -> Where:
+        if isinstance(packed, Where):
+            return packed
+        file, element = self._places[packed & ((1 << self._PLACE_BITS) - 1)]
+        return Where(file, packed >> self._PLACE_BITS, element)
+
+
+class Seen:
+    """Where each key was first seen (`get`, `[key] = where`, `in`), as `Context.duplicate`
+    asks, kept small: a million students' keys hold one number each (PackedWheres)."""
+
+    def __init__(self):
+        self._first: dict = {}
+        self._wheres = PackedWheres()
+
+    def __contains__(self, key) -> bool:
+        return key in self._first
+
+    def get(self, key) -> Where | None:
+        found = self._first.get(key)
+        return None if found is None else self._wheres.unpack(found)
+
+    def __setitem__(self, key, where: Where) -> None:
+        self._first[key] = self._wheres.pack(where)
 
 
 def year_end(school_year: str) -> int:
@@ -139,19 +152,24 @@ class Context:
     def descriptor(self, value: Value | None, kind: str) -> str | None:
         """The code of a descriptor value (`NAMESPACE#CodeValue` split at the first `#`),
         refused without `#` or, when a Descriptors file defines `kind`, not among its values."""
+        code, refusal = self.checked_descriptor(value, kind)
+        if refusal is not None:
+            self.problem(value.where, refusal)
+        return code
+
+    def checked_descriptor(self, value: Value | None, kind: str) -> tuple[str | None,
+                                                                           str | None]:
+        """`descriptor`'s code, or the problem it would tell, without telling it."""
         if value is None:
-            return None
+            return None, None
         namespace, hashed, code = value.text.partition("#")
         if not hashed:
-            self.problem(value.where, f"{value.text!r} is not a descriptor value: a {kind} is "
-                                      "written NAMESPACE#CodeValue, and it has no '#'")
-            return None
+            return None, (f"{value.text!r} is not a descriptor value: a {kind} is written "
+                          "NAMESPACE#CodeValue, and it has no '#'")
         defined = self.defined.get(kind)
         if defined is not None and (namespace, code) not in defined:
-            self.problem(value.where, f"{value.text!r} is not a {kind} the Descriptors files "
-                                      "define")
-            return None
-        return code
+            return None, f"{value.text!r} is not a {kind} the Descriptors files define"
+        return code, None
 
     def _define_descriptors(self, descriptors: list[DescriptorDef]) -> None:
         seen: dict = {}

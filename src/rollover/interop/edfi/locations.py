@@ -18,8 +18,8 @@ _PARSERS = {name: decimal_parser(FILES_BY_NAME["households.csv"].column(name))
 
 
 def address_location(context: Context, address: Address) -> tuple[float, float] | None:
-    """(latitude, longitude) of the address, or None (with a warning when something was
-    given that does not locate it)."""
+    """(latitude, longitude) of the address, or None (with a warning, by `context.warning`,
+    when something was given that does not locate it)."""
     given = {"latitude": address.latitude, "longitude": address.longitude}
     if not any(given.values()):
         return None
@@ -50,17 +50,15 @@ class Locations:
         self.of: dict[tuple, tuple[float, float]] = {}
         self._from: dict[tuple, Where] = {}
 
-    def add(self, household: tuple, address: Address) -> None:
-        location = address_location(self.c, address)
-        if location is None:
-            return
+    def add(self, household: tuple, location: tuple[float, float], where: Where) -> None:
+        """A location of the household, given by the Latitude at `where`."""
         first = self.of.setdefault(household, location)
-        where = self._from.setdefault(household, address.latitude.where)
+        first_where = self._from.setdefault(household, where)
         if first != location:
-            self.c.warning(address.latitude.where, IGNORED,
+            self.c.warning(where, IGNORED,
                            f"the household at {household[0]} {household[1]} is located at "
-                           f"{_shown(first)} by {where.file}:{where.line}; this address's "
-                           f"{_shown(location)} is not used")
+                           f"{_shown(first)} by {first_where.file}:{first_where.line}; this "
+                           f"address's {_shown(location)} is not used")
 
 
 def _shown(location: tuple[float, float]) -> str:

@@ -4,15 +4,13 @@ live with, and the local start statuses of the EntryType codes."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from .context import Context, Seen, year_end
-from .locations import Locations
+from .households import Households
 from .places import BundleCalendar, Places
-from .read import Address, Contact, GraduationPlan, Student, Where
+from .read import GraduationPlan, Student, Where
 
-_HOUSE_NUMBER = re.compile(r"(\d+)\s+(\S.*)")
 ENTRY_TYPE = "EntryTypeDescriptor"
 
 
@@ -194,77 +192,9 @@ class People:
                 numbers[index] = n
         return numbers
 
-    # -- households -----------------------------------------------------------------------------
+    # -- households ---------------------------------------------------------------------------
     def map_households(self) -> None:
-        records = self.c.records
-        self.c.index_ids(records.contacts)
-        contacts: dict[tuple, Contact] = {}
-        seen: dict = {}
-        for contact in records.contacts:
-            if not self.c.duplicate(seen, contact.unique_id, contact.where,
-                                    f"Contact with ContactUniqueId {contact.unique_id!r}"):
-                contacts[(contact.unique_id,)] = contact
-        households: dict[tuple, Where] = {}
-        located = Locations(self.c)
-        members: dict[tuple, Where] = {}
-        links: dict = {}
-        for link in records.links:
-            contact = self.c.resolve(link.contact, contacts, Contact,
-                                     f"ContactUniqueId {link.contact.key[0]!r}"
-                                     if link.contact.key else "")
-            student = self._linked_student(link)
-            if contact is None or student is None:
-                continue
-            if self.c.duplicate(links, (student, contact.unique_id), link.where,
-                                f"StudentContactAssociation of student {student!r} "
-                                f"and contact {contact.unique_id!r}"):
-                continue
-            if link.lives_with not in ("true", "1"):
-                continue
-            found = self._household(contact)
-            if found is not None:
-                key, address = found
-                households.setdefault(key, contact.where)
-                located.add(key, address)
-                members.setdefault((key, student), link.where)
-        ids = {key: f"H{n:04d}" for n, key in enumerate(
-            sorted(households, key=lambda k: (k[1].casefold(), k[0], k[2], k[3])), start=1)}
-        for key, where in sorted(households.items(), key=lambda item: ids[item[0]]):
-            number, street, city, zip_code = key
-            latitude, longitude = located.of.get(key, (None, None))
-            self.c.out.add("households.csv", where, household_id=ids[key], number=number,
-                           street=street, city=city, zip=zip_code, latitude=latitude,
-                           longitude=longitude)
-        for (key, unique_id), where in members.items():
-            self.c.out.add("household_members.csv", where, household_id=ids[key],
-                           student_id=f"S{unique_id}", primary=True)
-
-    def _linked_student(self, link) -> str | None:
-        """The association's student; one not imported is skipped with a warning."""
-        ref = link.student
-        if ref.key is not None and not ref.problem and ref.key[0] not in self.students:
-            self.c.warning(link.where, "CONTACT_STUDENT_NOT_IMPORTED",
-                           f"student {ref.key[0]!r} is not among the imported students: the "
-                           "association is skipped")
-            return None
-        return self.student(ref)
-
-    def _household(self, contact: Contact) -> tuple[tuple, Address] | None:
-        """(number, street, city, zip) of the contact's home address, else of its first; and
-        that address."""
-        homes = [a for a in contact.addresses
-                 if self.c.descriptor(a.type, "AddressTypeDescriptor") == "Home"]
-        address = (homes or contact.addresses or [None])[0]
-        if address is None:
-            self.c.warning(contact.where, "NO_HOUSEHOLD",
-                           f"contact {contact.unique_id!r} has no Address: no household")
-            return None
-        match = _HOUSE_NUMBER.fullmatch(address.street)
-        if match is None:
-            self.c.warning(address.where, "NO_HOUSEHOLD",
-                           f"{address.street!r} starts with no house number: no household")
-            return None
-        return (int(match.group(1)), match.group(2).strip(), address.city, address.zip), address
+        Households(self.c, self.students.__contains__, self.student).map()
 
     # -- local start statuses -------------------------------------------------------------------
     def map_start_statuses(self) -> None:
