@@ -32,6 +32,7 @@ from rollover.store.database import describe, open_engine
 from rollover.store.runs import list_runs
 
 from .cli import rollover as run_rollover
+from .test_progress import Recorded
 from .tables import table_rows as shown_rows
 
 STUDENTS = 300
@@ -133,8 +134,11 @@ def test_ye4_round_trip_is_equal_row_for_row(rolled, db_url, new_database, tmp_p
     assert manifest.format == ("sqlite-backup" if kind(db_url) == "sqlite" else "pg_dump-custom")
     assert manifest.school_year == 2027 and manifest.row_counts["students"] == STUDENTS
     target = new_database(kind(db_url))
-    restore_backup(rolled, manifest.id, into=target, folder=tmp_path / "bk")
+    progress = Recorded()
+    restore_backup(rolled, manifest.id, into=target, folder=tmp_path / "bk", progress=progress)
     assert_same_rows(before, target)
+    assert progress.phases() == ["hashing the backup", "restoring"]
+    progress.assert_each_phase_counts_up_to_its_whole()
     # the source itself differs only by the run record of the backup
     after = rows_at(db_url)
     assert [r[0] for r in after["runs"] if r not in before["runs"]] == [manifest.run_id]
@@ -153,10 +157,14 @@ def test_ye4_logical_export_round_trip_on_postgresql(postgres_url, new_database,
         manifest = create_backup(engine, folder=tmp_path / "bk", use_pg_dump=False)
         assert manifest.format == "logical-copy" and manifest.file.endswith(".zip")
         target = new_database("postgresql")
-        restore_backup(engine, manifest.id, into=target, folder=tmp_path / "bk")
+        progress = Recorded()
+        restore_backup(engine, manifest.id, into=target, folder=tmp_path / "bk",
+                       progress=progress)
     finally:
         engine.dispose()
     assert_same_rows(before, target)
+    assert progress.phases() == ["hashing the backup", "restoring"]
+    progress.assert_each_phase_counts_up_to_its_whole()
 
 
 def test_ye4_cli_without_pg_dump_on_path_uses_the_logical_export(postgres_url, new_database,

@@ -416,15 +416,37 @@ def test_ye1_cli_clean_district_exits_0(db_url, tmp_path):
     assert lines[-1] == "No findings: school year 2027 is ready to roll."
 
 
-def test_ye1_cli_errors_exit_1_with_a_report_grouped_by_severity(db_url, tmp_path):
+def test_ye1_cli_errors_exit_1_with_the_summary_first_then_the_findings_by_severity(
+        db_url, tmp_path):
     done = rollover(store(db_url, broken(), tmp_path), "check", "--year", "2027")
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[2] == "Errors (1):"
-    assert lines[3].startswith("  NEXT_CALENDAR_WRONG_YEAR: enrollment 'E2' of student 'S2'")
-    assert lines[5] == "Warnings (1):"
-    assert lines[6].startswith("  RETAIN_DEMOTE_ON_ENDED: enrollment 'E3'")
-    assert lines[-1] == "1 error, 1 warning"
+    assert lines[1:6] == [
+        "1 error, 1 warning",
+        "",
+        "Findings by code, most frequent first:",
+        "  NEXT_CALENDAR_WRONG_YEAR  error            1",
+        "  RETAIN_DEMOTE_ON_ENDED    warning          1"]
+    assert lines[7] == "Errors (1):"
+    assert lines[8].startswith("  NEXT_CALENDAR_WRONG_YEAR: enrollment 'E2' of student 'S2'")
+    assert lines[10] == "Warnings (1):"
+    assert lines[11].startswith("  RETAIN_DEMOTE_ON_ENDED: enrollment 'E3'")
+    assert len(lines) == 12
+
+
+def test_ye1_the_codes_are_counted_most_frequent_first():
+    from rollover.reports.check import check_text
+
+    findings = [{"code": code, "severity": severity, "message": "m"} for code, severity in (
+        ("B_WARN", "warning"), ("A_ERR", "error"), ("B_WARN", "warning"), ("C_ERR", "error"),
+        ("B_WARN", "warning"), ("A_ERR", "error"))]
+    lines = list(check_text({"year": 2027, "run_id": None, "errors": 3, "warnings": 3,
+                             "findings": findings}))
+    assert lines[:7] == ["Readiness check of school year 2027 (2026-27)", "3 errors, 3 warnings",
+                         "", "Findings by code, most frequent first:",
+                         "  B_WARN  warning          3",
+                         "  A_ERR   error            2",
+                         "  C_ERR   error            1"]
 
 
 def test_ye1_cli_warnings_only_exit_0(db_url, tmp_path):
@@ -433,7 +455,7 @@ def test_ye1_cli_warnings_only_exit_0(db_url, tmp_path):
     d.enroll("E3", "S3", "A27", "10", end=dt.date(2027, 3, 1), end_action="demote")
     done = rollover(store(db_url, d, tmp_path), "check", "--year", "2027")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "0 errors, 1 warning"
+    assert done.stdout.splitlines()[1] == "0 errors, 1 warning"
 
 
 def test_ye1_cli_json_prints_its_object_even_when_it_exits_1(db_url, tmp_path):

@@ -275,16 +275,18 @@ def test_an_import_with_replace_is_a_run_that_undo_puts_back(engine, tmp_path):
 
 
 # -- the command ----------------------------------------------------------------------------------
-def test_the_command_prints_each_files_rows_and_the_warnings(db_url, tmp_path):
+def test_the_command_prints_the_total_the_warnings_by_code_then_each_file_and_warning(db_url, tmp_path):
     folder = grand_bend(tmp_path, enrollment_file(*SSAS[:2]), contact=False, next_year=False)
     (folder / "MasterSchedule.xml").write_text(
         '<InterchangeMasterSchedule xmlns="http://ed-fi.org/5.2.0"/>', encoding="utf-8")
     ran = cli.rollover("import", "--format", "edfi", str(folder), "--db", db_url)
     assert ran.returncode == 0, ran.stderr
     lines = ran.stdout.splitlines()
-    assert lines[:3] == ["district.csv: 1 rows", "schools.csv: 3 rows", "calendars.csv: 3 rows"]
+    assert lines[:6] == [f"imported 1,015 rows from 13 files in {folder}",
+                         "warnings by code, most frequent first:",
+                         "  NEXT_YEAR_UNPLACED          1",
+                         "district.csv: 1 rows", "schools.csv: 3 rows", "calendars.csv: 3 rows"]
     assert "enrollments.csv: 2 rows" in lines
-    assert f"imported 1,015 rows from 13 files in {folder}" in lines
     assert lines[-1].startswith("warning: StudentEnrollment.xml:") and \
         "NEXT_YEAR_UNPLACED" in lines[-1]
     assert ran.stderr == ("rollover: MasterSchedule.xml: InterchangeMasterSchedule is not read "

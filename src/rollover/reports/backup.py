@@ -31,7 +31,7 @@ def listed_lines(found: list[Manifest], where) -> Iterator[str | Table]:
 
 def restored_line(manifest: Manifest, target: str) -> str:
     """`target`: the database restored into, its password hidden."""
-    return (f"restored {manifest.id} into {target}: {manifest.total_rows} rows in "
+    return (f"restored {manifest.id} into {target}: {manifest.total_rows:,} rows in "
             f"{len(manifest.row_counts)} tables")
 
 

@@ -1,5 +1,5 @@
-"""The calendar wizard's text report (YE-10): a line per created and per skipped calendar, then
-the totals."""
+"""The calendar wizard's text report (YE-10): the totals, then a line per created and per
+skipped calendar."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ if TYPE_CHECKING:  # types only: the command loads the calendar wizard when it r
 
 
 def calendar_roll_text(plan: CalendarRollPlan, run_id: str, mode: str) -> list[str]:
-    """One line per created and per skipped calendar, then a total line."""
-    lines = []
+    """A total line, then one line per created and per skipped calendar."""
+    t = plan.totals
+    verb = "would be created" if mode == "test" else "created"
+    lines = [
+        f"total {plan.from_year} -> {plan.to_year}: {_count(t['calendars'], 'calendar')} {verb} "
+        f"({_count(t['structures'], 'structure')}, {_count(t['terms'], 'term')}, "
+        f"{_count(t['grade_levels'], 'grade level')}, {_count(t['days'], 'instructional day')}), "
+        f"{t['skipped']:,} skipped; run {run_id}"
+        + (" (test: nothing written)" if mode == "test" else "")]
     for c in plan.created:
         lines.append(
             f"{'would create' if mode == 'test' else 'created'} {c.calendar_id} {c.name!r} "
@@ -22,14 +29,6 @@ def calendar_roll_text(plan: CalendarRollPlan, run_id: str, mode: str) -> list[s
             f"{_count(len(c.days), 'instructional day')}")
     for s in plan.skipped:
         lines.append(f"skipped {s.source_calendar_id} (school {s.school_id}): {s.reason}")
-    t = plan.totals
-    verb = "would be created" if mode == "test" else "created"
-    lines.append(
-        f"total {plan.from_year} -> {plan.to_year}: {_count(t['calendars'], 'calendar')} {verb} "
-        f"({_count(t['structures'], 'structure')}, {_count(t['terms'], 'term')}, "
-        f"{_count(t['grade_levels'], 'grade level')}, {_count(t['days'], 'instructional day')}), "
-        f"{t['skipped']:,} skipped; run {run_id}"
-        + (" (test: nothing written)" if mode == "test" else ""))
     return lines
 
 

@@ -9,8 +9,9 @@ NOT_RECORDED = ("rollover: this user may only read the store: the check was not 
 
 
 def check_text(report: dict) -> Iterator[str]:
-    """Findings grouped by severity, then a one-line summary; `report` is the `--json` object
-    (its run_id None when the check was not recorded)."""
+    """The summary first (the counts, then the findings per code, most frequent first), then the
+    findings grouped by severity; `report` is the `--json` object (its run_id None when the
+    check was not recorded)."""
     from ..domain.readiness import ERROR, WARNING, school_year_label  # loaded when shown
 
     year = report["year"]
@@ -20,6 +21,10 @@ def check_text(report: dict) -> Iterator[str]:
     if not findings:
         yield f"No findings: school year {year} is ready to roll."
         return
+    yield counted(report["errors"], report["warnings"])
+    yield ""
+    yield "Findings by code, most frequent first:"
+    yield from by_code(findings)
     for severity, title in ((ERROR, "Errors"), (WARNING, "Warnings")):
         shown = [f for f in findings if f["severity"] == severity]
         if shown:
@@ -27,8 +32,18 @@ def check_text(report: dict) -> Iterator[str]:
             yield f"{title} ({len(shown)}):"
             for f in shown:
                 yield f"  {f['code']}: {f['message']}"
-    yield ""
-    yield counted(report["errors"], report["warnings"])
+
+
+def by_code(findings: list[dict]) -> Iterator[str]:
+    """A line per code: the code, its severity and how many; most frequent first, then errors
+    before warnings, then by code."""
+    counts: dict[tuple[str, str], int] = {}
+    for f in findings:
+        counts[(f["code"], f["severity"])] = counts.get((f["code"], f["severity"]), 0) + 1
+    width = max(len(code) for code, _severity in counts)
+    for (code, severity), n in sorted(counts.items(), key=lambda item: (
+            -item[1], item[0][1] != "error", item[0][0])):
+        yield f"  {code:<{width}}  {severity:<7}  {n:>9,}"
 
 
 def counted(errors: int, warnings: int) -> str:

@@ -1,8 +1,10 @@
-"""What `rollover import --format edfi` says when it is done: each bundle file's row count, the
-total, then every warning at its XML file, line and element (docs/interop.md, section 1)."""
+"""What `rollover import --format edfi` says when it is done: the total, the warnings per code
+(most frequent first), each bundle file's row count, then every warning at its XML file, line
+and element (docs/interop.md, section 1)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,8 +15,14 @@ if TYPE_CHECKING:
 
 
 def edfi_imported_lines(result: EdfiImportResult, folder: Path) -> list[str]:
-    lines = [f"{name}: {count:,} rows" for name, count in result.rows.items()]
-    lines.append(imported_line(result.rows, folder))
+    lines = [imported_line(result.rows, folder)]
+    counts = Counter(warning.code for warning in result.warnings)
+    if counts:
+        width = max(map(len, counts))
+        lines.append("warnings by code, most frequent first:")
+        lines += [f"  {code:<{width}}  {n:>9,}"
+                  for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    lines += [f"{name}: {count:,} rows" for name, count in result.rows.items()]
     lines += [f"warning: {warning}" for warning in result.warnings]
     return lines
 

@@ -13,8 +13,8 @@ if TYPE_CHECKING:  # types only
 
 
 def end_batch_text(report: dict, students: dict[str, Student] | None = None) -> Iterator[str]:
-    """Ended (graduates first) and skipped enrollments, then the totals; a run over several
-    calendars: each calendar's, then the totals over them all."""
+    """The totals first (a run over several calendars: then each calendar's), then the ended
+    (graduates marked) and skipped enrollments, calendar by calendar."""
     students = students or {}
     test = report["mode"] == "test"
     title = f"End batch {'Run Test' if test else 'Run'} {report['run_id']}"
@@ -23,19 +23,28 @@ def end_batch_text(report: dict, students: dict[str, Student] | None = None) -> 
         calendars = report["calendars"]
         yield (f"{title}: {len(calendars):,} calendar{'s' if len(calendars) != 1 else ''}, "
                f"end date {report['end_date']}")
+        yield (f"Total: {report['totals']['calendars']:,} calendars, "
+               f"{_ended_total(report['totals'])}{suffix}")
+        yield from _per_calendar(calendars, _ended_total, with_end_date=True)
         for one in calendars:
             yield ""
             yield f"Calendar {one['calendar_id']}, end date {one['end_date']}:"
             yield from _ended_and_skipped(one, students)
-            yield f"  {_ended_total(one['totals'])}"
-        yield ""
-        yield (f"Total: {report['totals']['calendars']:,} calendars, "
-               f"{_ended_total(report['totals'])}{suffix}")
         return
     yield f"{title}: calendar {report['calendar_id']}, end date {report['end_date']}"
-    yield from _ended_and_skipped(report, students)
-    yield ""
     yield f"Total: {_ended_total(report['totals'])}{suffix}"
+    yield from _ended_and_skipped(report, students)
+
+
+def _per_calendar(calendars: list[dict], total, *, with_end_date: bool = False
+                  ) -> Iterator[str]:
+    """A line per calendar with its totals."""
+    yield ""
+    yield "Per calendar:"
+    width = max(len(one["calendar_id"]) for one in calendars)
+    for one in calendars:
+        end = f"  end date {one['end_date']}" if with_end_date else ""
+        yield f"  {one['calendar_id']:<{width}}{end}  {total(one['totals'])}"
 
 
 def _ended_and_skipped(report: dict, students: dict[str, Student]) -> Iterator[str]:
@@ -69,8 +78,8 @@ def _ended_total(totals: dict) -> str:
 
 
 def cleanup_text(report: dict, students: dict[str, Student] | None = None) -> Iterator[str]:
-    """Removed and kept next-year enrollments with the reason, then the totals; a run over
-    several calendars: each calendar's, then the totals over them all."""
+    """The totals first (a run over several calendars: then each calendar's), then the removed
+    and kept next-year enrollments with the reason, calendar by calendar."""
     students = students or {}
     test = report["mode"] == "test"
     title = f"Clean-up {'Run Test' if test else 'Run'} {report['run_id']}"
@@ -78,19 +87,17 @@ def cleanup_text(report: dict, students: dict[str, Student] | None = None) -> It
     if "calendars" in report:
         calendars = report["calendars"]
         yield f"{title}: {len(calendars):,} calendar{'s' if len(calendars) != 1 else ''}"
+        yield (f"Total: {report['totals']['calendars']:,} calendars, "
+               f"{_cleanup_total(report['totals'])}{suffix}")
+        yield from _per_calendar(calendars, _cleanup_total)
         for one in calendars:
             yield ""
             yield f"Calendar {one['calendar_id']}:"
             yield from _removed_and_kept(one, students)
-            yield f"  {_cleanup_total(one['totals'])}"
-        yield ""
-        yield (f"Total: {report['totals']['calendars']:,} calendars, "
-               f"{_cleanup_total(report['totals'])}{suffix}")
         return
     yield f"{title}: calendar {report['calendar_id']}"
-    yield from _removed_and_kept(report, students)
-    yield ""
     yield f"Total: {_cleanup_total(report['totals'])}{suffix}"
+    yield from _removed_and_kept(report, students)
 
 
 def _removed_and_kept(report: dict, students: dict[str, Student]) -> Iterator[str]:

@@ -259,7 +259,7 @@ def backup_file(folder: str | Path, manifest: Manifest) -> Path:
 
 def restore_backup(engine: Engine, backup_id: str, *, into: str,
                    folder: str | Path | None = None, confirm: bool = False,
-                   user: str | None = None) -> Manifest:
+                   user: str | None = None, progress: Progress = no_progress) -> Manifest:
     """Restore a backup made from the database at `engine` into the database at `into`: an
     empty database (a new SQLite file, an empty PostgreSQL database), or with `confirm` one whose
     rollover tables hold rows (they are replaced); `into` may be `engine`'s database itself.
@@ -268,9 +268,9 @@ def restore_backup(engine: Engine, backup_id: str, *, into: str,
     `engine`'s database is locked a user who cannot get past the lock (YE-2: a restore is a full
     copy), a different database kind, a file whose sha256 is not the manifest's, a non-empty
     target without `confirm`, a target whose security is set up when `user` lacks the `backup`
-    right there (YE-2)."""
+    right there (YE-2).  Progress: "hashing the backup", then "restoring"."""
     folder = backup_folder(_url(engine), folder)
-    manifest, path = _restorable(engine, backup_id, into, folder, user)
+    manifest, path = _restorable(engine, backup_id, into, folder, user, progress)
     held = target_rows(into)
     if held and not confirm:
         total = sum(held.values())
@@ -281,7 +281,7 @@ def restore_backup(engine: Engine, backup_id: str, *, into: str,
     # A backup holds no key: the restored database gets the one that verified it, so restored
     # over its own database the other backups still verify, and a copy verifies them too.
     key = _backup_key_of(engine, backup_id)  # read first: `into` may be engine's database
-    restore_file(path, manifest.format, into)
+    restore_file(path, manifest.format, into, progress)
     give_backup_key(into, key)
     _refuse_other_counts(manifest, restored_counts(into), into)
     return manifest
@@ -358,7 +358,7 @@ def _url(engine: Engine) -> str:
 
 
 def _restorable(engine: Engine, backup_id: str, into: str, folder: Path,
-                user: str | None) -> tuple[Manifest, Path]:
+                user: str | None, progress: Progress = no_progress) -> tuple[Manifest, Path]:
     """The checks of every restore but the target's rows: the manifest and its file."""
     manifest = verified_backup(engine, folder, backup_id)
     if lock_status(engine).locked:  # YE-2: a full copy, past the lock only (as a write)
@@ -371,7 +371,7 @@ def _restorable(engine: Engine, backup_id: str, into: str, folder: Path,
     path = backup_file(folder, manifest)
     if not path.is_file():
         raise BackupRefused(f"backup file {path} of backup {backup_id} is missing")
-    if sha256_of(path) != manifest.sha256:
+    if sha256_of(path, progress) != manifest.sha256:
         raise BackupRefused(f"backup file {path} is corrupted: its sha256 is not the one in "
                             f"its manifest; restore refused")
     return manifest, path

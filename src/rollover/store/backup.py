@@ -360,25 +360,38 @@ def pg_engine(url: str, *, search_path: str | None = None) -> Engine:
 
 # -- restoring --------------------------------------------------------------------------------
 
-def restore_file(path: Path, fmt: str, url: str) -> None:
-    """Put the backup in `path` into the database at `url`, replacing whatever it holds."""
+RESTORING = "restoring"
+
+
+def restore_file(path: Path, fmt: str, url: str, progress: Progress = no_progress) -> None:
+    """Put the backup in `path` into the database at `url`, replacing whatever it holds;
+    progress: "restoring", in SQLite pages or in bytes of the backup's tables (pg_restore, a
+    process of its own, tells none: 0, then done)."""
     if fmt == SQLITE_FORMAT:
-        copy_sqlite_file(path, sqlite_path(url))
+        copy_sqlite_file(path, sqlite_path(url), progress)
     elif fmt == PG_DUMP_FORMAT:
+        progress(RESTORING, 0, 1)
         _pg_restore(path, url)
+        progress(RESTORING, 1, 1)
     elif fmt == LOGICAL_FORMAT:
-        _logical_restore(path, url)
+        _logical_restore(path, url, progress)
     else:
         raise BackupRefused(f"unknown backup format {fmt!r} in {path}")
 
 
-def copy_sqlite_file(path: Path, target_path: Path) -> None:
+_PAGES = 16_384  # 64 MiB of 4 KiB pages a step of a SQLite copy: progress every few seconds
+
+
+def copy_sqlite_file(path: Path, target_path: Path, progress: Progress = no_progress) -> None:
+    """A copy of the SQLite file at `path` (SQLite's online backup, `_PAGES` pages a step)."""
     source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         target = sqlite3.connect(target_path, isolation_level=None)
         try:
             target.execute("PRAGMA busy_timeout = 10000")
-            source.backup(target)
+            progress(RESTORING, 0, 1)
+            source.backup(target, pages=_PAGES, progress=lambda _status, remaining, total:
+                          progress(RESTORING, total - remaining, total))
         finally:
             target.close()
     finally:
@@ -394,14 +407,14 @@ def _pg_restore(path: Path, url: str) -> None:
          env, "pg_restore")
 
 
-def _logical_restore(path: Path, url: str) -> None:
+def _logical_restore(path: Path, url: str, progress: Progress = no_progress) -> None:
     engine = pg_engine(url)
     try:
         with engine.begin() as conn:
             # One transaction: drop what is there, then build and load the backup's.
             metadata.drop_all(conn)
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {VERSION_TABLE}")
-            load_logical(conn, path)
+            load_logical(conn, path, progress)
     finally:
         engine.dispose()
 
@@ -420,13 +433,17 @@ def build_schema(conn: Connection, revision: str | None) -> None:
         command.stamp(config, "head")
 
 
-def load_logical(conn: Connection, path: Path) -> None:
+def load_logical(conn: Connection, path: Path, progress: Progress = no_progress) -> None:
     """Build the schema of a logical export's revision and load every table in bulk, on the
-    caller's PostgreSQL transaction and in its schema (which holds no rollover table yet)."""
+    caller's PostgreSQL transaction and in its schema (which holds no rollover table yet);
+    progress: "restoring", in bytes of the tables' data."""
     with zipfile.ZipFile(path) as archive:
         header = json.loads(archive.read("header.json"))
         build_schema(conn, header["alembic_revision"])
         driver = conn.connection.driver_connection
+        total = sum(archive.getinfo(f"{e['name']}.copy").file_size for e in header["tables"])
+        done = 0
+        progress(RESTORING, 0, total)
         for entry in header["tables"]:
             table = metadata.tables[entry["name"]]
             columns = [c for c in entry["columns"] if c in table.c]
@@ -436,7 +453,10 @@ def load_logical(conn: Connection, path: Path) -> None:
                     cursor.copy(query) as copy:
                 while block := data.read(CHUNK):
                     copy.write(block)
+                    done += len(block)
+                    progress(RESTORING, done, total)
         conn.exec_driver_sql("ANALYZE " + _quoted(conn, [e["name"] for e in header["tables"]]))
+        progress(RESTORING, total, total)
 
 
 def load_pg_dump(conn: Connection, path: Path, tables, schema: str) -> None:

@@ -94,12 +94,14 @@ def restore_command(db_url, backup_id: str, into: str, confirm: bool, folder, us
     manifest checked with the --db database's backup key, its file by sha256, first)."""
     from ...services.backup import open_source, restore_backup
     from ...store.database import as_url, describe, resolve_url
+    from .support import progress_bar
 
     into = as_url(into)
     engine = open_source(resolve_url(db_url))
     try:
-        manifest = restore_backup(engine, backup_id, into=into, folder=folder, confirm=confirm,
-                                  user=user)
+        with progress_bar() as report:
+            manifest = restore_backup(engine, backup_id, into=into, folder=folder,
+                                      confirm=confirm, user=user, progress=report)
     finally:
         engine.dispose()
     click.echo(restored_line(manifest, describe(into)))
