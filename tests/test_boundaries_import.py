@@ -124,6 +124,20 @@ def test_each_feature_becomes_an_area_of_its_school_for_the_grades(loaded, db_ur
         ("E2", None, "E2", "KG", "05", 0, 5, compact(WITH_A_HOLE))]
 
 
+def test_an_import_reports_reading_checking_writing_and_committing(loaded, tmp_path):
+    from rollover.services.areas_import import import_areas
+
+    from .test_progress import Recorded
+
+    progress = Recorded()
+    import_areas(loaded, elementary(tmp_path), school_property="SCHOOL", grades="KG-05",
+                 progress=progress)
+    assert progress.phases() == ["reading the file", "checking the areas", "writing",
+                                 "committing"]
+    progress.assert_each_phase_counts_up_to_its_whole()
+    assert ("checking the areas", 4, 4) in progress.calls
+
+
 def test_names_are_mapped_to_schools_and_a_program_gets_its_own_areas(loaded, db_url,
                                                                       tmp_path):
     (tmp_path / "map.csv").write_text("school_id,name\r\nE1,Adams Elementary\r\n\r\n"

@@ -22,6 +22,7 @@ from rollover.services.undo import undo
 from . import cli
 from .districts import District, stored_rows
 from .edfi_setup import HEAD, NS, contact, grand_bend, lives_with
+from .test_progress import Recorded
 
 SEATTLE, TACOMA = (47.6097, -122.3331), (47.2529, -122.4443)
 
@@ -75,6 +76,17 @@ def test_each_outcome_is_counted_and_undo_gives_the_rows_back_exactly(located, t
                           "unchanged": 1}, {"file": str(path), "rows": 4})
     undo(located, result.run_id)
     assert stored_rows(located) == before
+
+
+def test_locating_reports_reading_the_file_the_households_writing_and_committing(located,
+                                                                                 tmp_path):
+    path = write(tmp_path, "household_id,latitude,longitude\nH1,47.6205,-122.3493\nH2,,\n")
+    progress = Recorded()
+    locate_households(located, path, progress=progress)
+    assert progress.phases() == ["reading the file", "reading the households", "writing",
+                                 "committing"]
+    progress.assert_each_phase_counts_up_to_its_whole()
+    assert ("reading the households", 2, 2) in progress.calls
 
 
 def test_a_location_given_as_held_changes_no_row(located, tmp_path):

@@ -101,6 +101,20 @@ def test_ye20_a_run_test_writes_no_enrollments_and_says_so_by_reporting_no_writi
     progress.assert_each_phase_counts_up_to_its_whole()
 
 
+def test_ye20_a_stored_runs_report_reports_reading_the_run_and_summing_it_up(engine, tmp_path):
+    from rollover.services.run_summary import run_summary
+    from rollover.services.runs import forward_report
+
+    district().load(engine, tmp_path / "bundle")
+    run = roll_forward(engine, options(test=False)).run
+    progress = Recorded()
+    report = forward_report(engine, run.run_id, progress)
+    run_summary(engine, run.run_id, progress)
+    assert len(report.rolled) == 2
+    assert progress.phases() == ["reading the run", "summing up"]
+    progress.assert_each_phase_counts_up_to_its_whole()
+
+
 def test_ye20_the_registration_module_reports_each_of_its_phases_in_order(engine, tmp_path):
     d = district(next_year=False)
     d.rows["enrollment_staff"] = [("S1-27", None, None, "101", None)]  # next year's homeroom

@@ -89,6 +89,14 @@ def test_projection_of_the_year_after_the_current_one_after_the_roll_forward(sto
     assert projection(stored, 2028) == projection(stored)
 
 
+def test_the_projection_reports_its_reading_in_its_queries(stored):
+    from .test_progress import Recorded
+
+    progress = Recorded()
+    projection(stored, progress=progress)
+    assert progress.calls == [("reading", n, 4) for n in range(5)]
+
+
 def test_a_run_test_changes_no_projection_only_stored_enrollments_count(stored):
     before = projection(stored)
     roll_forward(stored, district().options(test=True))

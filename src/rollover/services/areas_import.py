@@ -25,6 +25,7 @@ from ..domain.area_grades import (
 from ..errors import RolloverError
 from ..interop.school_names import read_area_map
 from ..interop.geojson import Feature, read_feature_collection, vertex_count
+from ..progress import Progress, Tally, no_progress
 from ..store import boundary_areas as stored
 from ..store.database import reading
 from .unit_of_work import operation, unit_of_work
@@ -93,14 +94,17 @@ class AreasImport:
 
 def import_areas(engine: Engine, file: Path | str, *, school_property: str, grades: str,
                  map_file: Path | str | None = None, kind: str = "school",
-                 program: str | None = None, user: str | None = None) -> AreasImport:
+                 program: str | None = None, user: str | None = None,
+                 progress: Progress = no_progress) -> AreasImport:
     """Import the areas of a GeoJSON FeatureCollection (see the module's docstring); refuses
-    (AreasRefused, RolloverError) with nothing written."""
+    (AreasRefused, RolloverError) with nothing written.  Progress: "reading the file" (read,
+    then parsed), "checking the areas" (in features), "writing", "committing"."""
     low, high = _options(school_property, grades, kind, program)
     options = {"file": str(file), "school_property": school_property, "grades": grades,
                "map": None if map_file is None else str(map_file), "kind": kind,
                "program": program}
-    with unit_of_work(engine, AREAS_IMPORT, user=user, options=options) as work:
+    with unit_of_work(engine, AREAS_IMPORT, user=user, options=options,
+                      progress=progress) as work:
         conn = work.conn
         facts = AreaFacts.of_store(conn)
         problems: list[str] = []
@@ -111,22 +115,28 @@ def import_areas(engine: Engine, file: Path | str, *, school_property: str, grad
         except GradeSpanError as bad:
             problems.append(f"--grades {grades}: {bad}")
         names = _read_map(map_file, facts, problems) if map_file is not None else None
+        file_read = Tally(progress, "reading the file", 2).start()
         data = _read(file, problems)
         if data is None:
             raise AreasRefused(problems)
+        file_read.add(1)
         collection = read_feature_collection(data)
+        file_read.finish()
         problems += [f"{file}: {problem}" for problem in collection.problems]
         if not collection.problems and not collection.features:
             problems.append(f"{file}: it holds no features")
+        checking = Tally(progress, "checking the areas", len(collection.features), every=1)
         schools = [_school_of(feature, school_property, names, facts, map_file, problems, file)
-                   for feature in collection.features]
+                   for feature in checking.start().rows(collection.features)]
         if problems:
             raise AreasRefused(problems)
         new = [(school, program, str(feature.properties[school_property]), low, high, *span,
                 feature.geometry) for school, feature in zip(schools, collection.features)]
         gone = [row for row in stored.stored_areas(conn)
                 if row[2] == program and overlap((row[6], row[7]), span)]
-        for step in stored.replacing_steps(conn, gone, new):
+        steps = list(stored.replacing_steps(conn, gone, new))
+        work.expect(steps)
+        for step in steps:
             work.change(step)
         result = AreasImport(work.run_id, str(file), program, low, high, tuple(
             ImportedArea(row[0], row[2], feature.vertices)

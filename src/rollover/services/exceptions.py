@@ -20,6 +20,7 @@ from ..bundle.format import FILES_BY_TABLE
 from ..bundle.values import CellError, cell_parser, shown
 from ..domain.change_plan import UPDATE, ChangeStep
 from ..errors import RolloverError
+from ..progress import EVERY_ROWS, Progress, Tally, no_progress
 from ..store.schema import metadata
 from .edits import EDIT, EditRefused, refuse_unknown_references
 from .unit_of_work import unit_of_work
@@ -102,14 +103,19 @@ def _read(text: str, name: str) -> tuple[list[ExceptionRow], list[Problem]]:
         max_rows=MAX_ROWS, no_rows="no exceptions: the file has a header and no rows")
 
 
+READING_THE_FILE = "reading the file"
+
+
 def read_csv_rows(text: str, name: str, header_problems, parsers_for, row_of, *,
-                  max_rows: int, too_many: str, no_rows: str) -> tuple[list, list[Problem]]:
+                  max_rows: int, too_many: str, no_rows: str,
+                  progress: Progress = no_progress) -> tuple[list, list[Problem]]:
     """A checked CSV file's rows (`row_of(name, line, texts, parsers, seen, problems)`, `texts`
     the line's stripped cells by column: a row, or None with its problems added), blank lines
     skipped, a line of another width refused, and the problems of every line (a bad header: no
     rows).  More than `max_rows` rows: `too_many` at the first
-    line past them; no row: `no_rows`."""
+    line past them; no row: `no_rows`.  Progress: "reading the file", in lines."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    reading = Tally(progress, READING_THE_FILE, text.count("\n")).start()
     try:
         header = [h.strip() for h in next(reader, [])]
     except csv.Error as exc:
@@ -124,6 +130,8 @@ def read_csv_rows(text: str, name: str, header_problems, parsers_for, row_of, *,
     try:
         for cells in reader:
             line = reader.line_num
+            if line - reading.done >= EVERY_ROWS:
+                reading.reach(line)
             if not any(c.strip() for c in cells):
                 continue
             count += 1
@@ -142,6 +150,7 @@ def read_csv_rows(text: str, name: str, header_problems, parsers_for, row_of, *,
         problems.append(Problem(name, reader.line_num, f"not a CSV file: {exc}"))
     if not count and not problems:
         problems.append(Problem(name, 2, no_rows))
+    reading.finish()
     return rows, problems
 
 

@@ -24,6 +24,7 @@ from ..bundle.format import FILES_BY_TABLE
 from ..bundle.values import CellError, cell_parser, shown
 from ..domain.change_plan import updates
 from ..errors import RolloverError
+from ..progress import Progress, no_progress
 from ..store.household_locations import COLUMNS, households_named
 from .exceptions import FileRefused, Problem, read_csv_rows
 from .unit_of_work import operation, unit_of_work
@@ -67,17 +68,19 @@ class Located:
 
 
 def locate_households(engine: Engine, file: Path | str, *, text: str | None = None,
-                      user: str | None = None) -> Located:
+                      user: str | None = None, progress: Progress = no_progress) -> Located:
     """Set the location of every household `file` names, in one run.  `text`: the file's
     content when it was read already (an upload; `file` then only names it in messages).
     LocationsRefused (every problem of the file and of the district, file:line, in the order of
-    the lines) writes nothing."""
+    the lines) writes nothing.  Progress: "reading the file", "reading the households",
+    "writing", "committing"."""
     name = str(file)
-    with unit_of_work(engine, LOCATE, user=user, options={"file": name}) as work:
-        rows, problems = read_locations(_text(file) if text is None else text, name)
+    with unit_of_work(engine, LOCATE, user=user, options={"file": name},
+                      progress=progress) as work:
+        rows, problems = read_locations(_text(file) if text is None else text, name, progress)
         if problems and not rows:
             raise LocationsRefused(name, problems)
-        found = households_named(work.conn, [r.household_id for r in rows])
+        found = households_named(work.conn, [r.household_id for r in rows], progress)
         pairs, outcomes = [], {"located": 0, "changed": 0, "cleared": 0, "unchanged": 0}
         for row in rows:
             before = found.get(row.household_id)
@@ -93,7 +96,9 @@ def locate_households(engine: Engine, file: Path | str, *, text: str | None = No
         if problems:
             raise LocationsRefused(name, sorted(problems, key=lambda p: p.line))
         if pairs:
-            work.change(updates("households", COLUMNS, pairs, lambda _row: None))
+            step = updates("households", COLUMNS, pairs, lambda _row: None)
+            work.expect([step])
+            work.change(step)
         record = work.finish(counts={"rows_updated": len(pairs), **outcomes},
                              options={"file": name, "rows": len(rows)})
     return Located(record.run_id, name, **outcomes)
@@ -124,7 +129,8 @@ def _text(file: Path | str) -> str:
 
 
 # -- the file, on its own ------------------------------------------------------------------------
-def read_locations(text: str, name: str) -> tuple[list[LocationRow], list[Problem]]:
+def read_locations(text: str, name: str, progress: Progress = no_progress
+                   ) -> tuple[list[LocationRow], list[Problem]]:
     """The rows whose cells are good, and the problems of the others (a bad header: no rows)."""
     spec = FILES_BY_TABLE["households"]
     return read_csv_rows(
@@ -132,7 +138,7 @@ def read_locations(text: str, name: str) -> tuple[list[LocationRow], list[Proble
                                                      for h in header}, _row,
         max_rows=MAX_ROWS, too_many=f"more than {MAX_ROWS:,} rows: give the locations in "
                                     "smaller files",
-        no_rows="no households: the file has a header and no rows")
+        no_rows="no households: the file has a header and no rows", progress=progress)
 
 
 def _header_problems(name: str, header: list[str]) -> list[Problem]:

@@ -22,20 +22,22 @@ from sqlalchemy import Engine
 from sqlalchemy import Connection
 
 from ..store import projection as stored
+from ..progress import Progress, Tally, no_progress
 from ..store.database import reading
 from ..store.process import current_year
 from .reads import NotFound, ReadRefused, check_year
 from .run_pages import placing_run
 
 
-def projection(engine: Engine, year: int | None = None, run_id: str | None = None) -> dict:
+def projection(engine: Engine, year: int | None = None, run_id: str | None = None,
+               progress: Progress = no_progress) -> dict:
     """{"year", "schools": [{"school_id", "name", "grades": [{"grade", "current",
     "projected"}]}], "flows": [{"from_school_id", "to_school_id", "count"}]} for the projected
     school year `year` (default: the year after the district's current one).  Schools with a
     calendar in either year, by id; their grades offered in either year, by sequence; flows most
     students first.  A year with no calendars is refused, naming it.  With `run_id`, a Run
     Test's proposed enrollments count too; a run that is no completed Run Test of a roll
-    forward is refused, naming it."""
+    forward is refused, naming it.  Progress: "reading", in its four queries."""
     if year is not None:
         check_year(year)
     with reading(engine) as conn:
@@ -50,10 +52,11 @@ def projection(engine: Engine, year: int | None = None, run_id: str | None = Non
             raise ReadRefused(f"no calendars of school year {year} to project (roll the "
                               f"calendars of {year - 1} forward first)")
         years = (year - 1, year)
-        schools = stored.schools_of_years(conn, years)
-        offered = stored.grades_offered(conn, years)
-        counts = stored.active_counts(conn, years, proposed_by=run_id)
-        moves = stored.flows(conn, year, proposed_by=run_id)
+        read = Tally(progress, "reading", 4).start()
+        schools = read.part(stored.schools_of_years(conn, years))
+        offered = read.part(stored.grades_offered(conn, years))
+        counts = read.part(stored.active_counts(conn, years, proposed_by=run_id))
+        moves = read.part(stored.flows(conn, year, proposed_by=run_id))
     grades: dict[str, list[tuple[int, str]]] = {}
     for school_id, grade, sequence in offered:
         grades.setdefault(school_id, []).append((sequence, grade))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, select
 
 from ..errors import RolloverError
+from ..progress import Progress, Tally, no_progress
 from ..store.database import reading
 from ..store.schema import calendars
 from .projection import projection
@@ -14,7 +15,7 @@ from .run_pages import school_grade_totals, warnings_summary
 from .runs import get_run
 
 
-def run_summary(engine: Engine, run_id: str) -> dict:
+def run_summary(engine: Engine, run_id: str, progress: Progress = no_progress) -> dict:
     """{"run_id", "mode", "totals": {"rolled", "not_rolled", "warnings"}, "warnings_by_code":
     [{"code", "count"}] most frequent first (ties by code), "schools": [{"school_id",
     "school_name", "grade", "this_year", "next_year", "calendars": [{"calendar_id",
@@ -23,12 +24,13 @@ def run_summary(engine: Engine, run_id: str) -> dict:
     `calendars` splits a school and grade's `next_year` by destination calendar (RF-25's totals
     per destination calendar and grade); `projected_year` is the school year of the run's
     destination calendars (None when it placed nobody).  Refuses an unknown run or one that
-    places no students, naming it."""
-    record = get_run(engine, run_id)
-    by_code = warnings_summary(engine, run_id)  # refuses a run that places no students
-    schools = school_grade_totals(engine, run_id)
+    places no students, naming it.  Progress: "summing up", in its four reads."""
+    read = Tally(progress, "summing up", 4).start()
+    record = read.part(get_run(engine, run_id))
+    by_code = read.part(warnings_summary(engine, run_id))  # refuses a run placing no students
+    schools = read.part(school_grade_totals(engine, run_id))
     by_destination = (record.counts or {}).get("by_destination", [])
-    places = _calendar_places(engine, {row["calendar_id"] for row in by_destination})
+    places = read.part(_calendar_places(engine, {row["calendar_id"] for row in by_destination}))
     split: dict[tuple, list[dict]] = {}
     for row in by_destination:
         school_id, _year = places.get(row["calendar_id"], (None, None))

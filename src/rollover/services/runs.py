@@ -10,6 +10,7 @@ from ..domain.forward.plan import ForwardWarning
 from ..domain.forward.report import ForwardReport
 from ..domain.people import Student
 from ..domain.runs import RunRecord
+from ..progress import Progress, Tally, no_progress
 from ..store import runs as stored
 from ..store.database import reading
 from ..store.schema import run_rolled, run_warnings, students
@@ -61,14 +62,20 @@ def _deciding(options: dict) -> dict:
             for key, value in options.items() if key not in NOT_DECIDING}
 
 
-def forward_report(engine: Engine, run_id: str) -> ForwardReport:
-    """A stored roll forward run as the same report it printed when it ran."""
+def forward_report(engine: Engine, run_id: str,
+                   progress: Progress = no_progress) -> ForwardReport:
+    """A stored roll forward run as the same report it printed when it ran.  Progress:
+    "reading the run", in its new enrollments and warnings (then its students and the
+    catalog, counted as one each)."""
     with reading(engine) as conn:
         record = stored.get_run(conn, run_id)
         if record is None:
             raise NotFound(f"unknown run {run_id!r} (see `rollover runs`)")
         if not places_students(record):
             raise NotFound(f"run {run_id!r} is a {record.kind} run, not a roll forward")
+        counts = record.counts or {}
+        read = Tally(progress, "reading the run",
+                     counts.get("rolled", 0) + counts.get("not_rolled", 0) + 2).start()
         rolled = [NewEnrollment(
             student_id=r.student_id, source_enrollment_id=r.source_enrollment_id,
             source_calendar_id=r.source_calendar_id, source_grade=r.source_grade,
@@ -77,15 +84,17 @@ def forward_report(engine: Engine, run_id: str) -> ForwardReport:
             local_start_status=r.local_start_status, graduation_cohort=r.graduation_cohort,
             last_day_ender=bool(r.last_day_ender), rule=r.rule or "",
             warnings=r.warnings.split() if r.warnings else [], enrollment_id=r.enrollment_id)
-            for r in stored.stored_rolled(conn, run_id)]
+            for r in read.rows(stored.stored_rolled(conn, run_id))]
         warnings = [ForwardWarning(w.student_id, w.source_enrollment_id, w.code, w.message,
                                    w.source_calendar_id)
-                    for w in stored.stored_warnings(conn, run_id)]
+                    for w in read.rows(stored.stored_warnings(conn, run_id))]
         involved = union(
             select(run_rolled.c.student_id).where(run_rolled.c.run_id == run_id),
             select(run_warnings.c.student_id).where(run_warnings.c.run_id == run_id))
         s = students.c
-        people = {row[0]: Student(*row) for row in conn.execute(
+        people = read.part({row[0]: Student(*row) for row in conn.execute(
             select(*(s[name] for name in Student.__slots__))
-            .where(s.student_id.in_(select(involved.subquery()))))}
-        return ForwardReport(record, rolled, warnings, people, load_catalog(conn))
+            .where(s.student_id.in_(select(involved.subquery()))))})
+        catalog = read.part(load_catalog(conn))
+        read.finish()
+        return ForwardReport(record, rolled, warnings, people, catalog)

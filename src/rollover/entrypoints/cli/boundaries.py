@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ...reports.areas import areas_json, areas_table, imported_report
-from .support import db_option, echo_json, example, json_option, refusals, user_option
+from .support import (db_option, echo_json, example, json_option, progress_bar, refusals,
+                      user_option)
 from .tables import echo_report
 
 
@@ -47,8 +48,10 @@ def import_command(db_url, file: Path, school_property: str, grades: str,
 
     engine = open_engine(db_url)
     try:
-        result = import_areas(engine, file, school_property=school_property, grades=grades,
-                              map_file=map_file, kind=kind, program=program, user=user)
+        with progress_bar(enabled=not as_json) as report:
+            result = import_areas(engine, file, school_property=school_property, grades=grades,
+                                  map_file=map_file, kind=kind, program=program, user=user,
+                                  progress=report)
     finally:
         engine.dispose()
     if as_json:

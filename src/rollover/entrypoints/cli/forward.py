@@ -142,7 +142,9 @@ def report_command(db_url, run_id: str, output: str, out: Path | None, totals_on
     if output == "html":
         write_html_report(engine, record, out)
         return
-    report = forward_report(engine, run_id)
+    with progress_bar(enabled=output != "json") as progress:
+        report = forward_report(engine, run_id, progress)
+        summary = run_summary(engine, run_id, progress) if output == "text" else None
     if output == "json":
         click.echo(json.dumps(forward_json(report)))
     elif output == "csv":
@@ -150,8 +152,7 @@ def report_command(db_url, run_id: str, output: str, out: Path | None, totals_on
     else:
         options = report.run.options
         echo_lines(forward_text(
-            report, run_summary(engine, run_id),
-            totals_only=totals_only or options.get("totals_only", False),
+            report, summary, totals_only=totals_only or options.get("totals_only", False),
             show_warnings=show_warnings or options.get("show_warnings", False)))
 
 

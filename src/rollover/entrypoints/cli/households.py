@@ -7,7 +7,8 @@ from __future__ import annotations
 import click
 
 from ...reports.household_locations import located_report
-from .support import db_option, echo_json, example, json_option, refusals, user_option
+from .support import (db_option, echo_json, example, json_option, progress_bar, refusals,
+                      user_option)
 from .tables import echo_report
 
 
@@ -33,7 +34,8 @@ def locate_command(db_url, file: str, as_json: bool, user):
 
     engine = open_engine(db_url)
     try:
-        result = locate_households(engine, file, user=user)
+        with progress_bar(enabled=not as_json) as report:
+            result = locate_households(engine, file, user=user, progress=report)
     finally:
         engine.dispose()
     if as_json:

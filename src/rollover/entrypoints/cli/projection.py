@@ -11,7 +11,8 @@ import click
 
 from ...reports.projection import projection_csv_rows, projection_text
 from ...store.database import open_engine
-from .support import SCHOOL_YEAR, db_option, echo_json, echo_lines, example, refusals
+from .support import (SCHOOL_YEAR, db_option, echo_json, echo_lines, example, progress_bar,
+                      refusals)
 
 
 @example("projection --year 2028", "projection --format json")
@@ -31,7 +32,12 @@ def projection_command(db_url, year: int | None, run_id: str | None, output: str
     """Next year's enrollment per school and grade against this year's, and the flows."""
     from ...services.projection import projection
 
-    found = projection(open_engine(db_url), year, run_id)
+    engine = open_engine(db_url)
+    try:
+        with progress_bar(enabled=output != "json") as report:
+            found = projection(engine, year, run_id, progress=report)
+    finally:
+        engine.dispose()
     if output == "json":
         echo_json(found)
     elif output == "csv":
