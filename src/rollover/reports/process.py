@@ -86,14 +86,14 @@ def restore_text(result: RestoreResult, test: bool) -> Iterator[str]:
 
 
 def put_back_text(result: RestoreResult, test: bool, would: str, did: str) -> Iterator[str]:
-    """What a restore or an undo says: rows changed after the run, the runs it (would) put back,
-    newest first, and the rows put back."""
-    for edit in result.later_edits:
-        yield f"changed after the run: {edit.table} {'/'.join(map(str, edit.key))}: {edit.what}"
+    """What a restore or an undo says: the runs it (would) put back, newest first, and the rows
+    put back; then each row changed after the run."""
     yield (f"{would if test else did} {len(result.restored_runs)} run(s), newest first: "
            + ", ".join(result.restored_runs))
     if not test:
         yield f"rows put back: {sum(result.rows.values()):,}; run {result.run_id}"
+    for edit in result.later_edits:
+        yield f"changed after the run: {edit.table} {'/'.join(map(str, edit.key))}: {edit.what}"
 
 
 def modules_json(modules: list[RolloverModule]) -> list[dict]:
