@@ -47,26 +47,31 @@ class MappedBundle:
 
 class PackedWheres:
     """`Where`s kept small: the line and the (file, element) it was on packed into one number
-    (`pack`), a `Where` again when asked (`unpack`).  What a million students' references keep."""
+    (`pack`, a number a signed 64-bit array holds), a `Where` again when asked (`unpack`).  What
+    a million students' references keep."""
 
     _PLACE_BITS = 20
+    _MAX_LINE = (1 << (63 - _PLACE_BITS)) - 1
 
     def __init__(self):
         self._places: list[tuple[str, str]] = []  # (file, element)
         self._place_numbers: dict[tuple[str, str], int] = {}
+        self._others: list[Where] = []  # what does not pack: -1 - its place here
 
-    def pack(self, where: Where) -> int | Where:
+    def pack(self, where: Where) -> int:
         place = (where.file, where.element)
         number = self._place_numbers.get(place)
         if number is None:
             number = self._place_numbers[place] = len(self._places)
             self._places.append(place)
-        fits = number < 1 << self._PLACE_BITS and where.line >= 0
-        return (where.line << self._PLACE_BITS | number) if fits else where
+        if number < 1 << self._PLACE_BITS and 0 <= where.line <= self._MAX_LINE:
+            return where.line << self._PLACE_BITS | number
+        self._others.append(where)
+        return -len(self._others)
 
-    def unpack(self, packed: int | Where) -> Where:
-        if isinstance(packed, Where):
-            return packed
+    def unpack(self, packed: int) -> Where:
+        if packed < 0:
+            return self._others[-1 - packed]
         file, element = self._places[packed & ((1 << self._PLACE_BITS) - 1)]
         return Where(file, packed >> self._PLACE_BITS, element)
 

@@ -3,46 +3,38 @@ StudentContactAssociation with LivesWith true, the contact's home address (else 
 household, and the student one of its members.
 
 A state has millions of contacts and associations, so neither is held (docs/interop.md,
-"Memory"): the contacts are read first, each kept as its `Home` (its household's key, its
-location, where it was: a few numbers and shared strings); then the associations are read, in
-their files' order, and each lived-with one adds its household and member as it comes.  What a
-contact says of itself (no address, no house number, a location that cannot be used) is told
-when an association first needs its household, as a warning at the contact's element.
+"Memory"): the contacts are read first, each kept as a few numbers in arrays (where it was, its
+household's number, its location); then the associations are read, in their files' order, and
+each lived-with one adds its household and member as it comes.  What a contact says of itself
+(no address, no house number, a location that cannot be used, an unknown AddressType) is told
+when an association first needs its household, at the contact's element.  A household's
+location is the first one an association reaches; another at the same address is a warning.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import sys
-from typing import NamedTuple
+from array import array
 
 from .context import Context, PackedWheres, first_seen
-from .locations import Locations, address_location
+from .locations import IGNORED, address_location, shown_location
 from .read import Address, Contact, Ref, Where
 
 _HOUSE_NUMBER = re.compile(r"(\d+)\s+(\S.*)")
-
-
-class Home(NamedTuple):
-    """What the mapping keeps of one contact."""
-
-    where: int | Where  # the Contact element (packed)
-    household: tuple | None  # (number, street, city, zip), shared by the contacts of one home
-    location: tuple[float, float] | None
-    latitude: int | Where | None  # the Latitude element that gave `location` (packed)
-    told: tuple = ()  # (where, code, message), told when the household is first needed: a
-    # warning, or a problem when the code is None (an AddressType no Descriptors file defines)
+_NONE = -1  # no household (a contact), not yet reached (a household's first contact)
 
 
 class _Told:
-    """Collects what a contact says of itself (`address_location` warns through it), to be
-    told later."""
+    """Collects what a contact says of itself (`address_location` warns through it), to be told
+    when its household is first needed: (where, code, message), a problem when code is None."""
 
     def __init__(self):
-        self.warnings: list[tuple[Where, str | None, str]] = []
+        self.said: list[tuple[Where, str | None, str]] = []
 
-    def warning(self, where: Where, code: str, message: str) -> None:
-        self.warnings.append((where, code, message))
+    def warning(self, where: Where, code: str | None, message: str) -> None:
+        self.said.append((where, code, message))
 
 
 class Households:
@@ -51,17 +43,27 @@ class Households:
         self.is_imported_student = is_imported_student  # StudentUniqueId -> bool
         self.student_of = student_of  # a StudentReference -> its StudentUniqueId, or None
         self.wheres = PackedWheres()
-        self.homes: dict[str, Home] = {}  # ContactUniqueId -> its Home
+        # Each contact by its number (its place in the arrays), the first of each ContactUniqueId.
+        self.contacts: dict[str, int] = {}
         self.ids: dict[tuple[str, str], str] = {}  # (file, id) -> ContactUniqueId
-        self._keys: dict[tuple, tuple] = {}  # one tuple per household key
+        self.contact_where = array("q")
+        self.contact_household = array("q")  # the household's number, or _NONE
+        self.latitude, self.longitude = array("d"), array("d")  # NaN: not located
+        self.latitude_where = array("q")
+        self.told: dict[int, tuple] = {}  # contact number -> what it says of itself
+        # Each household (number, street, city, zip) by its number.
+        self.households: list[tuple] = []
+        self.household_numbers: dict[tuple, int] = {}
 
     def map(self) -> None:
         for contact in self.c.records.contacts:
             self._read_contact(contact)
-        households: dict[tuple, int | Where] = {}
-        members: dict[tuple, int | Where] = {}
-        pairs: dict[tuple[str, str], int | Where] = {}
-        located = Locations(self.c)
+        n = len(self.households)
+        first_where = array("q", [_NONE]) * n  # the contact that made it a household (packed)
+        reached = bytearray(n)
+        located_by = array("q", [_NONE]) * n  # the contact whose location it has
+        members: dict[tuple[int, str], int] = {}
+        pairs: dict[tuple[str, str], int] = {}
         for link in self.c.records.links:
             contact = self._contact(link.contact)
             student = self._linked_student(link)
@@ -69,81 +71,118 @@ class Households:
                 continue
             first = pairs.get((student, contact))
             if first is not None:
-                first = self.wheres.unpack(first)
                 self.c.problem(link.where, "duplicate StudentContactAssociation of student "
                                            f"{student!r} and contact {contact!r}: the first is on "
-                                           f"{first_seen(first, link.where)}")
+                                           f"{first_seen(self.wheres.unpack(first), link.where)}")
                 continue
             pairs[(student, contact)] = self.wheres.pack(link.where)
             if link.lives_with not in ("true", "1"):
                 continue
-            home = self.homes[contact]
-            for where, code, message in home.told:
+            number = self.contacts[contact]
+            for where, code, message in self.told.pop(number, ()):
                 if code is None:
                     self.c.problem(where, message)
                 else:
                     self.c.warning(where, code, message)
-            if home.household is None:
+            household = self.contact_household[number]
+            if household == _NONE:
                 continue
-            households.setdefault(home.household, home.where)
-            if home.location is not None:
-                located.add(home.household, home.location, self.wheres.unpack(home.latitude))
-            members.setdefault((home.household, student), self.wheres.pack(link.where))
+            if not reached[household]:
+                reached[household] = 1
+                first_where[household] = self.contact_where[number]
+            self._locate(household, number, located_by)
+            members.setdefault((household, student), self.wheres.pack(link.where))
         del pairs
-        self._write(households, members, located)
+        self._write(reached, first_where, located_by, members)
 
-    def _write(self, households: dict, members: dict, located: Locations) -> None:
-        ids = {key: f"H{n:04d}" for n, key in enumerate(
-            sorted(households, key=lambda k: (k[1].casefold(), k[0], k[2], k[3])), start=1)}
-        for key, where in sorted(households.items(), key=lambda item: ids[item[0]]):
-            number, street, city, zip_code = key
-            latitude, longitude = located.of.get(key, (None, None))
-            self.c.out.add("households.csv", self.wheres.unpack(where), household_id=ids[key],
-                           number=number, street=street, city=city, zip=zip_code,
-                           latitude=latitude, longitude=longitude)
-        for (key, unique_id), where in members.items():
+    def _locate(self, household: int, number: int, located_by: array) -> None:
+        """The household's location from the contact's, the first an association reaches;
+        another contact's other location at the same address is a warning."""
+        if math.isnan(self.latitude[number]):
+            return
+        first = located_by[household]
+        if first == _NONE:
+            located_by[household] = number
+            return
+        location, held = self._location(number), self._location(first)
+        if location != held:
+            key, where = self.households[household], self.wheres.unpack(
+                self.latitude_where[first])
+            self.c.warning(self.wheres.unpack(self.latitude_where[number]), IGNORED,
+                           f"the household at {key[0]} {key[1]} is located at "
+                           f"{shown_location(held)} by {where.file}:{where.line}; this "
+                           f"address's {shown_location(location)} is not used")
+
+    def _location(self, number: int) -> tuple[float, float]:
+        return self.latitude[number], self.longitude[number]
+
+    def _write(self, reached: bytearray, first_where: array, located_by: array,
+               members: dict) -> None:
+        made = sorted((number for number in range(len(self.households)) if reached[number]),
+                      key=lambda n: _order(self.households[n]))
+        ids = {number: f"H{n:04d}" for n, number in enumerate(made, start=1)}
+        for number in made:
+            house, street, city, zip_code = self.households[number]
+            by = located_by[number]
+            latitude, longitude = (None, None) if by == _NONE else self._location(by)
+            self.c.out.add("households.csv", self.wheres.unpack(first_where[number]),
+                           household_id=ids[number], number=house, street=street, city=city,
+                           zip=zip_code, latitude=latitude, longitude=longitude)
+        for (number, unique_id), where in members.items():
             self.c.out.add("household_members.csv", self.wheres.unpack(where),
-                           household_id=ids[key], student_id=f"S{unique_id}", primary=True)
+                           household_id=ids[number], student_id=f"S{unique_id}", primary=True)
 
     # -- contacts -------------------------------------------------------------------------------
     def _read_contact(self, contact: Contact) -> None:
         unique_id = sys.intern(contact.unique_id)
         if contact.xml_id:
             self.ids[(contact.where.file, contact.xml_id)] = unique_id
-        first = self.homes.get(unique_id)
+        first = self.contacts.get(unique_id)
         if first is not None:
+            where = self.wheres.unpack(self.contact_where[first])
             self.c.problem(contact.where, f"duplicate Contact with ContactUniqueId "
                                           f"{unique_id!r}: the first is on "
-                                          f"{first_seen(self.wheres.unpack(first.where), contact.where)}")
+                                          f"{first_seen(where, contact.where)}")
             return
-        self.homes[unique_id] = self._home(contact)
-
-    def _home(self, contact: Contact) -> Home:
-        """The contact's household: of its `Home` address, else of its first."""
-        where = self.wheres.pack(contact.where)
+        number = self.contacts[unique_id] = len(self.contact_where)
+        self.contact_where.append(self.wheres.pack(contact.where))
         told = _Told()
+        household, location, latitude = self._home(contact, told)
+        self.contact_household.append(household)
+        self.latitude.append(location[0] if location else math.nan)
+        self.longitude.append(location[1] if location else math.nan)
+        self.latitude_where.append(self.wheres.pack(latitude) if latitude else _NONE)
+        if told.said:
+            self.told[number] = tuple(told.said)
+
+    def _home(self, contact: Contact, told: _Told
+              ) -> tuple[int, tuple[float, float] | None, Where | None]:
+        """The contact's household number (of its `Home` address, else of its first), its
+        location and the Latitude element that gave it."""
         homes = []
         for a in contact.addresses:
             code, refusal = self.c.checked_descriptor(a.type, "AddressTypeDescriptor")
             if refusal is not None:
-                told.warnings.append((a.type.where, None, refusal))
+                told.warning(a.type.where, None, refusal)
             if code == "Home":
                 homes.append(a)
         address: Address | None = (homes or contact.addresses or [None])[0]
         if address is None:
             told.warning(contact.where, "NO_HOUSEHOLD",
                          f"contact {contact.unique_id!r} has no Address: no household")
-            return Home(where, None, None, None, tuple(told.warnings))
+            return _NONE, None, None
         match = _HOUSE_NUMBER.fullmatch(address.street)
         if match is None:
             told.warning(address.where, "NO_HOUSEHOLD",
                          f"{address.street!r} starts with no house number: no household")
-            return Home(where, None, None, None, tuple(told.warnings))
+            return _NONE, None, None
         key = (int(match.group(1)), match.group(2).strip(), address.city, address.zip)
-        key = self._keys.setdefault(key, key)
+        number = self.household_numbers.get(key)
+        if number is None:
+            number = self.household_numbers[key] = len(self.households)
+            self.households.append(key)
         location = address_location(told, address)
-        latitude = self.wheres.pack(address.latitude.where) if location is not None else None
-        return Home(where, key, location, latitude, tuple(told.warnings))
+        return number, location, address.latitude.where if location is not None else None
 
     def _contact(self, ref: Ref) -> str | None:
         """The ContactUniqueId of the contact a reference names (by identity, else by `ref` in
@@ -153,7 +192,7 @@ class Households:
             return None
         if ref.key is not None:
             unique_id = ref.key[0]
-            if unique_id not in self.homes:
+            if unique_id not in self.contacts:
                 self.c.problem(ref.where, f"no Contact with ContactUniqueId {unique_id!r} in "
                                           "the import")
                 return None
@@ -174,3 +213,8 @@ class Households:
             return None
         student = self.student_of(ref)
         return None if student is None else sys.intern(student)
+
+
+def _order(key: tuple) -> tuple:
+    """Households are numbered H0001 … in (street case-folded, number, city, zip) order."""
+    return key[1].casefold(), key[0], key[2], key[3]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ...bundle.format import FILES_BY_NAME
 from ...bundle.values import CellError, decimal_parser, format_cell, shown
 from .context import Context
-from .read import Address, Where
+from .read import Address
 
 IGNORED = "LOCATION_IGNORED"
 _PARSERS = {name: decimal_parser(FILES_BY_NAME["households.csv"].column(name))
@@ -41,25 +41,6 @@ def address_location(context: Context, address: Address) -> tuple[float, float] 
     return location[0], location[1]
 
 
-class Locations:
-    """The location of each household, from the first of its addresses that has one; another
-    address of the same household with another location is named in a warning."""
-
-    def __init__(self, context: Context):
-        self.c = context
-        self.of: dict[tuple, tuple[float, float]] = {}
-        self._from: dict[tuple, Where] = {}
-
-    def add(self, household: tuple, location: tuple[float, float], where: Where) -> None:
-        """A location of the household, given by the Latitude at `where`."""
-        first = self.of.setdefault(household, location)
-        first_where = self._from.setdefault(household, where)
-        if first != location:
-            self.c.warning(where, IGNORED,
-                           f"the household at {household[0]} {household[1]} is located at "
-                           f"{_shown(first)} by {first_where.file}:{first_where.line}; this "
-                           f"address's {_shown(location)} is not used")
-
-
-def _shown(location: tuple[float, float]) -> str:
+def shown_location(location: tuple[float, float]) -> str:
+    """`28.6105, -99.2203`: a location as a warning names it."""
     return ", ".join(format_cell(value) for value in location)
