@@ -89,6 +89,7 @@ def test_projection_text_is_a_table_per_school_this_year_beside_next_and_the_flo
     lines = text.splitlines()
     assert lines[0] == ("Projection of school year 2028 against 2027, from the enrollments "
                         "stored")
+    assert lines[1] == "All schools: 10 in 2027, 9 in 2028; 4 students changing school"
     elm = lines.index("Elm Elementary (ES)")
     assert lines[elm + 1].split() == ["Grade", "2027", "2028", "Change"]
     assert [line.split() for line in lines[elm + 2:elm + 5]] == [

@@ -171,3 +171,13 @@ def test_rf25_a_grade_placed_in_two_calendars_shows_each_calendars_count():
         ["Hill High", "09", "1,200", "1,500", "HS28 1,000, HS28B 500"],
         ["Hill High", "10", "3", "2", "HS28"],
         ["Hill High", "all", "1,203", "1,502", "HS28, HS28B"]]
+
+
+def test_a_stored_run_of_another_kind_opens_with_its_counts(demo):
+    _engine, db_url = demo
+    printed = rollover(db_url, "calendars", "roll", "--from-year", "2027", "--test")
+    run_id = re.search(r"run (calendars-\S+)", printed).group(1)
+    lines = rollover(db_url, "report", run_id).splitlines()
+    assert lines[0].startswith(f"calendars Run Test {run_id}, ")
+    assert lines[1].startswith("calendars ") and ", skipped " in lines[1]
+    assert lines[3].startswith("Created (")

@@ -10,12 +10,18 @@ CSV_HEADER = ["kind", "year", "school_id", "school_name", "grade", "current", "p
 
 
 def projection_text(projection: dict, run_id: str | None = None) -> Iterator[str]:
-    """A table per school, its grades with the year before beside the projected year and the
-    change (then the school's total), and the students changing school."""
+    """The district's totals first; then a table per school, its grades with the year before
+    beside the projected year and the change (then the school's total), and the students
+    changing school."""
     year, before = projection["year"], projection["year"] - 1
     counted = (f"the enrollments stored and the proposals of Run Test {run_id}" if run_id
                else "the enrollments stored")
     yield f"Projection of school year {year} against {before}, from {counted}"
+    every = [g for school in projection["schools"] for g in school["grades"]]
+    moving = sum(f["count"] for f in projection["flows"])
+    yield (f"All schools: {sum(g['current'] for g in every):,} in {before}, "
+           f"{sum(g['projected'] for g in every):,} in {year}; {moving:,} students changing "
+           "school")
     for school in projection["schools"]:
         yield ""
         yield f"{school['name'] or school['school_id']} ({school['school_id']})"

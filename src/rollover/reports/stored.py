@@ -32,6 +32,7 @@ def stored_text(record: RunRecord) -> Iterator[str]:
     # Any other kind: its counts, then each list of its report, one entry a line.
     yield (f"{record.kind} {'Run Test' if record.mode == 'test' else 'Run'} {record.run_id}, "
            f"{record.started_at:%Y-%m-%d %H:%M}")
+    yield counts_line(record.counts)
     for key, value in (record.report or {}).items():
         if isinstance(value, list):
             yield ""
@@ -39,8 +40,6 @@ def stored_text(record: RunRecord) -> Iterator[str]:
             for entry in value:
                 yield "  " + (", ".join(f"{k}: {v}" for k, v in entry.items())
                               if isinstance(entry, dict) else str(entry))
-    yield ""
-    yield counts_line(record.counts)
 
 
 def counts_line(counts: dict | None) -> str:

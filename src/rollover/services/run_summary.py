@@ -49,14 +49,15 @@ def run_summary(engine: Engine, run_id: str, progress: Progress = no_progress) -
     }
 
 
-def run_projection(engine: Engine, summary: dict) -> tuple[dict | None, str | None]:
+def run_projection(engine: Engine, summary: dict, progress: Progress = no_progress
+                   ) -> tuple[dict | None, str | None]:
     """(the projection of the year the run places students in, None), a Run Test's with its
     proposals (a Run's are stored); or (None, why there is none) when the projection refuses
     (e.g. the run placed nobody and the district has no current year)."""
     test = summary["mode"] == "test"
     try:
         return projection(engine, summary["projected_year"],
-                          summary["run_id"] if test else None), None
+                          summary["run_id"] if test else None, progress), None
     except RolloverError as refused:
         return None, str(refused)
 

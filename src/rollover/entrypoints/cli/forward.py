@@ -165,10 +165,11 @@ def write_html_report(engine, record, out: Path | None) -> None:
     from ...services.area_map import attendance_areas
     from ...services.run_summary import run_projection, run_summary
 
-    summary = run_summary(engine, record.run_id)
-    projected, refused = run_projection(engine, summary)
-    document = run_html(record, summary, projected, projection_refused=refused,
-                        areas=attendance_areas(engine))
+    with progress_bar() as progress:
+        summary = run_summary(engine, record.run_id, progress)
+        projected, refused = run_projection(engine, summary, progress)
+        areas = attendance_areas(engine)
+    document = run_html(record, summary, projected, projection_refused=refused, areas=areas)
     if out is None:
         click.echo(document, nl=False)
         return
