@@ -181,3 +181,22 @@ def test_a_stored_run_of_another_kind_opens_with_its_counts(demo):
     assert lines[0].startswith(f"calendars Run Test {run_id}, ")
     assert lines[1].startswith("calendars ") and ", skipped " in lines[1]
     assert lines[3].startswith("Created (")
+
+
+def test_a_module_run_says_its_numbers_in_words_and_counts_its_messages_per_code():
+    from rollover.domain.change_plan import LogMessage, ModulePlan
+    from rollover.reports.process import module_run_text
+    from rollover.services.process import ModuleRun
+
+    said = [LogMessage("warning", "PLAN_NOT_ROLLED", "P1", "S1", "m"),
+            LogMessage("error", "NO_COURSE", "C1", "S1", "m"),
+            LogMessage("warning", "PLAN_NOT_ROLLED", "P2", "S1", "m")]
+    plan = ModulePlan(messages=said, summary={"plans_not_rolled": 2, "plans_rolled": 1200})
+    lines = list(module_run_text(ModuleRun("success_plan-1", "success_plan", 2027, "test", plan),
+                                 test=True))
+    assert lines[0].startswith("success_plan 2027 -> 2028: run success_plan-1 (test) would "
+                               "change 0 inserted") and "2 warnings, 1 errors" in lines[0]
+    assert lines[1:6] == ["  plans not rolled: 2", "  plans rolled: 1,200",
+                          "messages by code, most frequent first:",
+                          "  PLAN_NOT_ROLLED  warning          2",
+                          "  NO_COURSE        error            1"]
