@@ -1,6 +1,7 @@
 """A refused command leaves no file behind: a SQLite store it would have created (its --db, or
-rollover.db in the working folder) is deleted again, with its -wal and -shm files; a store that
-was there before, and one a command filled, are kept."""
+rollover.db in the working folder) is deleted again, with its -wal and -shm files; so does a
+command that only read (a mistyped --db path); a store that was there before, and one a command
+filled, are kept."""
 
 from __future__ import annotations
 
@@ -48,6 +49,26 @@ def test_a_refused_command_leaves_no_new_store(tmp_path, bad_bundle, args):
     assert ran.exit_code == 2, (ran.stdout, ran.stderr)
     assert "Traceback" not in ran.stderr
     assert left_in(folder) == []
+
+
+READ_ONLY = {"schools": ["schools"], "runs": ["runs"], "lock status": ["lock", "status"],
+             "calendars list": ["calendars", "list"], "tasks": ["tasks"]}
+
+
+@pytest.mark.parametrize("args", READ_ONLY.values(), ids=READ_ONLY.keys())
+def test_a_command_that_only_read_a_mistyped_path_leaves_no_new_store(tmp_path, args):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    ran = cli.rollover("--db", "distrcit", *args, cwd=folder)
+    assert ran.exit_code == 0, (ran.stdout, ran.stderr)
+    assert left_in(folder) == []
+
+
+def test_nor_a_sync_test_into_a_new_store(tmp_path, tiny_bundle):
+    ran = cli.rollover("--db", "district.db", "import", str(tiny_bundle), "--sync", "--test",
+                       cwd=tmp_path)
+    assert ran.exit_code == 0, ran.stderr
+    assert not (tmp_path / "district.db").exists()
 
 
 def test_nor_the_default_store_in_the_working_folder(tmp_path, bad_bundle):

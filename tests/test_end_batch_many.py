@@ -258,3 +258,17 @@ def test_ye15_the_cleanup_api_takes_a_calendar_choice(engine, rolled):
     assert [p.calendar.calendar_id for p in report.plans] == ["MSA28"]
     assert [r.student_id for r in report.removed] == ["M2"]
     assert report.totals == {"calendars": 1, "removed": 1, "kept": 0, "not_rolled": 0}
+
+
+def test_ye20_runs_over_several_calendars_end_each_of_their_steps(engine, rolled):
+    from .test_progress import Recorded
+
+    progress = Recorded()
+    end_batch(engine, EndBatchOptions(CalendarChoice(year=2027), end_date="last-day",
+                                      end_status="E01", test=True), progress=progress)
+    assert progress.phases()[:2] == ["loading", "calendars"]
+    progress.assert_each_phase_counts_up_to_its_whole()
+    progress = Recorded()
+    cleanup(engine, CleanupOptions(CalendarChoice(year=2028), test=True), progress=progress)
+    assert progress.phases()[:2] == ["loading", "calendars"]
+    progress.assert_each_phase_counts_up_to_its_whole()

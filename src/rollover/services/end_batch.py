@@ -127,6 +127,7 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
                                           "end_date": settings.end_date.isoformat()})
             return EndBatchReport(record, [plan], students)
         calendars = ending.choose(options.calendar_id, catalog)
+        progress("loading", 2, 2)  # each calendar's own reading is in "calendars"
         ending.check_grades_offered(options.grades, calendars)
         batches.read_last_instructional_days(conn, catalog, [c.calendar_id for c in calendars])
         every = [ending.resolve_end_batch(replace(options, calendar_id=c.calendar_id), catalog,
@@ -200,6 +201,7 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
             record = work.finish(counts=plan.totals, report=cleaning.report_object(plan, mode))
             return CleanupReport(record, [plan], students)
         calendars = ending.choose(options.calendar_id, catalog)
+        progress("loading", 5, 5)  # each calendar's own reading is in "calendars"
         work.at_schools({c.school_id for c in calendars})
         plans, students = [], {}
         for done, calendar in enumerate(calendars):

@@ -42,16 +42,17 @@ def db_option(command):
     @functools.wraps(command)
     def wrapper(ctx, db_url, **kwargs):
         url = db_url or ctx.find_root().params.get("db_url")
-        with no_new_store_left_if_refused(url):
+        with no_new_empty_store_left(url):
             return command(url, **kwargs)
 
     return wrapper
 
 
 @contextmanager
-def no_new_store_left_if_refused(url: str | None):
-    """A command that ends with an error leaves no SQLite store file that was not there before
-    it (opening one creates it): it is deleted, unless it holds rows (see
+def no_new_empty_store_left(url: str | None):
+    """A command leaves no SQLite store file that was not there before it (opening one creates
+    it) unless it wrote to it: a refused command, or one that only read (a mistyped --db path,
+    a Run Test), leaves nothing.  The file is deleted unless it holds rows (see
     store.database.remove_unused_store)."""
     path = sqlite_file(resolve_url(url))
     if path is None or path.exists():
@@ -59,17 +60,8 @@ def no_new_store_left_if_refused(url: str | None):
         return
     try:
         yield
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            remove_unused_store(path)
-        raise
-    except click.exceptions.Exit as exc:
-        if exc.exit_code != 0:
-            remove_unused_store(path)
-        raise
-    except BaseException:
+    finally:
         remove_unused_store(path)
-        raise
 
 
 def json_option(text: str = "Print the result as one JSON object."):
