@@ -137,7 +137,7 @@ def test_ye4_round_trip_is_equal_row_for_row(rolled, db_url, new_database, tmp_p
     progress = Recorded()
     restore_backup(rolled, manifest.id, into=target, folder=tmp_path / "bk", progress=progress)
     assert_same_rows(before, target)
-    assert progress.phases() == ["hashing the backup", "restoring"]
+    assert progress.phases() == ["hashing the backup", "restoring the backup"]
     progress.assert_each_phase_counts_up_to_its_whole()
     # the source itself differs only by the run record of the backup
     after = rows_at(db_url)
@@ -163,7 +163,7 @@ def test_ye4_logical_export_round_trip_on_postgresql(postgres_url, new_database,
     finally:
         engine.dispose()
     assert_same_rows(before, target)
-    assert progress.phases() == ["hashing the backup", "restoring"]
+    assert progress.phases() == ["hashing the backup", "restoring the backup"]
     progress.assert_each_phase_counts_up_to_its_whole()
 
 

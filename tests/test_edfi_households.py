@@ -103,7 +103,8 @@ def test_reading_counts_the_contact_file_twice_and_never_goes_back(engine, tmp_p
     folder = grand_bend(tmp_path)
     progress = Recorded()
     import_edfi(engine, folder, progress=progress)
-    reading = [(done, total) for label, done, total in progress.calls if label == "reading"]
+    reading = [(done, total) for label, done, total in progress.calls
+               if label == "reading the files"]
     xml = sum(path.stat().st_size for path in folder.glob("*.xml"))
     contacts = (folder / "Contact.xml").stat().st_size
     assert {total for _done, total in reading} == {xml + contacts}

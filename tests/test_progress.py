@@ -202,6 +202,22 @@ def test_ye20_a_long_step_writes_a_line_at_two_seconds_then_every_five_then_at_i
         "rollover: reading 300,000 of 300,000 (100%), done in 30 s"]
 
 
+def test_ye20_a_step_counted_in_bytes_shows_sizes():
+    clock = Clock()
+    plain, lines = printer(clock)
+    for label in ("importing", "reading the files"):
+        plain.report(label, 0, 3_450_410)
+        clock.now += 3
+        plain.report(label, 1_912_420, 3_450_410)
+        clock.now += 2
+        plain.report(label, 3_450_410, 3_450_410)
+    assert lines == [
+        "rollover: importing 1.9 MB of 3.5 MB (55%), about 2 s left",
+        "rollover: importing 3.5 MB of 3.5 MB (100%), done in 5 s",
+        "rollover: reading the files 1.9 MB of 3.5 MB (55%), about 2 s left",
+        "rollover: reading the files 3.5 MB of 3.5 MB (100%), done in 5 s"]
+
+
 def test_ye20_a_time_left_is_given_once_it_can_be_measured():
     clock = Clock()
     plain, lines = printer(clock)

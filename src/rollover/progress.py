@@ -24,6 +24,17 @@ Value = TypeVar("Value")
 # Rows between two reports of a bulk phase: a fiftieth of a second to a second of work.
 EVERY_ROWS = 10_000
 
+# The phases counted in bytes of files, not in rows: their counts are shown as sizes
+# (`importing 1.9 MB of 3.5 MB`).  Each label is used for bytes only.
+VALIDATING = "validating"
+READING_FILES = "reading the files"
+CHECKING_FILES = "checking the files"
+IMPORTING = "importing"
+HASHING = "hashing the backup"
+RESTORING_BACKUP = "restoring the backup"
+COUNTED_IN_BYTES = frozenset({VALIDATING, READING_FILES, CHECKING_FILES, IMPORTING, HASHING,
+                              RESTORING_BACKUP})
+
 
 def no_progress(label: str, done: int, total: int) -> None:
     """The default: report nothing."""

@@ -15,7 +15,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Protocol
 
-from ..progress import Progress, no_progress
+from ..progress import CHECKING_FILES, IMPORTING, Progress, no_progress
 from .format import FILES, FILES_BY_NAME, ID, TEXT, BundleFile, BundleProblem
 from .reader import BundleFileReader, RowBlock
 from .values import format_cell
@@ -161,7 +161,7 @@ class BundleChecker:
     def run(self, present: list[BundleFile]) -> BundleCheck:
         self.result.files = present
         total = sum((self.folder / f.name).stat().st_size for f in present)
-        label = "checking" if self.sink is None else "importing"
+        label = CHECKING_FILES if self.sink is None else IMPORTING
         done = 0
         # Asked once, before any row is written: a file writes its own table only, so what a
         # table held before the import is what it held before its file.

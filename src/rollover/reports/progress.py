@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import math
 
+from ..progress import COUNTED_IN_BYTES
+from .table import human_size
+
 
 def progress_line(label: str, done: int, total: int, *, seconds: float,
                   seconds_left: float | None = None) -> str:
     """`reading 120,000 of 1,000,000 (12%), about 40 s left` while the step runs (the time left
     once it can be estimated; `almost done` under half a second), `reading 1,000,000 of
     1,000,000 (100%), done in 52 s` when it is done; a step of no count (a commit) says how long
-    it has taken.  `seconds`: how long the step has run."""
+    it has taken.  `seconds`: how long the step has run.  A step counted in bytes shows sizes
+    (`importing 1.9 MB of 3.5 MB (55%)`)."""
+    shown = human_size if label in COUNTED_IN_BYTES else "{:,}".format
     if total > 1:
-        text = f"{label} {done:,} of {total:,} ({math.floor(100 * min(done, total) / total)}%)"
+        text = (f"{label} {shown(done)} of {shown(total)} "
+                f"({math.floor(100 * min(done, total) / total)}%)")
     elif done > 0 and total == 0:  # counted, but of no known whole
-        text = f"{label}, {done:,} so far"
+        text = f"{label}, {shown(done)} so far"
     else:
         text = label
     if total > 0 and done >= total:

@@ -36,7 +36,7 @@ from ..interop.edfi.mapping import map_records
 from ..interop.edfi.problems import NO_ELEMENT, EdfiProblem, EdfiRefused
 from ..interop.edfi.read import Records, Streamed, Where, read_file
 from ..interop.edfi.validate import validate
-from ..progress import Progress, no_progress
+from ..progress import READING_FILES, VALIDATING, Progress, no_progress
 from .bundles import import_bundle
 
 # The order the kinds are read in: what a later kind refers to is known when it is read.
@@ -67,7 +67,7 @@ def import_edfi(engine: Engine, folder: Path | str, *, replace: bool = False,
         with BundleFiles(bundle) as mapped:
             records, read = _read(found, progress)
             map_records(records, grades, mapped)
-        progress("reading", read, read)
+        progress(READING_FILES, read, read)
         if mapped.problems:
             raise EdfiRefused(mapped.problems)
         for path in found.csv_files:
@@ -88,10 +88,10 @@ def _validated(found: EdfiFolder, progress: Progress) -> list[EdfiProblem]:
     """Every XSD error of every file (a file not well-formed: its one problem)."""
     problems: list[EdfiProblem] = []
     paths = [(path, kind) for kind in READING_ORDER for path in found.files.get(kind, ())]
-    for path, kind, report in _with_progress(paths, "validating", progress):
+    for path, kind, report in _with_progress(paths, VALIDATING, progress):
         problems += validate(path, kind, report)
     total = sum(path.stat().st_size for path, _kind in paths)
-    progress("validating", total, total)
+    progress(VALIDATING, total, total)
     return problems
 
 
@@ -119,7 +119,7 @@ def _read(found: EdfiFolder, progress: Progress) -> tuple[Records, int]:
               for element in STREAMED[kind] if element not in _UNREPORTED
               for path in found.files.get(kind, ())]
     read = whole + [(path, kind) for path, kind, _element in passes]
-    reports = list(_with_progress(read, "reading", progress))
+    reports = list(_with_progress(read, READING_FILES, progress))
     for path, kind, report in reports[:len(whole)]:
         read_file(path, kind, records, report, skip=STREAMED.get(kind, {}))
     on_read = defaultdict(list)  # (kind, element) -> a callback per path

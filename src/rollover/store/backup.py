@@ -34,7 +34,7 @@ from sqlalchemy import Connection, Engine, create_engine, func, inspect, select
 from sqlalchemy.engine import URL, make_url
 
 from ..errors import RolloverError
-from ..progress import Progress, Tally, no_progress
+from ..progress import HASHING, RESTORING_BACKUP, Progress, Tally, no_progress
 from .backup_key import put_backup_key
 from .database import describe
 from .migrate import VERSION_TABLE, alembic_config
@@ -81,18 +81,18 @@ def kind_of_url(url: str) -> str:
 
 
 def sha256_of(path: Path, progress: Progress = no_progress) -> str:
-    """The file's SHA-256; progress: "hashing the backup", in MiB read."""
+    """The file's SHA-256; progress: "hashing the backup", in bytes read."""
     size = max(1, -(-path.stat().st_size // CHUNK))  # in MiB, rounded up
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         done = 0
-        progress("hashing the backup", 0, size)
+        progress(HASHING, 0, size)
         while block := handle.read(CHUNK):
             digest.update(block)
             done += 1
             if done % HASH_REPORT_MIB == 0:
-                progress("hashing the backup", min(done, size), size)
-        progress("hashing the backup", size, size)
+                progress(HASHING, min(done, size), size)
+        progress(HASHING, size, size)
     return digest.hexdigest()
 
 
@@ -360,19 +360,18 @@ def pg_engine(url: str, *, search_path: str | None = None) -> Engine:
 
 # -- restoring --------------------------------------------------------------------------------
 
-RESTORING = "restoring"
 
 
 def restore_file(path: Path, fmt: str, url: str, progress: Progress = no_progress) -> None:
     """Put the backup in `path` into the database at `url`, replacing whatever it holds;
-    progress: "restoring", in SQLite pages or in bytes of the backup's tables (pg_restore, a
-    process of its own, tells none: 0, then done)."""
+    progress: "restoring the backup", in bytes (of the SQLite file, or of the backup's tables;
+    pg_restore, a process of its own, tells none: 0, then done)."""
     if fmt == SQLITE_FORMAT:
         copy_sqlite_file(path, sqlite_path(url), progress)
     elif fmt == PG_DUMP_FORMAT:
-        progress(RESTORING, 0, 1)
+        progress(RESTORING_BACKUP, 0, 1)
         _pg_restore(path, url)
-        progress(RESTORING, 1, 1)
+        progress(RESTORING_BACKUP, 1, 1)
     elif fmt == LOGICAL_FORMAT:
         _logical_restore(path, url, progress)
     else:
@@ -389,9 +388,10 @@ def copy_sqlite_file(path: Path, target_path: Path, progress: Progress = no_prog
         target = sqlite3.connect(target_path, isolation_level=None)
         try:
             target.execute("PRAGMA busy_timeout = 10000")
-            progress(RESTORING, 0, 1)
+            page = source.execute("PRAGMA page_size").fetchone()[0]
+            progress(RESTORING_BACKUP, 0, path.stat().st_size)
             source.backup(target, pages=_PAGES, progress=lambda _status, remaining, total:
-                          progress(RESTORING, total - remaining, total))
+                          progress(RESTORING_BACKUP, page * (total - remaining), page * total))
         finally:
             target.close()
     finally:
@@ -436,14 +436,14 @@ def build_schema(conn: Connection, revision: str | None) -> None:
 def load_logical(conn: Connection, path: Path, progress: Progress = no_progress) -> None:
     """Build the schema of a logical export's revision and load every table in bulk, on the
     caller's PostgreSQL transaction and in its schema (which holds no rollover table yet);
-    progress: "restoring", in bytes of the tables' data."""
+    progress: "restoring the backup", in bytes of the tables' data."""
     with zipfile.ZipFile(path) as archive:
         header = json.loads(archive.read("header.json"))
         build_schema(conn, header["alembic_revision"])
         driver = conn.connection.driver_connection
         total = sum(archive.getinfo(f"{e['name']}.copy").file_size for e in header["tables"])
         done = 0
-        progress(RESTORING, 0, total)
+        progress(RESTORING_BACKUP, 0, total)
         for entry in header["tables"]:
             table = metadata.tables[entry["name"]]
             columns = [c for c in entry["columns"] if c in table.c]
@@ -454,9 +454,9 @@ def load_logical(conn: Connection, path: Path, progress: Progress = no_progress)
                 while block := data.read(CHUNK):
                     copy.write(block)
                     done += len(block)
-                    progress(RESTORING, done, total)
+                    progress(RESTORING_BACKUP, done, total)
         conn.exec_driver_sql("ANALYZE " + _quoted(conn, [e["name"] for e in header["tables"]]))
-        progress(RESTORING, total, total)
+        progress(RESTORING_BACKUP, total, total)
 
 
 def load_pg_dump(conn: Connection, path: Path, tables, schema: str) -> None:
