@@ -45,6 +45,7 @@ class Households:
         self.wheres = PackedWheres()
         # Each contact by its number (its place in the arrays), the first of each ContactUniqueId.
         self.contacts: dict[str, int] = {}
+        self.contact_ids: list[str] = []  # each contact's ContactUniqueId, by its number
         self.ids: dict[tuple[str, str], str] = {}  # (file, id) -> ContactUniqueId
         self.contact_where = array("q")
         self.contact_household = array("q")  # the household's number, or _NONE
@@ -62,23 +63,25 @@ class Households:
         first_where = array("q", [_NONE]) * n  # the contact that made it a household (packed)
         reached = bytearray(n)
         located_by = array("q", [_NONE]) * n  # the contact whose location it has
-        members: dict[tuple[int, str], int] = {}
-        pairs: dict[tuple[str, str], int] = {}
+        # What a million associations keep: a key each for the two duplicate checks (one
+        # string: no tuple, no number object), and each member row set aside in the spool.
+        pairs: set[str] = set()  # "contact number, student"
+        repeated: dict[str, Where] = {}  # such a key seen again -> where, told once found first
+        members: set[str] = set()  # "household number, student"
+        member_rows = self.c.out.spool()  # (household number, student, where packed)
         for link in self.c.records.links:
             contact = self._contact(link.contact)
             student = self._linked_student(link)
             if contact is None or student is None:
                 continue
-            first = pairs.get((student, contact))
-            if first is not None:
-                self.c.problem(link.where, "duplicate StudentContactAssociation of student "
-                                           f"{student!r} and contact {contact!r}: the first is on "
-                                           f"{first_seen(self.wheres.unpack(first), link.where)}")
+            number = self.contacts[contact]
+            pair = f"{number} {student}"
+            if pair in pairs:
+                repeated.setdefault(pair, link.where)
                 continue
-            pairs[(student, contact)] = self.wheres.pack(link.where)
+            pairs.add(pair)
             if link.lives_with not in ("true", "1"):
                 continue
-            number = self.contacts[contact]
             for where, code, message in self.told.pop(number, ()):
                 if code is None:
                     self.c.problem(where, message)
@@ -91,9 +94,36 @@ class Households:
                 reached[household] = 1
                 first_where[household] = self.contact_where[number]
             self._locate(household, number, located_by)
-            members.setdefault((household, student), self.wheres.pack(link.where))
-        del pairs
-        self._write(reached, first_where, located_by, members)
+            member = f"{household} {student}"
+            if member not in members:
+                members.add(member)
+                member_rows.append((household, student, self.wheres.pack(link.where)))
+        del pairs, members
+        if repeated:
+            self._tell_duplicate_links(repeated)
+        self._write(reached, first_where, located_by, member_rows)
+
+    def _tell_duplicate_links(self, repeated: dict[str, Where]) -> None:
+        """A problem at each association that repeats an earlier one (the same student and
+        contact), naming the earlier: found by reading the associations again, which only an
+        import that is refused does."""
+        firsts: dict[str, Where] = {}
+        for link in self.c.records.links:
+            contact = self._contact(link.contact)  # told already: told once
+            student = self._linked_student(link)
+            if contact is None or student is None:
+                continue
+            pair = f"{self.contacts[contact]} {student}"
+            if pair in repeated and pair not in firsts:
+                firsts[pair] = link.where
+                if len(firsts) == len(repeated):
+                    break
+        for pair, where in repeated.items():
+            number, student = pair.split(" ", 1)
+            contact = self.contact_ids[int(number)]
+            self.c.problem(where, "duplicate StudentContactAssociation of student "
+                                  f"{student!r} and contact {contact!r}: the first is on "
+                                  f"{first_seen(firsts[pair], where)}")
 
     def _locate(self, household: int, number: int, located_by: array) -> None:
         """The household's location from the contact's, the first an association reaches;
@@ -117,7 +147,7 @@ class Households:
         return self.latitude[number], self.longitude[number]
 
     def _write(self, reached: bytearray, first_where: array, located_by: array,
-               members: dict) -> None:
+               member_rows) -> None:
         made = sorted((number for number in range(len(self.households)) if reached[number]),
                       key=lambda n: _order(self.households[n]))
         ids = {number: f"H{n:04d}" for n, number in enumerate(made, start=1)}
@@ -128,7 +158,7 @@ class Households:
             self.c.out.add("households.csv", self.wheres.unpack(first_where[number]),
                            household_id=ids[number], number=house, street=street, city=city,
                            zip=zip_code, latitude=latitude, longitude=longitude)
-        for (number, unique_id), where in members.items():
+        for number, unique_id, where in member_rows:
             self.c.out.add("household_members.csv", self.wheres.unpack(where),
                            household_id=ids[number], student_id=f"S{unique_id}", primary=True)
 
@@ -145,6 +175,7 @@ class Households:
                                           f"{first_seen(where, contact.where)}")
             return
         number = self.contacts[unique_id] = len(self.contact_where)
+        self.contact_ids.append(unique_id)
         self.contact_where.append(self.wheres.pack(contact.where))
         told = _Told()
         household, location, latitude = self._home(contact, told)
@@ -176,7 +207,9 @@ class Households:
             told.warning(address.where, "NO_HOUSEHOLD",
                          f"{address.street!r} starts with no house number: no household")
             return _NONE, None, None
-        key = (int(match.group(1)), match.group(2).strip(), address.city, address.zip)
+        # The street, city and zip of a state's households repeat: one string each, shared.
+        key = (int(match.group(1)), sys.intern(match.group(2).strip()),
+               sys.intern(address.city), sys.intern(address.zip))
         number = self.household_numbers.get(key)
         if number is None:
             number = self.household_numbers[key] = len(self.households)
@@ -211,8 +244,7 @@ class Households:
                            f"student {ref.key[0]!r} is not among the imported students: the "
                            "association is skipped")
             return None
-        student = self.student_of(ref)
-        return None if student is None else sys.intern(student)
+        return self.student_of(ref)
 
 
 def _order(key: tuple) -> tuple:
