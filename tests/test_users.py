@@ -218,6 +218,21 @@ def test_ye2_bad_values_are_refused_naming_them(case, engine, db_url, tmp_path):
     assert row_counts(engine) == before
 
 
+@pytest.mark.parametrize("command", ["grant", "revoke"])
+def test_ye2_a_school_given_twice_is_refused_naming_both_not_the_last_kept(
+        command, engine, db_url, tmp_path):
+    load_district(engine, tmp_path)
+    add_users(engine, clerk=[("calendar", "HSA")])
+    before = row_counts(engine)
+    result = rollover(db_url, "users", command, "clerk", "calendar", "--school", "HSA",
+                      "--school", "HSB", user=ADMIN)
+    assert result.exit_code == 2, result.stderr
+    assert ("Invalid value for '--school': given 2 times ('HSA', 'HSB'): a grant is at one "
+            "school") in result.stderr
+    assert "Traceback" not in result.stderr
+    assert row_counts(engine) == before
+
+
 def test_ye2_bad_access_is_refused(engine, tmp_path):
     load_district(engine, tmp_path)
     add_users(engine, clerk=[])

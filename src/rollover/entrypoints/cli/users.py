@@ -131,7 +131,8 @@ def list_command(db_url, as_json: bool):
 @users_group.command("grant")
 @click.argument("name")
 @click.argument("right")
-@click.option("--school", metavar="ID", help="Only at this school (default: all schools).")
+@click.option("--school", metavar="ID", multiple=True, callback=lambda _ctx, _param, given:
+              one_school(given), help="Only at this school (default: all schools).")
 @click.option("--read", "read_only", is_flag=True, help="Read access only (default: write).")
 @user_option()
 @db_option
@@ -154,8 +155,9 @@ def grant_command(db_url, name: str, right: str, school: str | None, read_only: 
 @users_group.command("revoke")
 @click.argument("name")
 @click.argument("right")
-@click.option("--school", metavar="ID", help="The grant at this school (default: the "
-                                             "all-schools grant).")
+@click.option("--school", metavar="ID", multiple=True, callback=lambda _ctx, _param, given:
+              one_school(given), help="The grant at this school (default: the all-schools "
+                                      "grant).")
 @user_option()
 @db_option
 @refusals
@@ -170,3 +172,13 @@ def revoke_command(db_url, name: str, right: str, school: str | None, user: str 
     finally:
         engine.dispose()
     click.echo(revoked_line(taken))
+
+
+def one_school(given: tuple[str, ...]) -> str | None:
+    """A grant is at one school, or at all of them: `--school` given twice is refused, naming
+    both, rather than keeping only the last."""
+    if len(given) > 1:
+        raise click.BadParameter(f"given {len(given)} times ({', '.join(map(repr, given))}): a "
+                                 "grant is at one school; give each school a command of its own",
+                                 param_hint="'--school'")
+    return given[0] if given else None
