@@ -299,8 +299,10 @@ def test_ye15_cleanup_cli(db_url, engine, tmp_path):
     result = rollover(db_url, "cleanup", "--calendar", "HSA28", "--json", "--user", "bo")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert list(report) == ["run_id", "mode", "calendar_id", "removed", "kept", "totals"]
+    assert list(report) == ["run_id", "mode", "calendar_id", "removed", "kept", "totals",
+                            "school_id", "school_name"]
     assert report["mode"] == "run" and report["calendar_id"] == "HSA28"
+    assert (report["school_id"], report["school_name"]) == ("HSA", "School HSA")
     assert report["removed"][0] == {
         "enrollment_id": new["L1"], "student_id": "L1", "rolled_from": "EL1",
         "reason": "source ended 2027-03-15, before the last day of its last term (2027-06-04), "

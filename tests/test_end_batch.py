@@ -307,9 +307,10 @@ def test_ye15_cli_json_is_one_object_and_the_stored_report(db_url, loaded):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert list(report) == ["run_id", "mode", "calendar_id", "end_date", "ended", "skipped",
-                            "totals"]
+                            "totals", "school_id", "school_name"]
     assert (report["mode"], report["calendar_id"], report["end_date"]) == \
         ("run", "HSA27", "2027-06-04")
+    assert (report["school_id"], report["school_name"]) == ("HSA", "School HSA")
     assert report["ended"][0] == {"enrollment_id": "EG1", "student_id": "G1", "grade": "12",
                                   "end_status": "GRAD", "graduate": True}
     assert [e["graduate"] for e in report["ended"]] == [True, True, False, False, False, False]
@@ -332,6 +333,9 @@ def test_ye15_cli_test_writes_nothing_but_a_run_and_prints_a_total(db_url, loade
                for line in lines), lines
     assert lines[1] == ("Total: 6 ended (2 graduates), 4 skipped; test run, no enrollment "
                         "was changed")
+    assert lines[2:5] == ["School: School HSA (HSA)",
+                          "Ended per grade: 09 1, 10 2, 11 1, 12 2 (2 graduates)",
+                          "Skipped per reason: retained 2, already ended 1, demoted 1"]
     assert stored(loaded) == before
     assert [(r.kind, r.mode) for r in stored_runs(loaded)] == [("end-batch", "test")]
     with loaded.connect() as conn:

@@ -171,13 +171,14 @@ def test_ye15_the_text_report_shows_the_totals_and_each_calendars_then_each_cale
     lines = ran.stdout.splitlines()
     assert lines[0].startswith("End batch Run Test end-batch-")
     assert lines[0].endswith(": 2 calendars, end date last-day")
-    assert lines[1:6] == [
+    assert lines[1:7] == [
         "Total: 2 calendars, 4 ended (1 graduates), 0 skipped; test run, no enrollment was "
         "changed",
         "",
         "Per calendar:",
-        "  HSA27  end date 2027-05-28  2 ended (1 graduates), 0 skipped",
-        "  MSA27  end date 2027-06-04  2 ended (0 graduates), 0 skipped"]
+        "  HSA27  School HSA (HSA)  end date 2027-05-28  2 ended (1 graduates), 0 skipped",
+        "  MSA27  School MSA (MSA)  end date 2027-06-04  2 ended (0 graduates), 0 skipped",
+        "Ended per grade: 07 1, 08 1, 10 1, 12 1 (1 graduates)"]
     assert lines.index("Calendar HSA27, end date 2027-05-28:") < \
         lines.index("Calendar MSA27, end date 2027-06-04:")
     run_id = lines[0].split()[4].rstrip(":")

@@ -5,6 +5,7 @@ one."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ def end_batch_text(report: dict, students: dict[str, Student] | None = None) -> 
         yield (f"Total: {report['totals']['calendars']:,} calendars, "
                f"{_ended_total(report['totals'])}{suffix}")
         yield from _per_calendar(calendars, _ended_total, with_end_date=True)
+        yield from _ended_counts([e for one in calendars for e in one["ended"]],
+                                 [s for one in calendars for s in one["skipped"]])
         for one in calendars:
             yield ""
             yield f"Calendar {one['calendar_id']}, end date {one['end_date']}:"
@@ -33,18 +36,48 @@ def end_batch_text(report: dict, students: dict[str, Student] | None = None) -> 
         return
     yield f"{title}: calendar {report['calendar_id']}, end date {report['end_date']}"
     yield f"Total: {_ended_total(report['totals'])}{suffix}"
+    if report.get("school_id"):
+        yield f"School: {_school(report)}"
+    yield from _ended_counts(report["ended"], report["skipped"])
     yield from _ended_and_skipped(report, students)
 
 
 def _per_calendar(calendars: list[dict], total, *, with_end_date: bool = False
                   ) -> Iterator[str]:
-    """A line per calendar with its totals."""
+    """A line per calendar: its school, its totals."""
     yield ""
     yield "Per calendar:"
     width = max(len(one["calendar_id"]) for one in calendars)
-    for one in calendars:
+    schools = [_school(one) for one in calendars]
+    school_width = max(map(len, schools))
+    for one, school in zip(calendars, schools):
         end = f"  end date {one['end_date']}" if with_end_date else ""
-        yield f"  {one['calendar_id']:<{width}}{end}  {total(one['totals'])}"
+        yield (f"  {one['calendar_id']:<{width}}  {school:<{school_width}}{end}  "
+               f"{total(one['totals'])}")
+
+
+def _school(report: dict) -> str:
+    """`Lincoln High (HSA)`; a report stored before it named schools: `-`."""
+    if not report.get("school_id"):
+        return "-"
+    name = report.get("school_name")
+    return f"{name} ({report['school_id']})" if name else report["school_id"]
+
+
+def _ended_counts(ended: list[dict], skipped: list[dict]) -> Iterator[str]:
+    """The ended enrollments per grade, and the skipped ones per reason (most first)."""
+    per_grade = Counter(e["grade"] for e in ended)
+    graduates = Counter(e["grade"] for e in ended if e["graduate"])
+    if per_grade:
+        yield "Ended per grade: " + ", ".join(
+            f"{grade} {n:,}" + (f" ({graduates[grade]:,} graduates)" if graduates[grade] else "")
+            for grade, n in sorted(per_grade.items()))
+    # A reason's kind is what it says before its details: "already ended (2027-05-14, W01)".
+    reasons = Counter(s["reason"].split(" (")[0] for s in skipped)
+    if reasons:
+        yield "Skipped per reason: " + ", ".join(
+            f"{reason} {n:,}" for reason, n in sorted(reasons.items(),
+                                                        key=lambda item: (-item[1], item[0])))
 
 
 def _ended_and_skipped(report: dict, students: dict[str, Student]) -> Iterator[str]:
@@ -97,6 +130,8 @@ def cleanup_text(report: dict, students: dict[str, Student] | None = None) -> It
         return
     yield f"{title}: calendar {report['calendar_id']}"
     yield f"Total: {_cleanup_total(report['totals'])}{suffix}"
+    if report.get("school_id"):
+        yield f"School: {_school(report)}"
     yield from _removed_and_kept(report, students)
 
 

@@ -122,7 +122,8 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
             settings = ending.resolve_end_batch(options, catalog, student_filter)
             work.at_schools({settings.calendar.school_id})  # YE-2: at the calendar's school
             plan, students = _end_calendar(work, catalog, settings, progress)
-            record = work.finish(counts=plan.totals, report=ending.report_object(plan, mode),
+            record = work.finish(counts=plan.totals,
+                                 report=_with_schools(ending.report_object(plan, mode), catalog),
                                  options={**options.as_dict(),
                                           "end_date": settings.end_date.isoformat()})
             return EndBatchReport(record, [plan], students)
@@ -141,11 +142,21 @@ def end_batch(engine: Engine, options: EndBatchOptions, *, user: str | None = No
             plans.append(plan)
             students.update(found)
         progress("calendars", len(every), len(every))
-        report = ending.batches_report_object(plans, mode, _given_date(options.end_date))
+        report = _with_schools(
+            ending.batches_report_object(plans, mode, _given_date(options.end_date)), catalog)
         record = work.finish(counts=report["totals"], report=report,
                              options={**options.as_dict(),
                                       "calendars": [c.calendar_id for c in calendars]})
     return EndBatchReport(record, plans, students, many=True)
+
+
+def _with_schools(report: dict, catalog: Catalog) -> dict:
+    """Each calendar's school, by id and name, in its report: what its text names."""
+    for one in report.get("calendars", [report]):
+        school_id = catalog.calendars[one["calendar_id"]].school_id
+        school = catalog.schools.get(school_id)
+        one["school_id"], one["school_name"] = school_id, school.name if school else None
+    return report
 
 
 def _end_calendar(work, catalog: Catalog, settings: ending.EndBatchSettings,
@@ -198,7 +209,8 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
             calendar = cleaning.resolve_cleanup(options, catalog)
             work.at_schools({calendar.school_id})  # YE-2, as in end_batch
             plan, students = _clean_calendar(work, catalog, calendar, student_filter, progress)
-            record = work.finish(counts=plan.totals, report=cleaning.report_object(plan, mode))
+            record = work.finish(counts=plan.totals, report=_with_schools(
+                cleaning.report_object(plan, mode), catalog))
             return CleanupReport(record, [plan], students)
         calendars = ending.choose(options.calendar_id, catalog)
         progress("loading", 5, 5)  # each calendar's own reading is in "calendars"
@@ -210,7 +222,7 @@ def cleanup(engine: Engine, options: CleanupOptions, *, user: str | None = None,
             plans.append(plan)
             students.update(found)
         progress("calendars", len(calendars), len(calendars))
-        report = cleaning.cleanups_report_object(plans, mode)
+        report = _with_schools(cleaning.cleanups_report_object(plans, mode), catalog)
         record = work.finish(counts=report["totals"], report=report,
                              options={**options.as_dict(),
                                       "calendars": [c.calendar_id for c in calendars]})
