@@ -129,7 +129,7 @@ def test_undo_of_a_demo_replace_gives_back_the_district_it_replaced(engine, db_u
                                                             "ROLLOVER_USER")}
     done, _ = timed(command(db_url, "undo", run["run_id"]), env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"undid 1 run(s), newest first: {run['run_id']}")
+    assert done.stdout.startswith(f"undid 1 run: {run['run_id']}")
     assert district_rows(engine) == before
 
 

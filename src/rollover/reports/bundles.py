@@ -11,11 +11,11 @@ if TYPE_CHECKING:  # the generator is only loaded by the command that uses it
 
 
 def imported_line(rows: dict[str, int], bundle_dir: Path) -> str:
-    return f"imported {sum(rows.values()):,} rows from {len(rows)} files in {bundle_dir}"
+    return f"imported {sum(rows.values()):,} rows from {_files(len(rows))} in {bundle_dir}"
 
 
 def exported_line(rows: dict[str, int], out_dir: Path) -> str:
-    return f"exported {sum(rows.values()):,} rows in {len(rows)} files to {out_dir}"
+    return f"exported {sum(rows.values()):,} rows in {_files(len(rows))} to {out_dir}"
 
 
 def synced_lines(result: SyncResult, bundle_dir: Path):
@@ -51,7 +51,11 @@ def changes_exported_line(summary: list[dict], run_id: str, out_dir: Path) -> st
              for action in ("inserted", "updated", "deleted")}
     return (f"exported the changes of run {run_id}: " + ", ".join(
         f"{count:,} {action}" for action, count in total.items())
-        + f" in {len(summary)} files to {out_dir}")
+        + f" in {_files(len(summary))} to {out_dir}")
+
+
+def _files(n: int) -> str:
+    return "1 file" if n == 1 else f"{n:,} files"
 
 
 def demo_line(summary: DemoSummary, where: str) -> str:

@@ -104,8 +104,9 @@ def restore_text(result: RestoreResult, test: bool) -> Iterator[str]:
 def put_back_text(result: RestoreResult, test: bool, would: str, did: str) -> Iterator[str]:
     """What a restore or an undo says: the runs it (would) put back, newest first, and the rows
     put back; then each row changed after the run."""
-    yield (f"{would if test else did} {len(result.restored_runs)} run(s), newest first: "
-           + ", ".join(result.restored_runs))
+    runs = result.restored_runs
+    yield (f"{would if test else did} " + (f"1 run: {runs[0]}" if len(runs) == 1 else
+                                            f"{len(runs)} runs, newest first: " + ", ".join(runs)))
     if not test:
         yield f"rows put back: {sum(result.rows.values()):,}; run {result.run_id}"
     for edit in result.later_edits:
