@@ -30,10 +30,11 @@ VALIDATING = "validating"
 READING_FILES = "reading the files"
 CHECKING_FILES = "checking the files"
 IMPORTING = "importing"
+COPYING_DATABASE = "copying the database"  # a SQLite backup
 HASHING = "hashing the backup"
 RESTORING_BACKUP = "restoring the backup"
-COUNTED_IN_BYTES = frozenset({VALIDATING, READING_FILES, CHECKING_FILES, IMPORTING, HASHING,
-                              RESTORING_BACKUP})
+COUNTED_IN_BYTES = frozenset({VALIDATING, READING_FILES, CHECKING_FILES, IMPORTING,
+                              COPYING_DATABASE, HASHING, RESTORING_BACKUP})
 
 
 def no_progress(label: str, done: int, total: int) -> None:

@@ -128,7 +128,8 @@ def create_backup(engine: Engine, *, label: str | None = None, school_year: int 
     """Back up the whole database into the backup folder and record the run in it.
 
     `use_pg_dump` (PostgreSQL): None uses pg_dump when it is on PATH, False forces the logical
-    export, True requires pg_dump.  Progress: "backing up", then "hashing the backup".
+    export, True requires pg_dump.  Progress: "copying the database" (SQLite) or
+    "backing up", then "hashing the backup".
     """
     started = dt.datetime.now(dt.timezone.utc)
     url = engine.url.render_as_string(hide_password=False)

@@ -34,7 +34,7 @@ from sqlalchemy import Connection, Engine, create_engine, func, inspect, select
 from sqlalchemy.engine import URL, make_url
 
 from ..errors import RolloverError
-from ..progress import HASHING, RESTORING_BACKUP, Progress, Tally, no_progress
+from ..progress import COPYING_DATABASE, HASHING, RESTORING_BACKUP, Progress, Tally, no_progress
 from .backup_key import put_backup_key
 from .database import describe
 from .migrate import VERSION_TABLE, alembic_config
@@ -136,8 +136,8 @@ def make_private_file(path: Path) -> None:
 def make_backup_file(engine: Engine, stem: Path, *, use_pg_dump: bool | None = None,
                      progress: Progress = no_progress) -> tuple[Path, MadeFile]:
     """Write the whole database into `stem` + the format's suffix, a file private to its owner;
-    returns the file and facts.  Progress: "backing up" (SQLite: in pages copied; the logical
-    export: in rows; pg_dump: begun and done)."""
+    returns the file and facts.  Progress: "copying the database" (SQLite: in bytes copied), or
+    "backing up" (the logical export: in rows; pg_dump: begun and done)."""
     if engine.dialect.name == "sqlite":
         path = stem.with_suffix(SUFFIX[SQLITE_FORMAT])
         make_private_file(path)
@@ -162,9 +162,10 @@ class _Written(Exception):
 
 def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection,
                  progress: Progress) -> None:
-    """The whole database into `target`, in steps for its progress; in one step (as it was
-    then) if another connection writes between two steps."""
+    """The whole database into `target`, in steps for its progress ("copying the database", in
+    bytes); in one step (as it was then) if another connection writes between two steps."""
     pages = source.execute("PRAGMA page_count").fetchone()[0]
+    page = source.execute("PRAGMA page_size").fetchone()[0]
     left = [pages]
 
     def copied(status: int, remaining: int, total: int) -> None:
@@ -173,14 +174,14 @@ def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection,
         if remaining >= left[0]:  # SQLite started over: the source changed
             raise _Written
         left[0] = remaining
-        progress("backing up", total - remaining, total)
+        progress(COPYING_DATABASE, page * (total - remaining), page * total)
 
-    progress("backing up", 0, pages)
+    progress(COPYING_DATABASE, 0, page * pages)
     try:
         source.backup(target, pages=max(BACKUP_STEP_PAGES, pages // 50), progress=copied)
     except _Written:
         source.backup(target)
-    progress("backing up", pages, pages)
+    progress(COPYING_DATABASE, page * pages, page * pages)
 
 
 def _sqlite_backup(engine: Engine, path: Path, progress: Progress) -> MadeFile:
