@@ -275,7 +275,8 @@ def test_an_import_with_replace_is_a_run_that_undo_puts_back(engine, tmp_path):
 
 
 # -- the command ----------------------------------------------------------------------------------
-def test_the_command_prints_the_total_the_warnings_by_code_then_each_file_and_warning(db_url, tmp_path):
+def test_the_command_prints_the_total_the_warnings_by_code_then_each_file_and_warning(
+        db_url, tmp_path):
     folder = grand_bend(tmp_path, enrollment_file(*SSAS[:2]), contact=False, next_year=False)
     (folder / "MasterSchedule.xml").write_text(
         '<InterchangeMasterSchedule xmlns="http://ed-fi.org/5.2.0"/>', encoding="utf-8")
