@@ -86,8 +86,11 @@ def test_a_contacts_missing_home_is_told_only_when_a_student_lives_with_it(engin
     ([contact("C1", "1 First Street"), contact("C1", "2 Second Street")],
      ["Contact.xml:7: Contact: duplicate Contact with ContactUniqueId 'C1': the first is on "
       "line 3"]),
-    ([lives_with("604821", "C1"), contact("C1", "1 First Street"), lives_with("604821", "C1")],
+    ([lives_with("604821", "C1"), contact("C1", "1 First Street"), lives_with("604821", "C1"),
+      lives_with("604821", "C1")],
      ["Contact.xml:8: StudentContactAssociation: duplicate StudentContactAssociation of "
+      "student '604821' and contact 'C1': the first is on line 3",
+      "Contact.xml:9: StudentContactAssociation: duplicate StudentContactAssociation of "
       "student '604821' and contact 'C1': the first is on line 3"]),
 ], ids=["unknown-contact", "unknown-ref", "duplicate-contact", "duplicate-association"])
 def test_a_bad_contact_reference_or_a_duplicate_is_refused_and_nothing_written(

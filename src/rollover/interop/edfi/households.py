@@ -66,7 +66,7 @@ class Households:
         # What a million associations keep: a key each for the two duplicate checks (one
         # string: no tuple, no number object), and each member row set aside in the spool.
         pairs: set[str] = set()  # "contact number, student"
-        repeated: dict[str, Where] = {}  # such a key seen again -> where, told once found first
+        repeated: dict[str, list[Where]] = {}  # such a key seen again -> where, each time
         members: set[str] = set()  # "household number, student"
         member_rows = self.c.out.spool()  # (household number, student, where packed)
         for link in self.c.records.links:
@@ -77,7 +77,7 @@ class Households:
             number = self.contacts[contact]
             pair = f"{number} {student}"
             if pair in pairs:
-                repeated.setdefault(pair, link.where)
+                repeated.setdefault(pair, []).append(link.where)
                 continue
             pairs.add(pair)
             if link.lives_with not in ("true", "1"):
@@ -103,7 +103,7 @@ class Households:
             self._tell_duplicate_links(repeated)
         self._write(reached, first_where, located_by, member_rows)
 
-    def _tell_duplicate_links(self, repeated: dict[str, Where]) -> None:
+    def _tell_duplicate_links(self, repeated: dict[str, list[Where]]) -> None:
         """A problem at each association that repeats an earlier one (the same student and
         contact), naming the earlier: found by reading the associations again, which only an
         import that is refused does."""
@@ -118,12 +118,13 @@ class Households:
                 firsts[pair] = link.where
                 if len(firsts) == len(repeated):
                     break
-        for pair, where in repeated.items():
+        for pair, wheres in repeated.items():
             number, student = pair.split(" ", 1)
             contact = self.contact_ids[int(number)]
-            self.c.problem(where, "duplicate StudentContactAssociation of student "
-                                  f"{student!r} and contact {contact!r}: the first is on "
-                                  f"{first_seen(firsts[pair], where)}")
+            for where in wheres:
+                self.c.problem(where, "duplicate StudentContactAssociation of student "
+                                      f"{student!r} and contact {contact!r}: the first is on "
+                                      f"{first_seen(firsts[pair], where)}")
 
     def _locate(self, household: int, number: int, located_by: array) -> None:
         """The household's location from the contact's, the first an association reaches;
