@@ -5,17 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .counts import count_of
+
 if TYPE_CHECKING:  # the generator is only loaded by the command that uses it
     from ..demo import DemoSummary
     from ..services.bundle_sync import SyncResult
 
 
 def imported_line(rows: dict[str, int], bundle_dir: Path) -> str:
-    return f"imported {sum(rows.values()):,} rows from {_files(len(rows))} in {bundle_dir}"
+    return (f"imported {sum(rows.values()):,} rows from {count_of(len(rows), 'file')} in "
+            f"{bundle_dir}")
 
 
 def exported_line(rows: dict[str, int], out_dir: Path) -> str:
-    return f"exported {sum(rows.values()):,} rows in {_files(len(rows))} to {out_dir}"
+    return f"exported {sum(rows.values()):,} rows in {count_of(len(rows), 'file')} to {out_dir}"
 
 
 def synced_lines(result: SyncResult, bundle_dir: Path):
@@ -51,11 +54,7 @@ def changes_exported_line(summary: list[dict], run_id: str, out_dir: Path) -> st
              for action in ("inserted", "updated", "deleted")}
     return (f"exported the changes of run {run_id}: " + ", ".join(
         f"{count:,} {action}" for action, count in total.items())
-        + f" in {_files(len(summary))} to {out_dir}")
-
-
-def _files(n: int) -> str:
-    return "1 file" if n == 1 else f"{n:,} files"
+        + f" in {count_of(len(summary), 'file')} to {out_dir}")
 
 
 def demo_line(summary: DemoSummary, where: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .counts import count_of
+
 if TYPE_CHECKING:  # types only: the command loads the calendar wizard when it runs
     from ..domain.calendar_roll import CalendarRollPlan
 
@@ -14,9 +16,10 @@ def calendar_roll_text(plan: CalendarRollPlan, run_id: str, mode: str) -> list[s
     t = plan.totals
     verb = "would be created" if mode == "test" else "created"
     lines = [
-        f"total {plan.from_year} -> {plan.to_year}: {_count(t['calendars'], 'calendar')} {verb} "
-        f"({_count(t['structures'], 'structure')}, {_count(t['terms'], 'term')}, "
-        f"{_count(t['grade_levels'], 'grade level')}, {_count(t['days'], 'instructional day')}), "
+        f"total {plan.from_year} -> {plan.to_year}: {count_of(t['calendars'], 'calendar')} "
+        f"{verb} ({count_of(t['structures'], 'structure')}, {count_of(t['terms'], 'term')}, "
+        f"{count_of(t['grade_levels'], 'grade level')}, "
+        f"{count_of(t['days'], 'instructional day')}), "
         f"{t['skipped']:,} skipped; run {run_id}"
         + (" (test: nothing written)" if mode == "test" else "")]
     for c in plan.created:
@@ -24,13 +27,10 @@ def calendar_roll_text(plan: CalendarRollPlan, run_id: str, mode: str) -> list[s
             f"{'would create' if mode == 'test' else 'created'} {c.calendar_id} {c.name!r} "
             f"(school {c.school_id}, from {c.source_calendar_id}): "
             f"{c.calendar[4].isoformat()} to {c.calendar[5].isoformat()}, "
-            f"{_count(len(c.structures), 'structure')}, {_count(len(c.terms), 'term')}, "
-            f"{_count(len(c.grade_levels), 'grade level')}, "
-            f"{_count(len(c.days), 'instructional day')}")
+            f"{count_of(len(c.structures), 'structure')}, {count_of(len(c.terms), 'term')}, "
+            f"{count_of(len(c.grade_levels), 'grade level')}, "
+            f"{count_of(len(c.days), 'instructional day')}")
     for s in plan.skipped:
         lines.append(f"skipped {s.source_calendar_id} (school {s.school_id}): {s.reason}")
     return lines
 
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"

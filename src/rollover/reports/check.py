@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .counts import by_code
+
 NOT_RECORDED = ("rollover: this user may only read the store: the check was not recorded as a "
                 "run")
 
@@ -24,7 +26,7 @@ def check_text(report: dict) -> Iterator[str]:
     yield counted(report["errors"], report["warnings"])
     yield ""
     yield "Findings by code, most frequent first:"
-    yield from by_code(findings)
+    yield from by_code((f["code"], f["severity"]) for f in findings)
     for severity, title in ((ERROR, "Errors"), (WARNING, "Warnings")):
         shown = [f for f in findings if f["severity"] == severity]
         if shown:
@@ -32,18 +34,6 @@ def check_text(report: dict) -> Iterator[str]:
             yield f"{title} ({len(shown)}):"
             for f in shown:
                 yield f"  {f['code']}: {f['message']}"
-
-
-def by_code(findings: list[dict]) -> Iterator[str]:
-    """A line per code: the code, its severity and how many; most frequent first, then errors
-    before warnings, then by code."""
-    counts: dict[tuple[str, str], int] = {}
-    for f in findings:
-        counts[(f["code"], f["severity"])] = counts.get((f["code"], f["severity"]), 0) + 1
-    width = max(len(code) for code, _severity in counts)
-    for (code, severity), n in sorted(counts.items(), key=lambda item: (
-            -item[1], item[0][1] != "error", item[0][0])):
-        yield f"  {code:<{width}}  {severity:<7}  {n:>9,}"
 
 
 def counted(errors: int, warnings: int) -> str:

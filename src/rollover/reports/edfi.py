@@ -4,11 +4,11 @@ and element (docs/interop.md, section 1)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .bundles import imported_line
+from .counts import by_code
 
 if TYPE_CHECKING:
     from ..services.edfi_import import EdfiImportResult
@@ -16,12 +16,9 @@ if TYPE_CHECKING:
 
 def edfi_imported_lines(result: EdfiImportResult, folder: Path) -> list[str]:
     lines = [imported_line(result.rows, folder)]
-    counts = Counter(warning.code for warning in result.warnings)
-    if counts:
-        width = max(map(len, counts))
+    if result.warnings:
         lines.append("warnings by code, most frequent first:")
-        lines += [f"  {code:<{width}}  {n:>9,}"
-                  for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+        lines += by_code((warning.code, None) for warning in result.warnings)
     lines += [f"{name}: {count:,} rows" for name, count in result.rows.items()]
     lines += [f"warning: {warning}" for warning in result.warnings]
     return lines

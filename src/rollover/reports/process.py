@@ -3,10 +3,10 @@ finish would do, a module run, a restore, and the modules in their order."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from .counts import by_code
 from .table import Table, table
 from .forward import summary_text
 
@@ -76,14 +76,9 @@ def module_run_text(result: ModuleRun, test: bool,
 def messages_by_code(messages) -> Iterator[str]:
     """The run's warnings and errors counted per code, most frequent first (errors first among
     equals); nothing when it has none."""
-    counts = Counter((m.code, m.level) for m in messages)
-    if not counts:
-        return
-    width = max(len(code) for code, _level in counts)
-    yield "messages by code, most frequent first:"
-    for (code, level), n in sorted(counts.items(), key=lambda item: (
-            -item[1], item[0][1] != "error", item[0][0])):
-        yield f"  {code:<{width}}  {level:<7}  {n:>9,}"
+    if messages:
+        yield "messages by code, most frequent first:"
+        yield from by_code((m.code, m.level) for m in messages)
 
 
 def module_runs_text(listed: list[dict]) -> Iterator[str | Table]:

@@ -28,6 +28,7 @@ from ..interop.geojson import Feature, read_feature_collection, vertex_count
 from ..progress import Progress, Tally, no_progress
 from ..store import boundary_areas as stored
 from ..store.database import reading
+from .exceptions import READING_THE_FILE
 from .unit_of_work import operation, unit_of_work
 
 # YE-2: district data come in with the `import` right, holding the district's write lock.  A
@@ -115,7 +116,7 @@ def import_areas(engine: Engine, file: Path | str, *, school_property: str, grad
         except GradeSpanError as bad:
             problems.append(f"--grades {grades}: {bad}")
         names = _read_map(map_file, facts, problems) if map_file is not None else None
-        file_read = Tally(progress, "reading the file", 2).start()
+        file_read = Tally(progress, READING_THE_FILE, 2).start()
         data = _read(file, problems)
         if data is None:
             raise AreasRefused(problems)
@@ -134,7 +135,7 @@ def import_areas(engine: Engine, file: Path | str, *, school_property: str, grad
                 feature.geometry) for school, feature in zip(schools, collection.features)]
         gone = [row for row in stored.stored_areas(conn)
                 if row[2] == program and overlap((row[6], row[7]), span)]
-        steps = list(stored.replacing_steps(conn, gone, new))
+        steps = stored.replacing_steps(conn, gone, new)
         work.expect(steps)
         for step in steps:
             work.change(step)

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from ..bundle.folder import BundleRefused
 from ..bundle.format import FILES, FILES_BY_NAME, BundleProblem
 from ..bundle.writer import row_formatter
-from ..interop.edfi.context import MappedBundle
+from ..interop.edfi.context import MappedBundle, PackedWheres
 from ..interop.edfi.files import EdfiFolder, survey
 from ..interop.edfi.grades import read_map
 from ..interop.edfi.mapping import map_records
@@ -196,25 +196,19 @@ class BundleFiles(MappedBundle):
 
 class Sources:
     """Where each row of each bundle file came from, by the line its record starts on: two
-    numbers a row (lines rise as rows are added), the (file, element) pairs counted once."""
+    numbers a row (lines rise as rows are added; the element packed, PackedWheres)."""
 
     def __init__(self):
         self.files: set[str] = set()  # every bundle file written, rows or not
         self._lines: dict[str, array] = {}
         self._wheres: dict[str, array] = {}
-        self._places: list[tuple[str, str]] = []
-        self._place_numbers: dict[tuple[str, str], int] = {}
+        self._packed = PackedWheres()
 
     def add(self, file: str, line: int, where: Where) -> None:
-        place = (where.file, where.element)
-        number = self._place_numbers.get(place)
-        if number is None:
-            number = self._place_numbers[place] = len(self._places)
-            self._places.append(place)
         if file not in self._lines:
             self._lines[file], self._wheres[file] = array("q"), array("q")
         self._lines[file].append(line)
-        self._wheres[file].extend((where.line, number))
+        self._wheres[file].append(self._packed.pack(where))
 
     def get(self, file: str, line: int | None) -> Where | None:
         """The element of the row whose record starts on `line` of `file` (None: no row
@@ -225,9 +219,7 @@ class Sources:
         at = bisect_left(lines, line)
         if at == len(lines) or lines[at] != line:
             return None
-        xml_line, number = self._wheres[file][2 * at:2 * at + 2]
-        source, element = self._places[number]
-        return Where(source, xml_line, element)
+        return self._packed.unpack(self._wheres[file][at])
 
 
 class Spool:
