@@ -218,6 +218,26 @@ def test_ye20_a_step_counted_in_bytes_shows_sizes():
         "rollover: reading the files 3.5 MB of 3.5 MB (100%), done in 5 s"]
 
 
+def test_ye20_a_step_counted_in_parts_says_so():
+    """A step counted in its reads (a module's tables, a projection's queries), not in rows,
+    says "part 2 of 4", not a bare "2 of 4" a reader would take for rows."""
+    clock = Clock()
+    plain, lines = printer(clock)
+    for label in ("reading the tables", "loading", "summing up"):
+        plain.report(label, 0, 4)
+        clock.now += 3
+        plain.report(label, 1, 4)
+        clock.now += 2
+        plain.report(label, 4, 4)
+    assert lines == [
+        "rollover: reading the tables, part 1 of 4 (25%), about 9 s left",
+        "rollover: reading the tables, part 4 of 4 (100%), done in 5 s",
+        "rollover: loading, part 1 of 4 (25%), about 9 s left",
+        "rollover: loading, part 4 of 4 (100%), done in 5 s",
+        "rollover: summing up, part 1 of 4 (25%), about 9 s left",
+        "rollover: summing up, part 4 of 4 (100%), done in 5 s"]
+
+
 def test_ye20_a_time_left_is_given_once_it_can_be_measured():
     clock = Clock()
     plain, lines = printer(clock)

@@ -94,7 +94,7 @@ def test_the_projection_reports_its_reading_in_its_queries(stored):
 
     progress = Recorded()
     projection(stored, progress=progress)
-    assert progress.calls == [("reading", n, 4) for n in range(5)]
+    assert progress.calls == [("reading the tables", n, 4) for n in range(5)]
 
 
 def test_a_run_test_changes_no_projection_only_stored_enrollments_count(stored):

@@ -36,6 +36,13 @@ RESTORING_BACKUP = "restoring the backup"
 COUNTED_IN_BYTES = frozenset({VALIDATING, READING_FILES, CHECKING_FILES, IMPORTING,
                               COPYING_DATABASE, HASHING, RESTORING_BACKUP})
 
+# The phases counted in their parts (a few reads or queries), not in rows: shown as
+# `loading, part 2 of 5`.  Each label is used for parts only.
+READING_TABLES = "reading the tables"
+LOADING = "loading"
+SUMMING_UP = "summing up"
+COUNTED_IN_PARTS = frozenset({READING_TABLES, LOADING, SUMMING_UP})
+
 
 def no_progress(label: str, done: int, total: int) -> None:
     """The default: report nothing."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ..progress import COUNTED_IN_BYTES
+from ..progress import COUNTED_IN_BYTES, COUNTED_IN_PARTS
 from .table import human_size
 
 
@@ -15,10 +15,12 @@ def progress_line(label: str, done: int, total: int, *, seconds: float,
     once it can be estimated; `almost done` under half a second), `reading 1,000,000 of
     1,000,000 (100%), done in 52 s` when it is done; a step of no count (a commit) says how long
     it has taken.  `seconds`: how long the step has run.  A step counted in bytes shows sizes
-    (`importing 1.9 MB of 3.5 MB (55%)`)."""
+    (`importing 1.9 MB of 3.5 MB (55%)`), one counted in parts says so (`loading, part 2 of 5
+    (40%)`)."""
     shown = human_size if label in COUNTED_IN_BYTES else "{:,}".format
+    counted = f"{label}, part" if label in COUNTED_IN_PARTS else label
     if total > 1:
-        text = (f"{label} {shown(done)} of {shown(total)} "
+        text = (f"{counted} {shown(done)} of {shown(total)} "
                 f"({math.floor(100 * min(done, total) / total)}%)")
     elif done > 0 and total == 0:  # counted, but of no known whole
         text = f"{label}, {shown(done)} so far"

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy import Connection
 
 from ..store import projection as stored
-from ..progress import Progress, Tally, no_progress
+from ..progress import READING_TABLES, Progress, Tally, no_progress
 from ..store.database import reading
 from ..store.process import current_year
 from .reads import NotFound, ReadRefused, check_year
@@ -37,7 +37,7 @@ def projection(engine: Engine, year: int | None = None, run_id: str | None = Non
     calendar in either year, by id; their grades offered in either year, by sequence; flows most
     students first.  A year with no calendars is refused, naming it.  With `run_id`, a Run
     Test's proposed enrollments count too; a run that is no completed Run Test of a roll
-    forward is refused, naming it.  Progress: "reading", in its four queries."""
+    forward is refused, naming it.  Progress: "reading the tables", in its four queries."""
     if year is not None:
         check_year(year)
     with reading(engine) as conn:
@@ -52,7 +52,7 @@ def projection(engine: Engine, year: int | None = None, run_id: str | None = Non
             raise ReadRefused(f"no calendars of school year {year} to project (roll the "
                               f"calendars of {year - 1} forward first)")
         years = (year - 1, year)
-        read = Tally(progress, "reading", 4).start()
+        read = Tally(progress, READING_TABLES, 4).start()
         schools = read.part(stored.schools_of_years(conn, years))
         offered = read.part(stored.grades_offered(conn, years))
         counts = read.part(stored.active_counts(conn, years, proposed_by=run_id))

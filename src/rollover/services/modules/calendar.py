@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...bundle.format import FILES_BY_TABLE
 from ...domain.calendar_roll import CalendarRollOptions, choose_calendars, plan_calendar_roll
 from ...domain.change_plan import LogMessage, ModulePlan, inserts
-from ...progress import Tally
+from ...progress import READING_TABLES, Tally
 from ...store.calendar_roll import load_calendar_rows, load_schools_and_calendars, load_taken_ids
 from . import ModuleContext, ModuleRefused, RolloverModule, register
 
@@ -22,7 +22,7 @@ def parse_options(given: dict[str, str]) -> dict:
 def plan(ctx: ModuleContext) -> ModulePlan:
     options = CalendarRollOptions(from_year=ctx.school_year,
                                   schools=tuple(ctx.options.get("schools", ())))
-    read = Tally(ctx.progress, "reading", 3).start().part  # in queries
+    read = Tally(ctx.progress, READING_TABLES, 3).start().part  # in queries
     school_ids, calendar_rows = read(load_schools_and_calendars(ctx.conn))
     sources = choose_calendars(options, school_ids, calendar_rows)
     rows = read(load_calendar_rows(ctx.conn, [row[0] for row in sources]))

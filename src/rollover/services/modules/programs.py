@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, or_, select
 from ...domain.change_plan import ModulePlan
 from ...domain.year_end.programs import ProgramRows, plan_programs
 from ...domain.year_end.rows import Participation
-from ...progress import Progress, Tally, no_progress
+from ...progress import READING_TABLES, Progress, Tally, no_progress
 from ...store.schema import calendars, program_participations, programs
 from . import ModuleContext, RolloverModule, no_options, register
 from .scheduling import read_places, whole_rows
@@ -28,7 +28,7 @@ def read_last_day(conn: Connection, year: int) -> dt.date | None:
 
 def read_program_rows(conn: Connection, year: int,
                       progress: Progress = no_progress) -> ProgramRows:
-    """What the decisions read; progress: "reading", in queries."""
+    """What the decisions read; progress: "reading the tables", in queries."""
     last_day = read_last_day(conn, year)
     if last_day is None:
         return ProgramRows(None, frozenset(), [], [], [])
@@ -37,7 +37,7 @@ def read_program_rows(conn: Connection, year: int,
     # the domain keeps.
     current = or_(p.end_date.is_(None), p.end_date > last_day, p.start_date > last_day)
     students = select(p.student_id).where(current)
-    read = Tally(progress, "reading", 4).start().part
+    read = Tally(progress, READING_TABLES, 4).start().part
     return ProgramRows(
         last_day=last_day,
         continuous=read(frozenset(conn.execute(

@@ -11,21 +11,21 @@ from sqlalchemy import Connection, select
 from ...domain.change_plan import ModulePlan
 from ...domain.year_end.rows import PlanGoal, SuccessPlan
 from ...domain.year_end.success_plan import OPEN, PlanRows, plan_success_plans
-from ...progress import Progress, Tally, no_progress
+from ...progress import READING_TABLES, Progress, Tally, no_progress
 from ...store.schema_modules import plan_goals, success_plans
 from . import ModuleContext, RolloverModule, no_options, register
 from .scheduling import read_ids, read_places, whole_rows
 
 
 def read_plan_rows(conn: Connection, year: int, progress: Progress = no_progress) -> PlanRows:
-    """What the decisions read; progress: "reading", in queries."""
+    """What the decisions read; progress: "reading the tables", in queries."""
     p, g = success_plans.c, plan_goals.c
     of_year = select(p.plan_id).where(p.school_year == year)
     open_of_year = of_year.where(p.status == OPEN)
     students = select(p.student_id).where(p.school_year == year, p.status == OPEN)
     later = success_plans.alias("later")  # an alias, so the subquery is not correlated
     carried = select(later.c.carried_from).where(later.c.carried_from.in_(open_of_year))
-    read = Tally(progress, "reading", 7).start().part
+    read = Tally(progress, READING_TABLES, 7).start().part
     return PlanRows(
         plans=read([SuccessPlan(*row) for row in conn.execute(
             select(*whole_rows(success_plans, SuccessPlan)).where(p.school_year == year))]),
