@@ -25,12 +25,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import create_engine
-
 from run import (bench_each, database_version, drop_database, fresh_database, load,
                  machine, measured, run_step_untimed, settle)
 
 from rollover.services.modules import all_modules
+from rollover.store.database import open_engine
 
 
 def bench_process(kind: str, students: int, folder: Path) -> dict:
@@ -88,8 +87,9 @@ def _changes(out: str) -> dict[str, dict[str, int]]:
 
 def table_floor(url: str, rows_per_table: dict[str, int]) -> float:
     """Seconds to copy as many rows of each table into an empty copy of it with its indexes,
-    constraints and foreign keys; the copies are made untimed and the whole rolled back."""
-    engine = create_engine(url)
+    constraints and foreign keys; the copies are made untimed and the whole rolled back.  On a
+    connection set up as `rollover` sets up its own (SQLite: foreign keys checked)."""
+    engine = open_engine(url, migrate=False)
     try:
         with engine.connect() as conn:
             transaction = conn.begin()

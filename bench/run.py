@@ -10,12 +10,18 @@ measures, in the same run and the same database:
   writes, copying as many rows as the run creates (the least a database can do to write them);
 - the table floor: the same rows written into the run's own tables under new keys, through their
   indexes and foreign keys, rolled back after (what any roll forward pays inside the database);
-- Run Test, Run and restore: `rollover process run registration --test`, the real run, and
-  `rollover process restore registration RUN_ID` (the roll forward of every source calendar as the
-  year-end process runs it, with its per-run backup).
+- the report floor: the rows of the run's per-student report (RF-25: `run_rolled`,
+  `run_warnings`, which a Run Test writes too) copied the same way under a new run;
+- Run Test, Run, undo and restore: `rollover process run registration --test`, the real run,
+  `rollover undo RUN_ID` of it, the real run again (untimed) and `rollover process restore
+  registration RUN_ID` (the roll forward of every source calendar as the year-end process runs
+  it, with its per-run backup);
+- then, unless --no-process, the whole year-end process step by step (bench/process.py).
 
-Each step runs as its own `rollover` process, so its wall time and peak resident memory are its
-own.  Results are printed and appended to bench/results.md.
+Every floor is written through an engine made as `rollover` makes its own (on SQLite: foreign
+keys checked, the same page cache), so it pays what the run pays inside the database.  Each step
+runs as its own `rollover` process, so its wall time and peak resident memory are its own.
+Results are printed and appended to bench/results.md.
 
     python bench/run.py                                   # 100,000 and 1,000,000; both databases
     python bench/run.py --students 100000 --db sqlite     # one size, one database
@@ -44,6 +50,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from rollover.bundle.format import FILES
+from rollover.store.database import open_engine
+from rollover.store.schema import run_rolled, run_warnings, runs
 from rollover.store.schema_modules import MODULE_TABLES
 
 HERE = Path(__file__).resolve().parent
@@ -118,7 +126,7 @@ FLOOR_TABLES = {
 def floor_seconds(url: str, rows_per_table: dict[str, int]) -> float:
     """One INSERT ... SELECT per table, as many rows as the run created there, in one
     transaction; the scratch tables are made (untimed) and dropped after."""
-    engine = create_engine(url)
+    engine = open_engine(url, migrate=False)
     try:
         with engine.begin() as conn:
             for table in rows_per_table:
@@ -144,7 +152,7 @@ def table_floor_seconds(url: str, rows_per_table: dict[str, int]) -> float:
     tables (under new keys, so through their indexes, checks and foreign keys, as a run writes
     them), one INSERT ... SELECT per table in one transaction, rolled back after.  What any
     roll forward pays inside the database, however fast its own code."""
-    engine = create_engine(url)
+    engine = open_engine(url, migrate=False)
     try:
         with engine.connect() as conn:
             transaction = conn.begin()
@@ -173,6 +181,33 @@ TABLE_FLOOR = {
                         "JOIN enrollments f ON f.enrollment_id = 'F' || s.enrollment_id "
                         "LIMIT :rows",
 }
+
+
+def report_floor_seconds(url: str, run_id: str) -> float:
+    """The floor of the run's per-student report: its rows of `run_rolled` and `run_warnings`
+    copied, one INSERT ... SELECT a table, under a new run (its record copied first, untimed),
+    through the tables' indexes and foreign keys; rolled back after."""
+    copied = "floor-" + run_id
+    engine = open_engine(url, migrate=False)
+    try:
+        with engine.connect() as conn:
+            transaction = conn.begin()
+            conn.execute(text(_copy_as(runs, "runs")), {"run": run_id, "copy": copied})
+            started = time.perf_counter()
+            for table in (run_rolled, run_warnings):
+                conn.execute(text(_copy_as(table, table.name)), {"run": run_id, "copy": copied})
+            seconds = time.perf_counter() - started
+            transaction.rollback()
+        return seconds
+    finally:
+        engine.dispose()
+
+
+def _copy_as(table, name: str) -> str:
+    columns = [c.name for c in table.columns]
+    chosen = ", ".join(":copy" if c == "run_id" else c for c in columns)
+    return (f"INSERT INTO {name} ({', '.join(columns)}) SELECT {chosen} FROM {name} "
+            "WHERE run_id = :run")
 
 
 # -- one size on one database ----------------------------------------------------------------------
@@ -235,7 +270,17 @@ def bench_one(kind: str, students: int, bundle: Path, core: Path, folder: Path) 
         for change in run["rollover_log"]["changes"]:
             created[change["table"]] += change["inserted"]
 
-        seconds, peak, _ = measured(["process", "restore", "registration", run["run_id"]], env)
+        report_floor = report_floor_seconds(url, run["run_id"])
+        print(f"  report floor {report_floor:8.1f} s", flush=True)
+
+        seconds, peak, _ = measured(["undo", run["run_id"]], env)
+        steps["undo"] = {"seconds": seconds, "peak_mib": peak}
+        print(f"  undo         {seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
+
+        # The same run again (untimed), for the restore of the process to put back.
+        again = json.loads(run_step_untimed(["process", "run", "registration", "--json"], env))
+        seconds, peak, _ = measured(["process", "restore", "registration", again["run_id"]],
+                                    env)
         steps["restore"] = {"seconds": seconds, "peak_mib": peak}
         print(f"  restore      {seconds:8.1f} s  {peak:7.0f} MiB", flush=True)
 
@@ -246,7 +291,7 @@ def bench_one(kind: str, students: int, bundle: Path, core: Path, folder: Path) 
         rows = sum(created.values())
         return {"database": kind, "version": database_version(kind, url), "students": students,
                 "rows": rows, "created": created, "floor": floor, "table_floor": table_floor,
-                "steps": steps}
+                "report_floor": report_floor, "steps": steps}
     finally:
         drop_database(kind, url)
 
@@ -262,10 +307,12 @@ def settle(kind: str, url: str) -> None:
     engine.dispose()
 
 
-def run_step_untimed(args: list[str], env: dict) -> None:
+def run_step_untimed(args: list[str], env: dict) -> str:
+    """Run one `rollover` command; its standard output."""
     child = subprocess.run(ROLLOVER + args, env=env, capture_output=True, text=True)
     if child.returncode != 0:
         raise SystemExit(f"rollover {' '.join(args)} failed:\n{child.stderr[-3000:]}")
+    return child.stdout
 
 
 # -- the report ------------------------------------------------------------------------------------
@@ -301,21 +348,30 @@ def machine() -> str:
 
 
 def report(results: list[dict]) -> list[str]:
-    lines = [f"## {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}: {machine()}", "",
-             "| database | students | rows | step | seconds | × floor | rows/s | "
-             "peak MiB |", "|---|---|---|---|---|---|---|---|"]
+    lines = [f"## {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}: {machine()}, load "
+             f"{load():.1f}", "",
+             "| database | students | rows | step | seconds | × floor | × table floor | "
+             "× own floor | rows/s | peak MiB |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['version']} | {r['students']:,} | {r['rows']:,} | floor | "
-                     f"{r['floor']:.1f} | 1.0 | {r['rows'] / r['floor']:,.0f} | |")
-        lines.append(f"| {r['version']} | {r['students']:,} | {r['rows']:,} | table floor | "
-                     f"{r['table_floor']:.1f} | {r['table_floor'] / r['floor']:.1f} | "
-                     f"{r['rows'] / r['table_floor']:,.0f} | |")
-        for step, label in (("run_test", "Run Test"), ("run", "Run"), ("restore", "restore"),
-                            ("import", "import"), ("import_core", "import, core files")):
+        floor, table_floor, report_floor = r["floor"], r["table_floor"], r["report_floor"]
+        own_floors = {"run_test": report_floor, "run": table_floor + report_floor}
+        for label, seconds in (("floor", floor), ("table floor", table_floor),
+                               ("report floor", report_floor)):
+            rate = "" if label == "report floor" else f"{r['rows'] / seconds:,.0f}"
+            lines.append(f"| {r['version']} | {r['students']:,} | {r['rows']:,} | {label} | "
+                         f"{seconds:.1f} | {seconds / floor:.1f} | "
+                         f"{seconds / table_floor:.1f} | | {rate} | |")
+        for step, label in (("run_test", "Run Test"), ("run", "Run"), ("undo", "undo"),
+                            ("restore", "restore"), ("import", "import"),
+                            ("import_core", "import, core files")):
             s = r["steps"][step]
             rows = s.get("rows", r["rows"])
+            own = own_floors.get(step)
+            own_ratio = f"{s['seconds'] / own:.1f}" if own else ""
             lines.append(f"| {r['version']} | {r['students']:,} | {rows:,} | {label} | "
-                         f"{s['seconds']:.1f} | {s['seconds'] / r['floor']:.1f} | "
+                         f"{s['seconds']:.1f} | {s['seconds'] / floor:.1f} | "
+                         f"{s['seconds'] / table_floor:.1f} | "
+                         f"{own_ratio} | "
                          f"{rows / s['seconds']:,.0f} | {s['peak_mib']:.0f} |")
     growth = _growth(results)
     if growth:
@@ -325,8 +381,11 @@ def report(results: list[dict]) -> list[str]:
               "files: the same bundle without the year-end modules' files; the others: the "
               "rows the run creates, which the floor copies with one INSERT ... SELECT per "
               "table into a bare scratch table). The table floor writes the same rows into the "
-              "run's own tables (indexes, checks, foreign keys), rolled back after. Seconds "
-              "include starting the `rollover` process.", ""]
+              "run's own tables (indexes, checks, foreign keys), rolled back after; the report "
+              "floor copies the run's per-student report (RF-25) the same way. Own floor: what "
+              "the step itself must write, Run Test its report, Run the new rows and the "
+              "report. Every floor runs on a connection set up as `rollover` sets up its own "
+              "(SQLite: foreign keys on). Seconds include starting the `rollover` process.", ""]
     return lines
 
 
@@ -337,7 +396,7 @@ def _growth(results: list[dict]) -> list[str]:
         if len(mine) < 2:
             continue
         small, large = mine[0], mine[-1]
-        for step in ("run_test", "run", "restore", "import", "import_core"):
+        for step in ("run_test", "run", "undo", "restore", "import", "import_core"):
             ratio = large["steps"][step]["seconds"] / small["steps"][step]["seconds"]
             lines.append(f"{small['version']}: {step} {ratio:.1f} for "
                          f"{large['students'] // small['students']}× the students")
@@ -350,6 +409,8 @@ def main() -> None:
     parser.add_argument("--db", nargs="+", choices=("sqlite", "postgresql"),
                         default=["sqlite", "postgresql"])
     parser.add_argument("--no-save", action="store_true", help="Do not append to results.md.")
+    parser.add_argument("--no-process", action="store_true",
+                        help="Leave out the year-end process step by step (bench/process.py).")
     parser.add_argument("--api", action="store_true",
                         help="Measure the HTTP API's goals instead (bench/api.py).")
     parser.add_argument("--edfi", action="store_true",
@@ -385,6 +446,8 @@ def main() -> None:
     if not args.no_save:
         with RESULTS.open("a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
+    if not args.no_process:
+        importlib.import_module("process").run_all(args.students, args.db, not args.no_save)
 
 
 if __name__ == "__main__":
