@@ -143,7 +143,11 @@ def _options(draw, district: District, layout: dict):
 
 
 @st.composite
-def districts(draw, max_students: int = 8) -> Case:
+def districts(draw, max_students: int = 8, plain: int = 0) -> Case:
+    """A district and two sets of options.  `plain`: one student in `plain` is drawn as a
+    roll forward's common case would pick them (one enrollment, no end date, no end action
+    but promote, no next-year fields, nothing in the destination year), in a random calendar,
+    structure and grade all the same (tests/test_forward_common_case.py)."""
     district = District(source_year=SOURCE,
                         restrict_to_boundaries=one_in(5, draw),
                         student_assignment_validation=one_in(5, draw),
@@ -222,6 +226,16 @@ def districts(draw, max_students: int = 8) -> Case:
             district.participation(student, PROGRAM)
         if one_in(6, draw):
             district.override(student, draw(st.sampled_from(schools)))
+
+        if plain and one_in(plain, draw):
+            calendar = draw(st.sampled_from(sources))
+            structure_id, _, grades = draw(st.sampled_from(layout[calendar][1]))
+            district.enroll(
+                f"E{s + 1}-1", student, calendar, draw(st.sampled_from(sorted(grades))),
+                structure=structure_id, service_type=draw(st.sampled_from(SERVICE_TYPES)),
+                end_action=draw(st.sampled_from([None, "promote"])),
+                graduation_cohort=draw(st.sampled_from([None, None, SOURCE + 3])))
+            continue
 
         for k in range(draw(st.integers(1, 3))):
             calendar = draw(st.sampled_from(sources))

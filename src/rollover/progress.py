@@ -41,7 +41,10 @@ COUNTED_IN_BYTES = frozenset({VALIDATING, READING_FILES, CHECKING_FILES, IMPORTI
 READING_TABLES = "reading the tables"
 LOADING = "loading"
 SUMMING_UP = "summing up"
-COUNTED_IN_PARTS = frozenset({READING_TABLES, LOADING, SUMMING_UP})
+# The common case of a roll forward (domain/forward/common_case.py): the database's statement,
+# then its rows read.
+PICKING_COMMON_CASE = "picking those promoted within their school"
+COUNTED_IN_PARTS = frozenset({READING_TABLES, LOADING, SUMMING_UP, PICKING_COMMON_CASE})
 
 
 def no_progress(label: str, done: int, total: int) -> None:

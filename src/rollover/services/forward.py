@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -22,12 +23,13 @@ from sqlalchemy import Connection
 
 from ..domain.change_plan import INSERT, ChangeStep
 from ..domain.filter import parse_filter, student_id_list_filter
+from ..domain.forward import common_case
 from ..domain.forward.enroll import NewEnrollment
 from ..domain.forward.options import ForwardOptions, OptionError, RunSettings, resolve
 from ..domain.forward.plan import ForwardPlan, plan_forward
 from ..domain.snapshot import Catalog, Snapshot
 from ..pause_points import pause_point
-from ..progress import Progress, Tally, no_progress
+from ..progress import PICKING_COMMON_CASE, Progress, Tally, no_progress
 from ..domain.forward.report import ForwardReport
 from ..store.runs import (
     ENROLLMENT_COLUMNS, enrollment_row, insert_new_enrollments, write_run_report,
@@ -35,6 +37,7 @@ from ..store.runs import (
 from ..store.bulk import refresh_statistics
 from ..store.run_pages import keep_grade_totals
 from ..store.schema import run_rolled, run_warnings
+from ..store.common_case import common_case as picked_common_case
 from ..store.snapshot import load_catalog, load_snapshot
 from .unit_of_work import UnitOfWork, operation, unit_of_work
 
@@ -110,16 +113,31 @@ class Decision:
 
 
 def decide(conn: Connection, options: ForwardOptions, progress: Progress = no_progress, *,
-           catalog: Catalog | None = None, with_students: bool = True) -> Decision:
+           catalog: Catalog | None = None, with_students: bool = True,
+           second_path: bool = True) -> Decision:
     """Check the options against the district (RF-26: before any work), read the enrollments
     and decide every one of them: the one decision of `forward` and of the registration
-    module."""
+    module.  The run's common case, where it has one, is picked by the database
+    (`domain/forward/common_case.py`); `second_path` False decides every candidate by the pure
+    rules alone (what the common case is proved against)."""
     catalog = catalog or load_catalog(conn)
     settings = resolve(options, catalog, compile_filter(options.filter))
-    snapshot = load_snapshot(conn, catalog, [c.calendar_id for c in settings.source_calendars],
-                             settings.destination_year, settings.service_types, progress,
-                             with_students=with_students or settings.student_filter is not None)
-    return Decision(settings, snapshot, plan_forward(snapshot, settings, progress))
+    load = partial(load_snapshot, conn, catalog,
+                   [c.calendar_id for c in settings.source_calendars], settings.destination_year,
+                   settings.service_types, progress,
+                   with_students=with_students or settings.student_filter is not None)
+    if not (second_path and common_case.applies(settings, catalog)):
+        snapshot = load()
+        return Decision(settings, snapshot, plan_forward(snapshot, settings, progress))
+    routes = common_case.routes(catalog, settings)
+    progress(PICKING_COMMON_CASE, 0, 2)
+    with picked_common_case(conn, settings, routes) as picked:
+        progress(PICKING_COMMON_CASE, 1, 2)
+        common = common_case.new_enrollments(picked.rows(), routes, settings)
+        progress(PICKING_COMMON_CASE, 2, 2)
+        snapshot = load(only_where=picked.not_picked,
+                        left_out_students=frozenset(n.student_id for n in common))
+    return Decision(settings, snapshot, plan_forward(snapshot, settings, progress, common))
 
 
 def enrollment_step(run_id: str, rolled: list[NewEnrollment], *, test: bool) -> ChangeStep:

@@ -3,7 +3,7 @@ columns the rules read, no per-student round trips.  `domain/assemble.py` builds
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from ..bundle.format import FILES_BY_TABLE
 from ..domain.assemble import (
@@ -45,7 +45,8 @@ def load_catalog(conn: Connection) -> Catalog:
 
 def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, destination_year: int,
                   service_types, progress: Progress = no_progress, *,
-                  with_students: bool = True) -> Snapshot:
+                  with_students: bool = True, only_where: ColumnElement[bool] | None = None,
+                  left_out_students: frozenset[str] = frozenset()) -> Snapshot:
     """The source calendars' enrollments of the chosen service types, and everything about
     their students that the rules read.  Without `with_students` the students' own rows (names,
     numbers, birth dates) are left out: only the ad hoc filter and reports read them.
@@ -54,13 +55,21 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     on their index, of every service type) and one row a student for each read of the students'
     rows (their addresses too: one primary household each, mostly), corrected once the
     candidates are known; the small reads after them (programs, overrides, boundaries) are
-    reported but not counted."""
+    reported but not counted.
+
+    `only_where`: a condition on the enrollments rows to read, false of candidates decided
+    elsewhere (the common case, `store/common_case.py`): neither those nor anything of their
+    students is read, but the students' own rows, of `left_out_students`, are."""
     e = enrollments.c
     source_calendar_ids = list(source_calendar_ids)
-    in_sources = and_(e.calendar_id.in_(source_calendar_ids),
-                      e.service_type.in_(list(service_types)))
+    every_candidate = and_(e.calendar_id.in_(source_calendar_ids),
+                           e.service_type.in_(list(service_types)))
+    in_sources = every_candidate if only_where is None else and_(
+        every_candidate, only_where)
     listed = conn.execute(select(func.count()).select_from(enrollments)
                           .where(e.calendar_id.in_(source_calendar_ids))).scalar_one()
+    if only_where is not None:
+        listed = max(0, listed - len(left_out_students))
     stored = conn.execute(select(func.count()).select_from(students)).scalar_one()
     student_reads = 2 if with_students else 1
     reading = Tally(progress, "reading", listed + student_reads * min(listed, stored)).start()
@@ -68,12 +77,15 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     candidates = build_enrollments(reading.rows(
         plain_rows(conn, select(*_bundle_columns(enrollments)).where(in_sources)),
         expected=listed), shared)
-    of_candidates, per_read = _students_filter(conn, candidates, in_sources, stored, reading)
-    reading.expect(reading.done + student_reads * per_read)
+    wanted = {e.student_id for e in candidates}
+    of_candidates, per_read = _students_filter(conn, wanted, in_sources, stored, reading)
+    of_all, all_read = (of_candidates, per_read) if only_where is None else _students_filter(
+        conn, wanted | left_out_students, every_candidate, stored, reading)
+    reading.expect(reading.done + (all_read if with_students else 0) + per_read)
     s, m, h = students.c, household_members.c, households.c
     p, o, c = program_participations.c, assignment_overrides.c, calendars.c
     people = build_people(
-        students=(of_candidates(select(*_bundle_columns(students)), s.student_id, per_read)
+        students=(of_all(select(*_bundle_columns(students)), s.student_id, all_read)
                   if with_students else ()),
         primary_addresses=of_candidates(
             select(m.student_id, h.number, h.street, h.city, h.zip, h.latitude, h.longitude)
@@ -102,12 +114,12 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     return Snapshot(catalog, people, rows, candidates)
 
 
-def _students_filter(conn: Connection, candidates, in_sources, stored: int, reading: Tally):
+def _students_filter(conn: Connection, wanted: set[str], in_sources, stored: int,
+                     reading: Tally):
     """How to read only the candidates' students' rows: when they are most of the district (a
     district-wide run), the whole table, kept by a set lookup; else the database picks them
     with a subquery.  Either way the rows and their order are the same.  Also the rows a read
     of one row a student streams: every student's, or the candidates' students'."""
-    wanted = {e.student_id for e in candidates}
     their_students = select(enrollments.c.student_id).where(in_sources).scalar_subquery()
     whole_table = len(wanted) * 2 >= stored
 

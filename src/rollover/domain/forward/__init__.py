@@ -11,4 +11,7 @@ module, its id in the comment beside it:
 - `ledger.py`    RF-21, RF-22: duplicates and re-runs
 - `plan.py`      the whole run, MULTIPLE_DESTINATIONS and the totals of RF-25
 - `report.py`    RF-25's report as data (`reports/forward.py` renders it)
+- `common_case.py` a second path for the common case (RF-8 in the same school): which runs and
+                 enrollments it covers and why the rules above decide them alike; the database
+                 picks them (`store/common_case.py`), the pure rules decide the rest
 """

@@ -37,6 +37,7 @@ class ForwardPlan:
     rolled: list[NewEnrollment] = field(default_factory=list)
     warnings: list[ForwardWarning] = field(default_factory=list)
     not_rolled: int = 0
+    by_common_case: int = 0  # of `rolled`, decided by the common case (common_case.py)
 
     @property
     def totals(self) -> dict:
@@ -51,9 +52,15 @@ class ForwardPlan:
 
 
 def plan_forward(snapshot: Snapshot, settings: RunSettings,
-                 progress: Progress = no_progress) -> ForwardPlan:
-    """Decide every candidate enrollment; raise OptionError if RF-17 finds no start date."""
+                 progress: Progress = no_progress,
+                 common: list[NewEnrollment] = ()) -> ForwardPlan:
+    """Decide every candidate enrollment; raise OptionError if RF-17 finds no start date.
+
+    `common`: the new enrollments of the run's common case, already decided
+    (`common_case.py`), by student; they take their places among the others."""
     plan = ForwardPlan(settings)
+    plan.by_common_case = len(common)
+    waiting = _InStudentOrder(common, plan.rolled)
     ctx = PlacementContext(snapshot, settings)
     ledger = DestinationLedger(snapshot.people.destination_enrollments,
                                settings.options.allow_duplicate_primary)
@@ -61,19 +68,21 @@ def plan_forward(snapshot: Snapshot, settings: RunSettings,
     last_term_ends = {c.calendar_id: c.last_term_ends() for c in settings.source_calendars}
     students = snapshot.people.students
     calendars = snapshot.catalog.calendars
-    total = len(snapshot.candidates)
+    total = len(snapshot.candidates) + len(common)
     progress("deciding", 0, total)  # sorting a district's enrollments takes a moment
     # A fixed order, so a test run and a real run decide alike: by student, primary first (the
     # ledger relies on seeing each student's candidates together).
     candidates = sorted(snapshot.candidates, key=lambda e: (
         e.student_id, SERVICE_ORDER.get(e.service_type, 9), e.start_date, e.enrollment_id))
-    done = 0
+    done, next_report = 0, EVERY_ROWS
     for student_id, enrollments in groupby(candidates, key=lambda e: e.student_id):
+        done += waiting.up_to(student_id)
         first_new = len(plan.rolled)
         for enrollment in enrollments:
             done += 1
-            if done % EVERY_ROWS == 0:
+            if done >= next_report:
                 progress("deciding", done, total)
+                next_report = done + EVERY_ROWS
             calendar = calendars[enrollment.calendar_id]
             if not is_candidate(enrollment, settings, calendar, students.get(student_id)):
                 continue  # RF-1
@@ -83,9 +92,28 @@ def plan_forward(snapshot: Snapshot, settings: RunSettings,
                 continue  # RF-2: dropped enrollments never roll and are not warned about
             _decide(plan, enrollment, ctx, ledger, last_day_ender)
         _flag_multiple_destinations(plan, plan.rolled[first_new:])
+    waiting.up_to(None)
     progress("deciding", total, total)
     _refuse_missing_start_dates(plan)
     return plan
+
+
+class _InStudentOrder:
+    """The common case's new enrollments, each put in the plan before the first student after
+    its own (a student of the common case has no other candidate)."""
+
+    def __init__(self, common: list[NewEnrollment], rolled: list[NewEnrollment]):
+        self._common, self._next, self._rolled = common, 0, rolled
+
+    def up_to(self, student_id: str | None) -> int:
+        """Put in those of students before this one (None: all that are left); how many."""
+        common, start = self._common, self._next
+        end = start
+        while end < len(common) and (student_id is None or common[end].student_id < student_id):
+            end += 1
+        self._rolled.extend(common[start:end])
+        self._next = end
+        return end - start
 
 
 def _decide(plan: ForwardPlan, enrollment, ctx: PlacementContext, ledger: DestinationLedger,
