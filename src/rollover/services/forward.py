@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 
 from ..domain.change_plan import INSERT, ChangeStep
 from ..domain.filter import parse_filter, student_id_list_filter
+from ..domain.assemble import SharedValues
 from ..domain.forward import common_case
 from ..domain.forward.enroll import NewEnrollment
 from ..domain.forward.options import ForwardOptions, OptionError, RunSettings, resolve
@@ -131,12 +132,14 @@ def decide(conn: Connection, options: ForwardOptions, progress: Progress = no_pr
         return Decision(settings, snapshot, plan_forward(snapshot, settings, progress))
     routes = common_case.routes(catalog, settings)
     progress(PICKING_COMMON_CASE, 0, 2)
+    shared = SharedValues()
     with picked_common_case(conn, settings, routes) as picked:
         progress(PICKING_COMMON_CASE, 1, 2)
-        common = common_case.new_enrollments(picked.rows(), routes, settings)
+        common = common_case.new_enrollments(picked.rows(), routes, settings, shared)
         progress(PICKING_COMMON_CASE, 2, 2)
         snapshot = load(only_where=picked.not_picked,
-                        left_out_students=frozenset(n.student_id for n in common))
+                        left_out_students=frozenset(n.student_id for n in common),
+                        shared=shared)
     return Decision(settings, snapshot, plan_forward(snapshot, settings, progress, common))
 
 

@@ -46,7 +46,8 @@ def load_catalog(conn: Connection) -> Catalog:
 def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, destination_year: int,
                   service_types, progress: Progress = no_progress, *,
                   with_students: bool = True, only_where: ColumnElement[bool] | None = None,
-                  left_out_students: frozenset[str] = frozenset()) -> Snapshot:
+                  left_out_students: frozenset[str] = frozenset(),
+                  shared: SharedValues | None = None) -> Snapshot:
     """The source calendars' enrollments of the chosen service types, and everything about
     their students that the rules read.  Without `with_students` the students' own rows (names,
     numbers, birth dates) are left out: only the ad hoc filter and reports read them.
@@ -73,7 +74,7 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     stored = conn.execute(select(func.count()).select_from(students)).scalar_one()
     student_reads = 2 if with_students else 1
     reading = Tally(progress, "reading", listed + student_reads * min(listed, stored)).start()
-    shared = SharedValues()
+    shared = SharedValues() if shared is None else shared
     candidates = build_enrollments(reading.rows(
         plain_rows(conn, select(*_bundle_columns(enrollments)).where(in_sources)),
         expected=listed), shared)

@@ -37,6 +37,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ..assemble import SharedValues
 from ..boundaries import Boundaries
 from ..people import Enrollment
 from ..snapshot import Catalog, People, Snapshot
@@ -106,12 +107,15 @@ class CommonEnrollment(NamedTuple):
     graduation_cohort: int | None
 
 
-def new_enrollments(rows, found: list[Route], settings: RunSettings) -> list[NewEnrollment]:
+def new_enrollments(rows, found: list[Route], settings: RunSettings,
+                    shared: SharedValues) -> list[NewEnrollment]:
     """The new enrollment of each picked source enrollment (RF-17..RF-20), in the pure rules'
-    order: by student (each picked student has this one candidate)."""
+    order: by student (each picked student has this one candidate).  Every value but the
+    enrollment id is `shared` (with the snapshot's: a student's id is one object)."""
     by_level = {(r.calendar_id, r.structure_id, r.grade): r.placement for r in found}
+    each = shared.each
     made = [new_enrollment(row, by_level[row.calendar_id, row.structure_id, row.grade],
                            settings, False)
-            for row in map(CommonEnrollment._make, rows)]
+            for row in (CommonEnrollment(row[0], *each(row[1:])) for row in rows)]
     made.sort(key=lambda n: n.student_id)
     return made
