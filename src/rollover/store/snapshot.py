@@ -80,8 +80,10 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
         expected=listed), shared)
     wanted = {e.student_id for e in candidates}
     of_candidates, per_read = _students_filter(conn, wanted, in_sources, stored, reading)
-    of_all, all_read = (of_candidates, per_read) if only_where is None else _students_filter(
-        conn, wanted | left_out_students, every_candidate, stored, reading)
+    of_all, all_read = (of_candidates, per_read)
+    if only_where is not None and with_students:  # the students' rows of every candidate
+        of_all, all_read = _students_filter(conn, wanted | left_out_students, every_candidate,
+                                            stored, reading)
     reading.expect(reading.done + (all_read if with_students else 0) + per_read)
     s, m, h = students.c, household_members.c, households.c
     p, o, c = program_participations.c, assignment_overrides.c, calendars.c
