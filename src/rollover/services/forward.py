@@ -137,7 +137,7 @@ def decide(conn: Connection, options: ForwardOptions, progress: Progress = no_pr
         progress(PICKING_COMMON_CASE, 1, 2)
         common = common_case.new_enrollments(picked.rows(), routes, settings, shared)
         progress(PICKING_COMMON_CASE, 2, 2)
-        snapshot = load(only_where=picked.not_picked, shared=shared,
+        snapshot = load(only_where=picked.not_picked, shared=shared, left_out=len(common),
                         left_out_students=frozenset(
                             n.student_id for n in common) if with_students else frozenset())
     return Decision(settings, snapshot, plan_forward(snapshot, settings, progress, common))

@@ -46,7 +46,7 @@ def load_catalog(conn: Connection) -> Catalog:
 def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, destination_year: int,
                   service_types, progress: Progress = no_progress, *,
                   with_students: bool = True, only_where: ColumnElement[bool] | None = None,
-                  left_out_students: frozenset[str] = frozenset(),
+                  left_out: int = 0, left_out_students: frozenset[str] = frozenset(),
                   shared: SharedValues | None = None) -> Snapshot:
     """The source calendars' enrollments of the chosen service types, and everything about
     their students that the rules read.  Without `with_students` the students' own rows (names,
@@ -59,8 +59,9 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     reported but not counted.
 
     `only_where`: a condition on the enrollments rows to read, false of candidates decided
-    elsewhere (the common case, `store/common_case.py`): neither those nor anything of their
-    students is read, but the students' own rows, of `left_out_students`, are."""
+    elsewhere (the common case, `store/common_case.py`; `left_out` of them): neither those nor
+    anything of their students is read, but the students' own rows, of `left_out_students`,
+    are."""
     e = enrollments.c
     source_calendar_ids = list(source_calendar_ids)
     every_candidate = and_(e.calendar_id.in_(source_calendar_ids),
@@ -69,8 +70,7 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
         every_candidate, only_where)
     listed = conn.execute(select(func.count()).select_from(enrollments)
                           .where(e.calendar_id.in_(source_calendar_ids))).scalar_one()
-    if only_where is not None:
-        listed = max(0, listed - len(left_out_students))
+    listed = max(0, listed - left_out)
     stored = conn.execute(select(func.count()).select_from(students)).scalar_one()
     student_reads = 2 if with_students else 1
     reading = Tally(progress, "reading", listed + student_reads * min(listed, stored)).start()
