@@ -204,3 +204,19 @@ def test_rf8_the_common_case_gives_exactly_the_plan_of_the_pure_rules(store):
     # PostgreSQL).
     assert seen["picked"] >= seen["examples"] // 5, seen
     assert seen["mixed"] >= seen["examples"] // 10, seen
+
+
+def test_a_run_that_fails_while_picking_leaves_nothing_behind_for_the_next(loaded, monkeypatch):
+    d = school_a()
+    engine = loaded(d)
+
+    def failing(*args):
+        raise RuntimeError("the machine failed while reading the picked rows")
+
+    monkeypatch.setattr(common_case, "new_enrollments", failing)
+    with pytest.raises(RuntimeError):
+        roll_forward(engine, d.options())
+    monkeypatch.undo()
+    report = roll_forward(engine, d.options())  # on the same pooled connection, mostly
+    assert [r.student_id for r in report.rolled] == ["S1", "S3", "S4", "S5", "S8"]
+    assert report.run.status == "completed"

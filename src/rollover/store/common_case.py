@@ -44,6 +44,8 @@ common_enrollments = Table(
 
 @dataclass(frozen=True)
 class Picked:
+    """The enrollments the common case picked, in the run's transaction."""
+
     conn: Connection
 
     def rows(self) -> Iterator[tuple]:
@@ -62,20 +64,19 @@ def common_case(conn: Connection, settings: RunSettings, routes: list[Route]) ->
     for table in (common_routes, common_enrollments):
         table.drop(conn, checkfirst=True)  # a connection's earlier run that failed to drop it
         table.create(conn)
-    try:
-        if routes:
-            conn.execute(insert(common_routes), [
-                {"calendar_id": r.calendar_id, "structure_id": r.structure_id, "grade": r.grade}
-                for r in routes])
-        conn.execute(insert(common_enrollments).from_select(
-            list(CommonEnrollment._fields), _picking(settings)))
-        if conn.dialect.name == "postgresql":  # its planner has no statistics of a new table
-            conn.exec_driver_sql(f"ANALYZE {common_enrollments.name}")
-        yield Picked(conn)
-    finally:
-        if conn.in_transaction() and not conn.invalidated:
-            for table in (common_enrollments, common_routes):
-                table.drop(conn, checkfirst=True)
+    if routes:
+        conn.execute(insert(common_routes), [
+            {"calendar_id": r.calendar_id, "structure_id": r.structure_id, "grade": r.grade}
+            for r in routes])
+    conn.execute(insert(common_enrollments).from_select(
+        list(CommonEnrollment._fields), _picking(settings)))
+    if conn.dialect.name == "postgresql":  # its planner has no statistics of a new table
+        conn.exec_driver_sql(f"ANALYZE {common_enrollments.name}")
+    yield Picked(conn)
+    # Not on a failure: the run's transaction is rolled back, and the tables with it (an
+    # aborted PostgreSQL transaction would refuse the drop and hide the failure).
+    for table in (common_enrollments, common_routes):
+        table.drop(conn)
 
 
 def _picking(settings: RunSettings) -> Select:

@@ -34,16 +34,17 @@ plan made this way is the plan of the pure rules alone.
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from ..assemble import SharedValues
 from ..boundaries import Boundaries
 from ..people import Enrollment
 from ..snapshot import Catalog, People, Snapshot
-from .enroll import NewEnrollment, new_enrollment
+from .enroll import NewEnrollment, new_enrollment, start_date
 from .options import RunSettings
 from .place import Placement, PlacementContext, place
+
 
 def applies(settings: RunSettings, catalog: Catalog) -> bool:
     """Whether the run has a common case: see the module's docstring (RF-1, RF-7, RF-15,
@@ -87,24 +88,18 @@ def routes(catalog: Catalog, settings: RunSettings) -> list[Route]:
                 placement = decision.placements[0]
                 if placement.rule != "RF-8":
                     continue
-                if (settings.options.start_date or placement.calendar.first_instructional_day
-                        or placement.structure.first_term_start) is None:
+                if start_date(placement, settings) is None:
                     continue  # RF-17: the pure rules refuse the run, naming every calendar
                 found.append(Route(calendar.calendar_id, structure.structure_id, level.grade,
                                    placement))
     return found
 
 
-class CommonEnrollment(NamedTuple):
-    """What RF-17..RF-20 read of a source enrollment the database picked."""
-
-    enrollment_id: str
-    student_id: str
-    calendar_id: str
-    structure_id: str
-    grade: str
-    service_type: str
-    graduation_cohort: int | None
+# What RF-17..RF-20 read of a source enrollment the database picked: these of Enrollment's fields.
+CommonEnrollment = namedtuple("CommonEnrollment", (
+    "enrollment_id", "student_id", "calendar_id", "structure_id", "grade", "service_type",
+    "graduation_cohort"))
+assert set(CommonEnrollment._fields) <= set(Enrollment.__slots__)
 
 
 def new_enrollments(rows, found: list[Route], settings: RunSettings,
