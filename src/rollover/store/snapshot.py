@@ -78,7 +78,7 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
     candidates = build_enrollments(reading.rows(
         plain_rows(conn, select(*_bundle_columns(enrollments)).where(in_sources)),
         expected=listed), shared)
-    wanted = {e.student_id for e in candidates}
+    wanted = {enrollment.student_id for enrollment in candidates}
     of_candidates, per_read = _students_filter(conn, wanted, in_sources, stored, reading)
     of_all, all_read = (of_candidates, per_read)
     if only_where is not None and with_students:  # the students' rows of every candidate
