@@ -26,10 +26,9 @@ from collections import Counter
 from pathlib import Path
 
 from run import (bench_each, database_version, drop_database, fresh_database, load,
-                 machine, measured, run_step_untimed, settle)
+                 machine, measured, rolled_back_seconds, run_step_untimed, settle)
 
 from rollover.services.modules import all_modules
-from rollover.store.database import open_engine
 
 
 def bench_process(kind: str, students: int, folder: Path) -> dict:
@@ -89,21 +88,16 @@ def table_floor(url: str, rows_per_table: dict[str, int]) -> float:
     """Seconds to copy as many rows of each table into an empty copy of it with its indexes,
     constraints and foreign keys; the copies are made untimed and the whole rolled back.  On a
     connection set up as `rollover` sets up its own (SQLite: foreign keys checked)."""
-    engine = open_engine(url, migrate=False)
-    try:
-        with engine.connect() as conn:
-            transaction = conn.begin()
-            for table in rows_per_table:
-                _empty_copy(conn, table)
-            started = time.perf_counter()
-            for table, rows in rows_per_table.items():
-                conn.exec_driver_sql(f'INSERT INTO "floor_{table}" SELECT * FROM "{table}" '
-                                     f"LIMIT {int(rows)}")
-            seconds = time.perf_counter() - started
-            transaction.rollback()
-        return seconds
-    finally:
-        engine.dispose()
+    def empty_copies(conn) -> None:
+        for table in rows_per_table:
+            _empty_copy(conn, table)
+
+    def copy(conn) -> None:
+        for table, rows in rows_per_table.items():
+            conn.exec_driver_sql(f'INSERT INTO "floor_{table}" SELECT * FROM "{table}" '
+                                 f"LIMIT {int(rows)}")
+
+    return rolled_back_seconds(url, copy, untimed=empty_copies)
 
 
 def _empty_copy(conn, table: str) -> None:

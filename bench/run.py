@@ -45,9 +45,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from rollover.bundle.format import FILES
 from rollover.store.database import open_engine
@@ -147,23 +148,34 @@ def floor_seconds(url: str, rows_per_table: dict[str, int]) -> float:
         engine.dispose()
 
 
-def table_floor_seconds(url: str, rows_per_table: dict[str, int]) -> float:
-    """A second reference, beside the issue's floor: the same rows written into the run's own
-    tables (under new keys, so through their indexes, checks and foreign keys, as a run writes
-    them), one INSERT ... SELECT per table in one transaction, rolled back after.  What any
-    roll forward pays inside the database, however fast its own code."""
+def rolled_back_seconds(url: str, timed: Callable[[Connection], object],
+                        untimed: Callable[[Connection], object] = lambda conn: None) -> float:
+    """Seconds `timed` takes, after `untimed`, in one transaction rolled back after, on a
+    connection set up as `rollover` sets up its own (SQLite: foreign keys checked)."""
     engine = open_engine(url, migrate=False)
     try:
         with engine.connect() as conn:
             transaction = conn.begin()
+            untimed(conn)
             started = time.perf_counter()
-            for table, rows in rows_per_table.items():
-                conn.execute(text(TABLE_FLOOR[table]), {"year": YEAR, "rows": rows})
+            timed(conn)
             seconds = time.perf_counter() - started
             transaction.rollback()
         return seconds
     finally:
         engine.dispose()
+
+
+def table_floor_seconds(url: str, rows_per_table: dict[str, int]) -> float:
+    """A second reference, beside the issue's floor: the same rows written into the run's own
+    tables (under new keys, so through their indexes, checks and foreign keys, as a run writes
+    them), one INSERT ... SELECT per table in one transaction, rolled back after.  What any
+    roll forward pays inside the database, however fast its own code."""
+    def copy(conn: Connection) -> None:
+        for table, rows in rows_per_table.items():
+            conn.execute(text(TABLE_FLOOR[table]), {"year": YEAR, "rows": rows})
+
+    return rolled_back_seconds(url, copy)
 
 
 _ENROLLMENT_COPY = ("student_id, calendar_id, structure_id, grade, service_type, start_date, "
@@ -187,20 +199,14 @@ def report_floor_seconds(url: str, run_id: str) -> float:
     """The floor of the run's per-student report: its rows of `run_rolled` and `run_warnings`
     copied, one INSERT ... SELECT a table, under a new run (its record copied first, untimed),
     through the tables' indexes and foreign keys; rolled back after."""
-    copied = "floor-" + run_id
-    engine = open_engine(url, migrate=False)
-    try:
-        with engine.connect() as conn:
-            transaction = conn.begin()
-            conn.execute(text(_copy_as(runs, "runs")), {"run": run_id, "copy": copied})
-            started = time.perf_counter()
-            for table in (run_rolled, run_warnings):
-                conn.execute(text(_copy_as(table, table.name)), {"run": run_id, "copy": copied})
-            seconds = time.perf_counter() - started
-            transaction.rollback()
-        return seconds
-    finally:
-        engine.dispose()
+    names = {"run": run_id, "copy": "floor-" + run_id}
+
+    def copy_report(conn: Connection) -> None:
+        for table in (run_rolled, run_warnings):
+            conn.execute(text(_copy_as(table, table.name)), names)
+
+    return rolled_back_seconds(url, copy_report, untimed=lambda conn: conn.execute(
+        text(_copy_as(runs, "runs")), names))
 
 
 def _copy_as(table, name: str) -> str:
