@@ -74,7 +74,7 @@ SEVERITY = {
 }
 CODES = tuple(SEVERITY)
 
-_ENDED_ACTIONS = ("retain", "demote")
+ENDED_ACTIONS = ("retain", "demote")
 _ACTION_EFFECT = {"retain": "in the same grade", "demote": "one grade down"}
 _SHOWN_IDS = 5  # ids named in a message; the records list every one
 
@@ -156,8 +156,9 @@ def check_readiness(catalog: Catalog, year: int, enrollments: Iterable[tuple],
     """Every finding about rolling school year `year` into `year + 1`, sorted (errors first,
     then by code, then by records).
 
-    `enrollments`: every enrollment of the calendars of `year`, as `CheckEnrollment` tuples (or
-    rows in that column order), the rows of one student together.  `boundaries`: the school
+    `enrollments`: the enrollments of the calendars of `year`, as `CheckEnrollment` tuples (or
+    rows in that column order), the rows of one student together; every one, or at least those
+    the enrollment findings look at (see `_enrollments`).  `boundaries`: the school
     boundary rows, as `CheckBoundary` tuples.  `areas`: the schools' attendance areas
     (`school_areas`); `households`: the students of every primary household with their
     enrollments of `year`, as `CheckMember` rows, the rows of one household together (read only
@@ -290,6 +291,11 @@ def _calendars(catalog: Catalog, year: int) -> Iterator[Finding]:
 
 
 # -- enrollments -------------------------------------------------------------------------------
+# What the enrollment findings look at, and so what a read of the enrollments may leave out: an
+# enrollment naming a next-year field (NEXT_*), one ended as retained or demoted
+# (RETAIN_DEMOTE_ON_ENDED), and the enrollments of a student with several in the year
+# (ACTIVE_WITH_LATER_ENROLLMENT).  A student whose one enrollment is none of these has no
+# finding here; store/readiness.py reads only the others (a few in ten of a large district).
 def _enrollments(catalog: Catalog, year: int, rows: Iterable[tuple]) -> Iterator[Finding]:
     structures = {s.structure_id: s for c in catalog.calendars.values()
                   for s in c.structures.values()}
@@ -300,7 +306,7 @@ def _enrollments(catalog: Catalog, year: int, rows: Iterable[tuple]) -> Iterator
              next_calendar_id, next_structure_id, next_grade) = e
             if next_calendar_id or next_structure_id or next_grade:
                 yield from _next_fields(catalog, structures, year, e)
-            if end is not None and action in _ENDED_ACTIONS:
+            if end is not None and action in ENDED_ACTIONS:
                 calendar = catalog.calendars.get(calendar_id)
                 if calendar is not None and end in calendar.last_term_ends():
                     effect = ("the last day of a term schedule: it rolls only with "

@@ -10,7 +10,6 @@ when this user may only read the store (the report's `run` is then None).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
@@ -20,14 +19,13 @@ from ..domain.areas import AreaGeometryError
 from ..domain.readiness import ERROR, Finding
 from ..domain.runs import RunRecord
 from ..errors import RolloverError
-from ..progress import Progress, no_progress
+from ..progress import Progress, Tally, no_progress
 from ..store import readiness as reads
 from ..store.access import read_only
 from ..store.database import reading
 from ..store.snapshot import load_catalog
 from .unit_of_work import operation, unit_of_work
 
-PROGRESS_EVERY = 10_000  # enrollments between two progress reports
 # A check's run is a read's own record: no right, never refused; nothing to undo.
 CHECK = operation("check", "readiness check", None, district_write=False, undoable=False)
 
@@ -56,16 +54,18 @@ class ReadinessReport:
                 **readiness.summary(self.year, self.findings)}
 
 
-def find_problems(conn: Connection, year: int,
-                  progress: Progress = no_progress) -> list[Finding]:
+def find_problems(conn: Connection, year: int, progress: Progress = no_progress, *,
+                  every_enrollment: bool = False) -> list[Finding]:
     """Every finding about rolling school year `year` into `year + 1`, sorted.  Refuses a year
-    with no calendar (RolloverError, exit status 2)."""
+    with no calendar (RolloverError, exit status 2).  The database reads only the enrollments
+    the check can find something in; `every_enrollment` reads them all (what that is proved
+    against).  Progress: "checking", in enrollments of the year."""
     catalog = load_catalog(conn)
     if not catalog.calendars_of_year(year):
         raise RolloverError(f"no calendar in school year {year}")
-    total = reads.count_year_enrollments(conn, year)
-    progress("checking", 0, total)
-    rows = _counted(reads.year_enrollments(conn, year), total, progress)
+    # In the year's enrollments: those read, then the rest, set aside by the database, at once.
+    checking = Tally(progress, "checking", reads.count_year_enrollments(conn, year)).start()
+    rows = checking.rows(reads.year_enrollments(conn, year, every_one=every_enrollment))
     try:
         areas = readiness.school_areas(reads.school_areas(conn), reads.household_points(conn))
     except AreaGeometryError as bad:
@@ -74,7 +74,7 @@ def find_problems(conn: Connection, year: int,
     households = reads.year_household_members(conn, year) if areas else ()
     findings = readiness.check_readiness(catalog, year, rows, reads.school_boundaries(conn),
                                          areas, households)
-    progress("checking", total, total)
+    checking.finish()
     return findings
 
 
@@ -94,10 +94,3 @@ def check_readiness(engine: Engine, year: int, *, user: str | None = None,
         record = work.finish(counts={"errors": report["errors"],
                                      "warnings": report["warnings"]}, report=report)
     return ReadinessReport(record, year, findings)
-
-
-def _counted(rows: Iterable, total: int, progress: Progress) -> Iterator:
-    for done, row in enumerate(rows, start=1):
-        yield row
-        if done % PROGRESS_EVERY == 0:
-            progress("checking", done, total)

@@ -1,5 +1,5 @@
-"""What the readiness check (YE-1) reads, in bulk: a school year's enrollments (only the columns
-the check reads, streamed, one student's rows together), the school boundary rows, and for the
+"""What the readiness check (YE-1) reads, in bulk: a school year's enrollments (only those and
+the columns the check looks at, streamed, one student's rows together), the school boundary rows, and for the
 attendance areas the areas, the households' points and the households' students (streamed, one
 household's rows together).  The catalog comes from `store.snapshot.load_catalog`."""
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
-from ..domain.readiness import CheckBoundary, CheckEnrollment, CheckMember
+from ..domain.readiness import ENDED_ACTIONS, CheckBoundary, CheckEnrollment, CheckMember
 from .plain_rows import plain_rows
 from .schema import (
     boundaries, boundary_areas, calendars, enrollments, household_members, households, students,
@@ -23,16 +23,34 @@ def _of_year(query, year: int):
 
 
 def count_year_enrollments(conn: Connection, year: int) -> int:
-    """How many enrollments the calendars of a school year hold (for the progress bar)."""
+    """How many enrollments the calendars of a school year hold (the check's progress)."""
     return conn.execute(_of_year(select(func.count()), year)).scalar_one()
 
 
-def year_enrollments(conn: Connection, year: int) -> Iterator[tuple]:
-    """Every enrollment of the calendars of a school year, as `CheckEnrollment` rows, ordered by
-    student (the order of student ids is the database's; only their grouping matters)."""
+def year_enrollments(conn: Connection, year: int, *, every_one: bool = False) -> Iterator[tuple]:
+    """The enrollments of the calendars of a school year the check can find something in, as
+    `CheckEnrollment` rows ordered by student (the order of student ids is the database's; only
+    their grouping matters): those naming a next-year field, those ended as retained or
+    demoted, and every enrollment of a student with several in the year (domain/readiness.py,
+    "What the enrollment findings look at").  `every_one`: all of them, what that narrowing is
+    proved against."""
     e = enrollments.c
     query = _of_year(select(*(e[name] for name in CheckEnrollment._fields)), year)
+    if not every_one:
+        query = query.where(or_(
+            e.next_calendar_id.is_not(None), e.next_structure_id.is_not(None),
+            e.next_grade.is_not(None),
+            and_(e.end_date.is_not(None), e.end_action.in_(ENDED_ACTIONS)),
+            e.student_id.in_(_students_with_several(year))))
     return plain_rows(conn, query.order_by(e.student_id))
+
+
+def _students_with_several(year: int):
+    several = enrollments.alias("several")
+    return (select(several.c.student_id)
+            .join_from(several, calendars, several.c.calendar_id == calendars.c.calendar_id)
+            .where(calendars.c.school_year == year)
+            .group_by(several.c.student_id).having(func.count() > 1))
 
 
 def school_boundaries(conn: Connection) -> list[tuple]:
