@@ -55,11 +55,11 @@ class ReadinessReport:
 
 
 def find_problems(conn: Connection, year: int, progress: Progress = no_progress, *,
-                  every_enrollment: bool = False) -> list[Finding]:
+                  every_enrollment: bool | None = None) -> list[Finding]:
     """Every finding about rolling school year `year` into `year + 1`, sorted.  Refuses a year
-    with no calendar (RolloverError, exit status 2).  The database reads only the enrollments
-    the check can find something in; `every_enrollment` reads them all (what that is proved
-    against).  Progress: "checking", in enrollments of the year."""
+    with no calendar (RolloverError, exit status 2).  On SQLite the database reads only the
+    enrollments the check can find something in (store/readiness.py `year_enrollments`, which
+    says why not on PostgreSQL); `every_enrollment` True or False chooses (the proof).  Progress: "checking", in enrollments of the year."""
     catalog = load_catalog(conn)
     if not catalog.calendars_of_year(year):
         raise RolloverError(f"no calendar in school year {year}")

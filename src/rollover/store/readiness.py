@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from ..domain.readiness import ENDED_ACTIONS, CheckBoundary, CheckEnrollment, CheckMember
 from .plain_rows import plain_rows
@@ -27,13 +27,18 @@ def count_year_enrollments(conn: Connection, year: int) -> int:
     return conn.execute(_of_year(select(func.count()), year)).scalar_one()
 
 
-def year_enrollments(conn: Connection, year: int, *, every_one: bool = False) -> Iterator[tuple]:
+def year_enrollments(conn: Connection, year: int, *,
+                     every_one: bool | None = None) -> Iterator[tuple]:
     """The enrollments of the calendars of a school year the check can find something in, as
     `CheckEnrollment` rows ordered by student (the order of student ids is the database's; only
     their grouping matters): those naming a next-year field, those ended as retained or
     demoted, and every enrollment of a student with several in the year (domain/readiness.py,
     "What the enrollment findings look at").  `every_one`: all of them, what that narrowing is
-    proved against."""
+    proved against; None: narrowed on SQLite only (measured at 1,000,000 students: the check
+    took 3.2 s narrowed against 6.4 s on SQLite, but 5.0 s against 4.2 s on PostgreSQL, whose
+    join costs more than the check it saves)."""
+    if every_one is None:
+        every_one = conn.dialect.name != "sqlite"
     e = enrollments.c
     query = _of_year(select(*(e[name] for name in CheckEnrollment._fields)), year)
     if not every_one:
@@ -41,16 +46,20 @@ def year_enrollments(conn: Connection, year: int, *, every_one: bool = False) ->
             e.next_calendar_id.is_not(None), e.next_structure_id.is_not(None),
             e.next_grade.is_not(None),
             and_(e.end_date.is_not(None), e.end_action.in_(ENDED_ACTIONS)),
-            e.student_id.in_(_students_with_several(year))))
+            _another_in_the_year(year)))
     return plain_rows(conn, query.order_by(e.student_id))
 
 
-def _students_with_several(year: int):
-    several = enrollments.alias("several")
-    return (select(several.c.student_id)
-            .join_from(several, calendars, several.c.calendar_id == calendars.c.calendar_id)
-            .where(calendars.c.school_year == year)
-            .group_by(several.c.student_id).having(func.count() > 1))
+def _another_in_the_year(year: int):
+    """The student has another enrollment in the year: an EXISTS, which PostgreSQL joins (a
+    student IN a grouped list of a million ids would be searched row by row once it outgrows
+    the server's work_mem)."""
+    other, its_calendar = enrollments.alias("other"), calendars.alias("its_calendar")
+    e = enrollments.c
+    return exists().where(other.c.student_id == e.student_id,
+                          other.c.enrollment_id != e.enrollment_id,
+                          its_calendar.c.calendar_id == other.c.calendar_id,
+                          its_calendar.c.school_year == year)
 
 
 def school_boundaries(conn: Connection) -> list[tuple]:
