@@ -13,7 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from rollover.store import bulk
+from rollover.store.database import open_engine
 from rollover.store.schema import students
+
+from .conftest import migrated_sqlite
 
 COLUMNS = ["student_id", "student_number", "last_name", "first_name", "birth_date"]
 
@@ -57,10 +60,6 @@ def test_an_upsert_replaces_the_rows_of_its_keys(engine):
 def test_a_statement_binds_no_more_values_than_sqlite_allows(tmp_path, sqlite_template):
     """With a limit of 12 values a statement (a build of SQLite may set its own), rows of five
     values go two to a statement."""
-    from rollover.store.database import open_engine
-
-    from .conftest import migrated_sqlite
-
     engine = open_engine(migrated_sqlite(sqlite_template, tmp_path / "limited.db"))
     rows = student_rows(25)
     with engine.begin() as conn:
