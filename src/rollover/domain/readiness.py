@@ -295,7 +295,7 @@ def _calendars(catalog: Catalog, year: int) -> Iterator[Finding]:
 # enrollment naming a next-year field (NEXT_*), one ended as retained or demoted
 # (RETAIN_DEMOTE_ON_ENDED), and the enrollments of a student with several in the year
 # (ACTIVE_WITH_LATER_ENROLLMENT).  A student whose one enrollment is none of these has no
-# finding here; store/readiness.py reads only the others (a few in ten of a large district).
+# finding here; store/readiness.py reads only the others (one in seven of the demo district).
 def _enrollments(catalog: Catalog, year: int, rows: Iterable[tuple]) -> Iterator[Finding]:
     structures = {s.structure_id: s for c in catalog.calendars.values()
                   for s in c.structures.values()}

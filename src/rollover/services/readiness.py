@@ -59,7 +59,8 @@ def find_problems(conn: Connection, year: int, progress: Progress = no_progress,
     """Every finding about rolling school year `year` into `year + 1`, sorted.  Refuses a year
     with no calendar (RolloverError, exit status 2).  On SQLite the database reads only the
     enrollments the check can find something in (store/readiness.py `year_enrollments`, which
-    says why not on PostgreSQL); `every_enrollment` True or False chooses (the proof).  Progress: "checking", in enrollments of the year."""
+    says why not on PostgreSQL); `every_enrollment` True or False chooses (the proof).
+    Progress: "checking", in enrollments of the year."""
     catalog = load_catalog(conn)
     if not catalog.calendars_of_year(year):
         raise RolloverError(f"no calendar in school year {year}")

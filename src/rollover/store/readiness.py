@@ -1,7 +1,8 @@
 """What the readiness check (YE-1) reads, in bulk: a school year's enrollments (only those and
-the columns the check looks at, streamed, one student's rows together), the school boundary rows, and for the
-attendance areas the areas, the households' points and the households' students (streamed, one
-household's rows together).  The catalog comes from `store.snapshot.load_catalog`."""
+the columns the check looks at, streamed, one student's rows together), the school boundary
+rows, and for the attendance areas the areas, the households' points and the households'
+students (streamed, one household's rows together).  The catalog comes from
+`store.snapshot.load_catalog`."""
 
 from __future__ import annotations
 
