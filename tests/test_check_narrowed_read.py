@@ -2,9 +2,8 @@
 (store/readiness.py `year_enrollments`; domain/readiness.py says which): those naming a next-year
 field, those ended as retained or demoted, and every enrollment of a student with several in
 the year.  A student with one plain enrollment is left in the database (by default on SQLite
-only, where it pays).  The proof: over random
-districts on SQLite and PostgreSQL, the findings of the narrowed read are those of reading every
-enrollment.
+only, where it pays).  The proof: over random districts on SQLite and PostgreSQL, the findings
+of the narrowed read are those of reading every enrollment.
 """
 
 from __future__ import annotations

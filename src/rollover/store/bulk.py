@@ -23,7 +23,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: It
     """Insert rows; with `upsert`, a row whose primary key exists replaces it. Returns the count."""
     if conn.dialect.name == "postgresql":
         return _copy_postgresql(conn, table, columns, rows, upsert)
-    return _executemany_sqlite(conn, table, columns, rows, upsert)
+    return _insert_sqlite(conn, table, columns, rows, upsert)
 
 
 @contextmanager
@@ -141,7 +141,7 @@ def _conflict_clause(conn: Connection, table: Table, columns: Sequence[str]) -> 
 ROWS_PER_STATEMENT = 500
 
 
-def _executemany_sqlite(conn, table, columns, rows, upsert) -> int:
+def _insert_sqlite(conn, table, columns, rows, upsert) -> int:
     quote = conn.dialect.identifier_preparer.quote
     one_row = f"({', '.join('?' for _ in columns)})"
     into = f"INSERT INTO {quote(table.name)} ({_quoted(conn, columns)}) VALUES "
