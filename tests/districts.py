@@ -403,6 +403,8 @@ def run_module(engine, module, school_year: int = 2027, options: dict | None = N
             options=options or {}, counts={}))
         plan = module.plan(ModuleContext(conn, school_year, options or {}, run_id=run_id))
         apply_changes(conn, run_id, plan.steps)
+        for done in plan.after_applying:
+            done()
     return plan
 
 

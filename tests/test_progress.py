@@ -125,8 +125,8 @@ def test_ye20_the_registration_module_reports_each_of_its_phases_in_order(engine
     progress = Recorded()
     run_module(engine, "registration", progress=progress)
     assert progress.phases() == ["checking", "picking those promoted within their school", "reading",
-                                 "deciding", "writing the report", "reading next year's staff",
-                                 "writing", "committing"]
+                                 "deciding", "numbering the new enrollments",
+                                 "writing the report", "writing", "committing"]
     progress.assert_each_phase_counts_up_to_its_whole()
     # Two new enrollments and one homeroom row, each saved in the undo log and written.
     assert progress.calls[-3] == ("writing", 6, 6)

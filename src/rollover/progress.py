@@ -44,7 +44,10 @@ SUMMING_UP = "summing up"
 # The common case of a roll forward (domain/forward/common_case.py): the database's statement,
 # then its rows read.
 PICKING_COMMON_CASE = "picking those promoted within their school"
-COUNTED_IN_PARTS = frozenset({READING_TABLES, LOADING, SUMMING_UP, PICKING_COMMON_CASE})
+# A run's new enrollments numbered in the database (store/new_enrollments.py): one statement.
+NUMBERING = "numbering the new enrollments"
+COUNTED_IN_PARTS = frozenset({READING_TABLES, LOADING, SUMMING_UP, PICKING_COMMON_CASE,
+                              NUMBERING})
 
 
 def no_progress(label: str, done: int, total: int) -> None:

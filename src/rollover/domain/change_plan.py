@@ -11,8 +11,9 @@ inserts before their children's, and children's deletes before their parents'.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 INSERT, UPDATE, DELETE = "insert", "update", "delete"
 ACTIONS = (INSERT, UPDATE, DELETE)
@@ -21,13 +22,32 @@ DONE = {INSERT: "inserted", UPDATE: "updated", DELETE: "deleted"}
 Row = tuple
 
 
+class RowsInTheDatabase(Protocol):
+    """A step's rows that the database holds and writes itself (a million new enrollments are
+    too many to carry through Python: `store/new_enrollments.py`): a sequence of (school_id,
+    before, after) that reads them when iterated, and counts them without reading them."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[tuple[str | None, Row | None, Row | None]]: ...
+
+    def count_by_school(self) -> Counter: ...
+
+
 @dataclass
 class ChangeStep:
     table: str
     action: str
     columns: tuple[str, ...]
     # (school_id, before, after): before is None for an insert, after is None for a delete.
-    rows: list[tuple[str | None, Row | None, Row | None]] = field(default_factory=list)
+    rows: list[tuple[str | None, Row | None, Row | None]] | RowsInTheDatabase = field(
+        default_factory=list)
+
+    def count_by_school(self) -> Counter:
+        """Rows per school (the rollover log's counts, YE-8)."""
+        if isinstance(self.rows, list):
+            return Counter(school_id for school_id, _before, _after in self.rows)
+        return self.rows.count_by_school()
 
 
 def inserts(table: str, columns: Iterable[str], rows: Iterable[Row],
@@ -64,6 +84,9 @@ class ModulePlan:
     messages: list[LogMessage] = field(default_factory=list)
     # Module-specific numbers for the report (e.g. {"rolled": 812, "not_rolled": 3}).
     summary: dict = field(default_factory=dict)
+    # Called once the steps are applied (or counted, in a Run Test), in the run's transaction:
+    # e.g. dropping the temporary tables that held rows in the database.
+    after_applying: list[Callable[[], object]] = field(default_factory=list)
 
     def add(self, step: ChangeStep) -> None:
         if step.rows:
@@ -74,8 +97,7 @@ class ModulePlan:
         per school, in a stable order."""
         counts: Counter = Counter()
         for step in self.steps:
-            by_school = Counter(school_id for school_id, _before, _after in step.rows)
-            for school_id, count in by_school.items():
+            for school_id, count in step.count_by_school().items():
                 counts[(step.table, school_id or "", step.action)] += count
         tables = sorted({(t, s) for t, s, _ in counts})
         return [{"table": t, "school_id": s or None,

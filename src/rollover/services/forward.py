@@ -36,9 +36,11 @@ from ..store.runs import (
     ENROLLMENT_COLUMNS, enrollment_row, insert_new_enrollments, write_run_report,
 )
 from ..store.bulk import refresh_statistics
+from ..store.new_enrollments import NewEnrollments
 from ..store.run_pages import keep_grade_totals
 from ..store.schema import run_rolled, run_warnings
-from ..store.common_case import common_case as picked_common_case
+from ..store.common_case import Picked
+from ..store.common_case import common_case as picked_common_case, pick as pick_common_case
 from ..store.snapshot import load_catalog, load_snapshot
 from .unit_of_work import UnitOfWork, operation, unit_of_work
 
@@ -111,16 +113,21 @@ class Decision:
     settings: RunSettings
     snapshot: Snapshot
     plan: ForwardPlan
+    # With `common_in_database`: the common case's enrollments, still in the database; the
+    # plan's new enrollments are then the pure rules' alone (`plan.by_common_case` counts these).
+    picked: Picked | None = None
 
 
 def decide(conn: Connection, options: ForwardOptions, progress: Progress = no_progress, *,
            catalog: Catalog | None = None, with_students: bool = True,
-           second_path: bool = True) -> Decision:
+           second_path: bool = True, common_in_database: bool = False) -> Decision:
     """Check the options against the district (RF-26: before any work), read the enrollments
     and decide every one of them: the one decision of `forward` and of the registration
     module.  The run's common case, where it has one, is picked by the database
     (`domain/forward/common_case.py`); `second_path` False decides every candidate by the pure
-    rules alone (what the common case is proved against)."""
+    rules alone (what the common case is proved against).  `common_in_database`: the common
+    case's new enrollments are not made in Python but left to `store/new_enrollments.py`
+    (`Decision.picked`), which the caller numbers with the plan's."""
     catalog = catalog or load_catalog(conn)
     settings = resolve(options, catalog, compile_filter(options.filter))
     load = partial(load_snapshot, conn, catalog,
@@ -133,6 +140,15 @@ def decide(conn: Connection, options: ForwardOptions, progress: Progress = no_pr
     routes = common_case.routes(catalog, settings)
     progress(PICKING_COMMON_CASE, 0, 2)
     shared = SharedValues()
+    if common_in_database:
+        picked = pick_common_case(conn, settings, routes)
+        progress(PICKING_COMMON_CASE, 2, 2)
+        left_out = picked.count()
+        snapshot = load(only_where=picked.not_picked, shared=shared, left_out=left_out,
+                        left_out_students=picked.student_ids() if with_students else frozenset())
+        plan = plan_forward(snapshot, settings, progress)
+        plan.by_common_case = left_out
+        return Decision(settings, snapshot, plan, picked)
     with picked_common_case(conn, settings, routes) as picked:
         progress(PICKING_COMMON_CASE, 1, 2)
         common = common_case.new_enrollments(picked.rows(), routes, settings, shared)
@@ -167,16 +183,24 @@ LARGE_REPORT_ROWS = 10_000
 
 
 def keep_report(conn: Connection, run_id: str, plan: ForwardPlan,
-                progress: Progress = no_progress) -> None:
+                progress: Progress = no_progress, numbered: NewEnrollments | None = None) -> None:
     """RF-25: every new enrollment and warning of the run, for `rollover report` and the pages
     of its students, and its counts per calendar and grade for its totals; a large report's
-    tables analysed at once, in the run's transaction.  Progress: "writing the report", in
-    rows written, and a quarter of the new enrollments for each side of the totals (counting
-    reads them again, a quarter of the time it took to write them)."""
-    rolled, warnings = len(plan.rolled), len(plan.warnings)
+    tables analysed at once, in the run's transaction.  `numbered`: the run's new enrollments
+    as numbered in the database (the plan's and the common case's), copied from there.
+    Progress: "writing the report", in rows written, and a quarter of the new enrollments for
+    each side of the totals (counting reads them again, a quarter of the time it took to write
+    them)."""
+    rolled = len(plan.rolled) if numbered is None else len(numbered)
+    warnings = len(plan.warnings)
     side = rolled // 4
     writing = Tally(progress, "writing the report", rolled + warnings + 2 * side).start()
-    write_run_report(conn, run_id, plan.rolled, plan.warnings, counted=writing.rows)
+    if numbered is None:
+        write_run_report(conn, run_id, plan.rolled, plan.warnings, counted=writing.rows)
+    else:
+        numbered.write_report()
+        writing.add(rolled)
+        write_run_report(conn, run_id, [], plan.warnings, counted=writing.rows)
     keep_grade_totals(conn, run_id, after_each_side=lambda: writing.add(side))
     if rolled + warnings >= LARGE_REPORT_ROWS:
         refresh_statistics(conn, [run_rolled, run_warnings])

@@ -228,6 +228,8 @@ def run_module(engine: Engine, name: str, options: dict[str, str] | None = None,
             work.expect(plan.steps)  # its progress: "writing", rows saved and written
             for step in plan.steps:
                 work.change(step)  # saved for restore (YE-8), written, side effects (YE-3)
+            for done in plan.after_applying:
+                done()
             pause_point("process:step-applied")
             store.write_messages(conn, run_id, plan.messages)
             work.finish(counts=plan.totals, report={

@@ -1,11 +1,11 @@
 """A roll forward's common case picked in the database (`domain/forward/common_case.py` says which
 enrollments, by which rules, and why the pure rules would decide them alike).
 
-`common_case(conn, settings, routes)` is the one entry: within the run's transaction it writes
-the routes into a temporary table, picks the source enrollments that take one with a single
-`INSERT ... SELECT` into another, and yields a `Picked` that reads them and names them for the
-snapshot to leave out.  The temporary tables are dropped when the block ends; a failure rolls
-them back with the run.
+`pick(conn, settings, routes)` writes the routes into a temporary table, each with the new
+enrollment it makes (`common_case.template`), picks the source enrollments that take one with a
+single `INSERT ... SELECT` into another, and returns a `Picked` that reads them, names them for
+the snapshot to leave out, and drops both tables.  `common_case` is the same as a `with` block.
+A failure rolls the tables back with the run.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    Column, ColumnElement, Connection, Integer, MetaData, Select, Table, and_, exists, insert,
-    or_, select,
+    Column, ColumnElement, Connection, Date, Integer, MetaData, Select, Table, Text, and_, exists,
+    func, insert, or_, select,
 )
 
-from ..domain.forward.common_case import CommonEnrollment, Route
+from ..domain.forward.common_case import CommonEnrollment, Route, template
 from ..domain.forward.options import RunSettings
 from .plain_rows import plain_rows
 from .schema import calendars, enrollments
@@ -32,6 +32,11 @@ common_routes = Table(
     Column("calendar_id", Key, primary_key=True),
     Column("structure_id", Key, primary_key=True),
     Column("grade", Key, primary_key=True),
+    # What the route's new enrollment gets (common_case.template): RF-8's place, RF-17's start
+    # date, RF-18's status, RF-20's cohort for a source enrollment that has none.
+    Column("to_calendar_id", Key), Column("to_school_id", Key), Column("to_structure_id", Key),
+    Column("to_grade", Key), Column("start_date", Date), Column("local_start_status", Key),
+    Column("graduation_cohort", Integer), Column("rule", Text),
     prefixes=["TEMPORARY"])
 
 common_enrollments = Table(
@@ -58,25 +63,48 @@ class Picked:
         would check a large NOT IN row by row)."""
         return ~exists().where(common_enrollments.c.enrollment_id == enrollments.c.enrollment_id)
 
+    def count(self) -> int:
+        return self.conn.execute(select(func.count()).select_from(common_enrollments)
+                                 ).scalar_one()
 
-@contextmanager
-def common_case(conn: Connection, settings: RunSettings, routes: list[Route]) -> Iterator[Picked]:
+    def student_ids(self) -> frozenset[str]:
+        return frozenset(self.conn.execute(select(common_enrollments.c.student_id)).scalars())
+
+    def drop(self) -> None:
+        """Not on a failure: the run's transaction is rolled back, and the tables with it (an
+        aborted PostgreSQL transaction would refuse the drop and hide the failure)."""
+        for table in (common_enrollments, common_routes):
+            table.drop(self.conn)
+
+
+def pick(conn: Connection, settings: RunSettings, routes: list[Route]) -> Picked:
     for table in (common_routes, common_enrollments):
         table.drop(conn, checkfirst=True)  # a connection's earlier run that failed to drop it
         table.create(conn)
     if routes:
-        conn.execute(insert(common_routes), [
-            {"calendar_id": r.calendar_id, "structure_id": r.structure_id, "grade": r.grade}
-            for r in routes])
+        conn.execute(insert(common_routes), [_route_row(r, settings) for r in routes])
     conn.execute(insert(common_enrollments).from_select(
         list(CommonEnrollment._fields), _picking(settings)))
     if conn.dialect.name == "postgresql":  # its planner has no statistics of a new table
         conn.exec_driver_sql(f"ANALYZE {common_enrollments.name}")
-    yield Picked(conn)
-    # Not on a failure: the run's transaction is rolled back, and the tables with it (an
-    # aborted PostgreSQL transaction would refuse the drop and hide the failure).
-    for table in (common_enrollments, common_routes):
-        table.drop(conn)
+    return Picked(conn)
+
+
+@contextmanager
+def common_case(conn: Connection, settings: RunSettings, routes: list[Route]) -> Iterator[Picked]:
+    picked = pick(conn, settings, routes)
+    yield picked
+    picked.drop()
+
+
+def _route_row(route: Route, settings: RunSettings) -> dict:
+    new = template(route, settings)
+    return {"calendar_id": route.calendar_id, "structure_id": route.structure_id,
+            "grade": route.grade, "to_calendar_id": new.calendar_id,
+            "to_school_id": new.school_id, "to_structure_id": new.structure_id,
+            "to_grade": new.grade, "start_date": new.start_date,
+            "local_start_status": new.local_start_status,
+            "graduation_cohort": new.graduation_cohort, "rule": new.rule}
 
 
 def _picking(settings: RunSettings) -> Select:

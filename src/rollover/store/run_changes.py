@@ -13,6 +13,7 @@ statements, not a million round trips.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, func, select, tuple_
 from ..domain.change_plan import DELETE, INSERT, UPDATE, ChangeStep
 from ..progress import Progress, Tally, no_progress
 from .bulk import insert_rows
+from .selected_rows import SelectedRows
 from .undo_log import (
     SavedRow, SavedStep, decoder, encode_row, has_text_key, key_columns, save_step,
     saved_steps, step_rows, table_named, typed_key,
@@ -65,6 +67,9 @@ def save_and_apply(conn: Connection, run_id: str, step: ChangeStep,
         save_step(conn, run_id, number + 1, last_seq + 1, step, counted)
     if write is not None:
         write()
+    elif isinstance(step.rows, SelectedRows):
+        step.rows.write()
+        deque(counted(range(len(step.rows))), maxlen=0)  # written: count them
     else:
         _apply(conn, table, step.action, step.columns,
                counted([(before, after) for _school, before, after in step.rows]))
@@ -215,7 +220,11 @@ def later_edits(conn: Connection, run_ids_oldest_first: Sequence[str],
                         continue
                     judged.add((step.table, key_text))
                 if expected != now:
+                    # Rows the database saved spell characters outside ASCII as themselves
+                    # (selected_rows.py): the same values, spelled otherwise, are no edit.
                     decode = decoder(table, step.columns)
+                    if decode(expected) == decode(now):
+                        continue
                     edits.append(LaterEdit(step.table, typed_key(table, key_text),
                                            decode(expected), decode(now)))
     comparing.finish()

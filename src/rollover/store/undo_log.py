@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import count, repeat
@@ -141,6 +142,11 @@ def save_step(conn: Connection, run_id: str, number: int, first_seq: int,
     conn.execute(insert(run_backup_steps).values(
         run_id=run_id, step=number, table_name=name, action=action,
         columns=list(step.columns), first_seq=first_seq, last_seq=last_seq))
+    save_rows = getattr(step.rows, "save", None)  # rows the database holds (selected_rows.py)
+    if save_rows is not None:
+        save_rows(run_id, first_seq, name)
+        deque(counted(range(len(step.rows))), maxlen=0)  # saved: count them
+        return last_seq
     if step.action == INSERT:
         # Nothing before: the large case (a run's new rows, an import's), every row's values
         # made by C code alone (no Python call per row but for its dates).

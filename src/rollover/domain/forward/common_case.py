@@ -102,6 +102,16 @@ CommonEnrollment = namedtuple("CommonEnrollment", (
 assert set(CommonEnrollment._fields) <= set(Enrollment.__slots__)
 
 
+def template(route: Route, settings: RunSettings) -> NewEnrollment:
+    """The new enrollment of the route's picked enrollments, made by `new_enrollment` itself
+    (RF-17..RF-20) for one with no graduation cohort of its own.  The database puts in each
+    picked enrollment's own student, enrollment, calendar, grade and service type (RF-19), and
+    its own cohort where it has one (RF-20) (`store/new_enrollments.py`)."""
+    probe = CommonEnrollment("", "", route.calendar_id, route.structure_id, route.grade,
+                             "primary", None)
+    return new_enrollment(probe, route.placement, settings, False)
+
+
 def new_enrollments(rows, found: list[Route], settings: RunSettings,
                     shared: SharedValues) -> list[NewEnrollment]:
     """The new enrollment of each picked source enrollment (RF-17..RF-20), in the pure rules'

@@ -41,14 +41,18 @@ class ForwardPlan:
 
     @property
     def totals(self) -> dict:
-        """RF-25: counts, and new enrollments per destination calendar and grade."""
-        by_destination = Counter((r.calendar_id, r.grade) for r in self.rolled)
-        return {
-            "rolled": len(self.rolled),
-            "not_rolled": self.not_rolled,
-            "by_destination": [{"calendar_id": c, "grade": g, "count": n}
-                               for (c, g), n in sorted(by_destination.items())],
-        }
+        return forward_totals(Counter((r.calendar_id, r.grade) for r in self.rolled),
+                              self.not_rolled)
+
+
+def forward_totals(by_destination: Counter, not_rolled: int) -> dict:
+    """RF-25: counts, and new enrollments per destination calendar and grade."""
+    return {
+        "rolled": sum(by_destination.values()),
+        "not_rolled": not_rolled,
+        "by_destination": [{"calendar_id": c, "grade": g, "count": n}
+                           for (c, g), n in sorted(by_destination.items())],
+    }
 
 
 def plan_forward(snapshot: Snapshot, settings: RunSettings,

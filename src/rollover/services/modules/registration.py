@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-
-from ...domain.change_plan import INSERT, ChangeStep, LogMessage, ModulePlan
-from ...domain.forward.enroll import NewEnrollment
+from ...domain.change_plan import LogMessage, ModulePlan
 from ...domain.forward.options import SERVICE_TYPES, ForwardOptions, OptionError
+from ...domain.forward.plan import forward_totals
 from ...domain.readiness import ERROR
-from ...progress import Tally
-from ...store.plain_rows import plain_rows
-from ...store.schema import calendars, enrollments
-from ...store.schema_modules import enrollment_staff
+from ...progress import NUMBERING
+from ...store.new_enrollments import number_new_enrollments
 from ...store.snapshot import load_catalog
-from ..forward import calendars_of_year, decide, enrollment_step, keep_report
+from ..forward import calendars_of_year, decide, keep_report
 from ..readiness import find_problems
 from . import ModuleContext, ModuleRefused, RolloverModule, parse_flag, register
 
@@ -33,7 +29,6 @@ OPTION_HELP = {
     "allow_duplicate_primary": "true/false",
     "include_last_day_enders": "true/false",
 }
-STAFF_COLUMNS = tuple(c.name for c in enrollment_staff.columns)
 
 
 def parse_options(given: dict[str, str]) -> dict:
@@ -92,27 +87,33 @@ def refuse_on_check_errors(ctx: ModuleContext) -> None:
 
 def plan(ctx: ModuleContext) -> ModulePlan:
     """The roll forward's own decision (services/forward.py), plus next year's homeroom and
-    counselor; its per-student report is kept like `forward`'s (`rollover report RUN_ID`)."""
+    counselor; its per-student report is kept like `forward`'s (`rollover report RUN_ID`).
+    The new enrollments are numbered, reported and written by the database
+    (`store/new_enrollments.py`): the common case's are never read into Python."""
     refuse_on_check_errors(ctx)
     catalog = load_catalog(ctx.conn)
     try:
         sources = calendars_of_year(catalog, ctx.school_year)
         options = forward_options(ctx, sources)
         # The log names students by id, so their own rows are read only for an ad hoc filter.
-        decision = decide(ctx.conn, options, ctx.progress, catalog=catalog, with_students=False)
+        decision = decide(ctx.conn, options, ctx.progress, catalog=catalog, with_students=False,
+                          common_in_database=True)
     except OptionError as exc:
         raise ModuleRefused(str(exc)) from None
-    forward = decision.plan
-    result = ModulePlan(summary=forward.totals)  # RF-25's counts, as `forward` keeps them
-    result.messages.extend(_warnings(forward, decision.snapshot))
+    forward, picked = decision.plan, decision.picked
+    messages = _warnings(forward, decision.snapshot)
     del decision  # the district's enrollments and households: not needed for the rows below
-    new_enrollments = enrollment_step(ctx.run_id, forward.rolled, test=ctx.test)
-    keep_report(ctx.conn, ctx.run_id, forward, ctx.progress)
-    staff = _next_staff(ctx)
-    result.add(new_enrollments)
-    result.add(ChangeStep("enrollment_staff", INSERT, STAFF_COLUMNS, [
-        (r.school_id, None, _staff_row(r, staff[r.source_enrollment_id]))
-        for r in forward.rolled if r.source_enrollment_id in staff]))
+    ctx.progress(NUMBERING, 0, 1)
+    numbered = number_new_enrollments(ctx.conn, ctx.run_id, forward.rolled, picked,
+                                      test=ctx.test)
+    ctx.progress(NUMBERING, 1, 1)
+    # RF-25's counts, as `forward` keeps them
+    result = ModulePlan(summary=forward_totals(numbered.by_destination(), forward.not_rolled))
+    result.messages.extend(messages)
+    keep_report(ctx.conn, ctx.run_id, forward, ctx.progress, numbered)
+    result.add(numbered.enrollment_step())
+    result.add(numbered.staff_step())  # next year's homeroom and counselor, as this year's
+    result.after_applying.append(numbered.drop)
     return result
 
 
@@ -126,28 +127,6 @@ def _warnings(forward, snapshot) -> list[LogMessage]:
                        school_of_source.get(w.source_enrollment_id),
                        f"enrollment {w.source_enrollment_id}: {w.message}")
             for w in forward.warnings]
-
-
-def _next_staff(ctx: ModuleContext) -> dict[str, tuple[str | None, str | None]]:
-    """Next year's homeroom and counselor named on this year's enrollments."""
-    s, e, c = enrollment_staff.c, enrollments.c, calendars.c
-    query = (select(s.enrollment_id, s.next_homeroom, s.next_counselor)
-             .join(enrollments, e.enrollment_id == s.enrollment_id)
-             .join(calendars, c.calendar_id == e.calendar_id)
-             .where(c.school_year == ctx.school_year)
-             .where((s.next_homeroom.is_not(None)) | (s.next_counselor.is_not(None))))
-    staff: dict[tuple, tuple] = {}  # a district has a few hundred homerooms and counselors
-    reading = Tally(ctx.progress, "reading next year's staff").start()  # rows: not counted first
-    next_staff = {enrollment_id: staff.setdefault((homeroom, counselor), (homeroom, counselor))
-                  for enrollment_id, homeroom, counselor
-                  in reading.rows(plain_rows(ctx.conn, query))}
-    reading.finish()
-    return next_staff
-
-
-def _staff_row(r: NewEnrollment, next_staff: tuple[str | None, str | None]) -> tuple:
-    homeroom, counselor = next_staff
-    return (r.enrollment_id, homeroom, counselor, None, None)
 
 
 MODULE = register(RolloverModule(
