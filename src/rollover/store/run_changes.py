@@ -25,8 +25,8 @@ from ..progress import Progress, Tally, no_progress
 from .bulk import insert_rows
 from .selected_rows import SelectedRows
 from .undo_log import (
-    SavedRow, SavedStep, decoder, encode_row, has_text_key, key_columns, save_step,
-    saved_steps, step_rows, table_named, typed_key,
+    SavedRow, SavedStep, decoder, encode_row, has_text_key, key_columns, record_step,
+    save_step, saved_steps, step_rows, table_named, typed_key,
 )
 from .schema_process import run_backup_rows, run_backup_steps
 
@@ -64,15 +64,25 @@ def save_and_apply(conn: Connection, run_id: str, step: ChangeStep,
         number, last_seq = conn.execute(
             select(func.coalesce(func.max(s.step), 0), func.coalesce(func.max(s.last_seq), 0))
             .where(s.run_id == run_id)).one()
-        save_step(conn, run_id, number + 1, last_seq + 1, step, counted)
+        if isinstance(step.rows, SelectedRows):  # saved by the database: counted as saved
+            record_step(conn, run_id, number + 1, last_seq + 1, step)
+            step.rows.save(run_id, last_seq + 1, str(step.table))
+            _count(counted, len(step.rows))
+        else:
+            save_step(conn, run_id, number + 1, last_seq + 1, step, counted)
     if write is not None:
         write()
     elif isinstance(step.rows, SelectedRows):
         step.rows.write()
-        deque(counted(range(len(step.rows))), maxlen=0)  # written: count them
+        _count(counted, len(step.rows))
     else:
         _apply(conn, table, step.action, step.columns,
                counted([(before, after) for _school, before, after in step.rows]))
+
+
+def _count(counted: Callable[[Iterable], Iterable], rows: int) -> None:
+    """Pass `rows` rows that a statement wrote through `counted` (their progress count)."""
+    deque(counted(range(rows)), maxlen=0)
 
 
 def _apply(conn: Connection, table: Table, action: str, columns: Sequence[str],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import count, repeat
@@ -130,23 +129,26 @@ def typed_key(table: Table, text: str) -> tuple:
 
 # -- writing ---------------------------------------------------------------------------------------
 
+def record_step(conn: Connection, run_id: str, number: int, first_seq: int,
+                step: ChangeStep) -> int:
+    """The step's own row of the undo log (its table, action, columns and rows' numbers);
+    returns the last sequence number its rows take."""
+    last_seq = first_seq + len(step.rows) - 1
+    conn.execute(insert(run_backup_steps).values(
+        run_id=run_id, step=number, table_name=str(step.table), action=str(step.action),
+        columns=list(step.columns), first_seq=first_seq, last_seq=last_seq))
+    return last_seq
+
+
 def save_step(conn: Connection, run_id: str, number: int, first_seq: int,
               step: ChangeStep, counted: Callable[[Iterable], Iterable] = iter) -> int:
     """Save one step's rows before it is applied; returns the last sequence number used.
     `counted` passes the rows saved on (a progress count of them)."""
     table = table_named(step.table)
-    last_seq = first_seq + len(step.rows) - 1
+    last_seq = record_step(conn, run_id, number, first_seq, step)
     # A plain str: SQLAlchemy's table names are a str subclass that the SQLite driver would
     # probe for an adapter on every row.
     name, action = str(step.table), str(step.action)
-    conn.execute(insert(run_backup_steps).values(
-        run_id=run_id, step=number, table_name=name, action=action,
-        columns=list(step.columns), first_seq=first_seq, last_seq=last_seq))
-    save_rows = getattr(step.rows, "save", None)  # rows the database holds (selected_rows.py)
-    if save_rows is not None:
-        save_rows(run_id, first_seq, name)
-        deque(counted(range(len(step.rows))), maxlen=0)  # saved: count them
-        return last_seq
     if step.action == INSERT:
         # Nothing before: the large case (a run's new rows, an import's), every row's values
         # made by C code alone (no Python call per row but for its dates).
