@@ -3,7 +3,7 @@ columns the rules read, no per-student round trips.  `domain/assemble.py` builds
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import Column, ColumnElement, Connection, MetaData, Table, and_, func, select
 
 from ..bundle.format import FILES_BY_TABLE
 from ..domain.assemble import (
@@ -11,12 +11,24 @@ from ..domain.assemble import (
 )
 from ..domain.snapshot import Catalog, Snapshot
 from ..progress import Progress, Tally, no_progress
+from .bulk import insert_rows
 from .plain_rows import plain_rows
 from .schema import (
     assignment_overrides, boundaries, boundary_areas, calendars, days, district, enrollments,
     grade_levels, household_members, households, local_start_statuses, program_participations,
     programs, schools, structures, students, terms,
 )
+from .types import Key
+
+_temporary = MetaData()  # never the district's schema: this lives for one read
+
+# The students of the candidates left to the pure rules, when the common case took the others
+# (`load_snapshot`'s `only_where`): each read of their households, programs, overrides and
+# next-year enrollments looks them up here, rather than asking again which enrollments the
+# common case did not pick.
+candidate_students = Table(
+    "rollover_candidate_students", _temporary, Column("student_id", Key, primary_key=True),
+    prefixes=["TEMPORARY"])
 
 
 def _bundle_columns(table):
@@ -79,7 +91,8 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
         plain_rows(conn, select(*_bundle_columns(enrollments)).where(in_sources)),
         expected=listed), shared)
     wanted = {enrollment.student_id for enrollment in candidates}
-    of_candidates, per_read = _students_filter(conn, wanted, in_sources, stored, reading)
+    of_candidates, per_read = _students_filter(conn, wanted, in_sources, stored, reading,
+                                               kept=only_where is not None)
     of_all, all_read = (of_candidates, per_read)
     if only_where is not None and with_students:  # the students' rows of every candidate
         of_all, all_read = _students_filter(conn, wanted | left_out_students, every_candidate,
@@ -114,17 +127,24 @@ def load_snapshot(conn: Connection, catalog: Catalog, source_calendar_ids, desti
                             a.geometry).order_by(a.area_key)).all(),
         people)
     reading.finish()
+    if only_where is not None:
+        candidate_students.drop(conn, checkfirst=True)
     return Snapshot(catalog, people, rows, candidates)
 
 
 def _students_filter(conn: Connection, wanted: set[str], in_sources, stored: int,
-                     reading: Tally):
+                     reading: Tally, *, kept: bool = False):
     """How to read only the candidates' students' rows: when they are most of the district (a
     district-wide run), the whole table, kept by a set lookup; else the database picks them
-    with a subquery.  Either way the rows and their order are the same.  Also the rows a read
-    of one row a student streams: every student's, or the candidates' students'."""
-    their_students = select(enrollments.c.student_id).where(in_sources).scalar_subquery()
+    with a subquery, or, `kept`, from a temporary table of them (where the subquery would ask
+    the common case's anti-join again for every read; `kept` needs a connection that may write,
+    as the common case's does).  Either way the rows and their order are the same.  Also the
+    rows a read of one row a student streams: every student's, or the candidates' students'."""
     whole_table = len(wanted) * 2 >= stored
+    if kept and not whole_table:
+        their_students = _kept(conn, wanted)
+    else:
+        their_students = select(enrollments.c.student_id).where(in_sources).scalar_subquery()
 
     def of_candidates(query, student_column, expected: int = 0):
         if whole_table:
@@ -134,3 +154,13 @@ def _students_filter(conn: Connection, wanted: set[str], in_sources, stored: int
                             expected)
 
     return of_candidates, stored if whole_table else len(wanted)
+
+
+def _kept(conn: Connection, wanted: set[str]):
+    """The students in `candidate_students`, as a subquery for `IN`."""
+    candidate_students.drop(conn, checkfirst=True)  # a connection's earlier run that failed
+    candidate_students.create(conn)
+    insert_rows(conn, candidate_students, ["student_id"], ((s,) for s in sorted(wanted)))
+    if conn.dialect.name == "postgresql":  # its planner has no statistics of a new table
+        conn.exec_driver_sql(f"ANALYZE {candidate_students.name}")
+    return select(candidate_students.c.student_id).scalar_subquery()
