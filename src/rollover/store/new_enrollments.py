@@ -155,8 +155,9 @@ class NewEnrollments:
         query = select(n.seq.label("order"), n.school_id, *(
             values.get(name, cast(null(), enrollments.c[name].type)).label(name)
             for name in columns)).subquery("new_enrollments")
+        # `seq` numbers every new enrollment 1, 2, 3 ... (`number_new_enrollments`)
         return ChangeStep("enrollments", INSERT, tuple(columns),
-                          self._selecting(enrollments, columns, query))
+                          self._selecting(enrollments, columns, query, dense=True))
 
     def staff_step(self) -> ChangeStep:
         """Next year's homeroom and counselor named on each new enrollment's source: a staff
@@ -174,8 +175,9 @@ class NewEnrollments:
         return ChangeStep("enrollment_staff", INSERT, tuple(columns),
                           self._selecting(enrollment_staff, columns, query))
 
-    def _selecting(self, table: Table, columns: list[str], query) -> SelectedRows:
-        rows = SelectedRows(self.conn, table, columns, query)
+    def _selecting(self, table: Table, columns: list[str], query, *,
+                   dense: bool = False) -> SelectedRows:
+        rows = SelectedRows(self.conn, table, columns, query, dense=dense)
         self._selected.append(rows)
         return rows
 
