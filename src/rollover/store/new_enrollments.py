@@ -121,16 +121,20 @@ class NewEnrollments:
         self.enrollment_id = (cast(null(), Key) if test else
                               _enrollment_id(conn, run_id, numbered.c.seq)).label("enrollment_id")
         self._selected: list[SelectedRows] = []  # the steps' rows, counted before the drop
+        self._by_destination: Counter | None = None
 
     def __len__(self) -> int:
-        return self.conn.execute(select(func.count()).select_from(numbered)).scalar_one()
+        return sum(self.by_destination().values())
 
     def by_destination(self) -> Counter:
-        """New enrollments per destination calendar and grade."""
-        n = numbered.c
-        return Counter({(calendar_id, grade): count for calendar_id, grade, count in
-                        self.conn.execute(select(n.calendar_id, n.grade, func.count())
-                                          .group_by(n.calendar_id, n.grade))})
+        """New enrollments per destination calendar and grade (read once)."""
+        if self._by_destination is None:
+            n = numbered.c
+            self._by_destination = Counter({
+                (calendar_id, grade): count for calendar_id, grade, count in
+                self.conn.execute(select(n.calendar_id, n.grade, func.count())
+                                  .group_by(n.calendar_id, n.grade))})
+        return self._by_destination
 
     def write_report(self) -> None:
         """RF-25: each new enrollment as a row of run_rolled, numbered as here."""
@@ -185,5 +189,4 @@ class NewEnrollments:
         """Drop the table, the steps' counts kept (the run's log reads them after)."""
         for rows in self._selected:
             rows.count_by_school()
-            len(rows)
         numbered.drop(self.conn)

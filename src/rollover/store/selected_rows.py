@@ -36,14 +36,11 @@ class SelectedRows:
                              "text key")
         self.conn, self.table, self.columns, self.query = conn, table, tuple(columns), query
         self.dense = dense
-        self._count: int | None = None
         self._by_school: Counter | None = None
 
     def __len__(self) -> int:
-        if self._count is None:
-            self._count = self.conn.execute(
-                select(func.count()).select_from(self.query)).scalar_one()
-        return self._count
+        # The counts per school are read for the rollover log anyway: one query for both.
+        return sum(self.count_by_school().values())
 
     def __iter__(self) -> Iterator[tuple]:
         q = self.query.c
