@@ -1,5 +1,5 @@
 """Properties of the roll forward over random small districts (roll-forward.md RF-2, RF-4,
-RF-21, RF-22, RF-24), on a real store: SQLite with more examples, PostgreSQL with a few.
+RF-21, RF-22, RF-24, RF-25), on a real store: SQLite with more examples, PostgreSQL with a few.
 
 `districts()` draws a whole `tests.districts.District` and the options of one run: 1-3 schools
 with feeder links, calendars in 2027 and 2028 offering random grades of one series (sequence = the
@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,7 @@ from rollover.services.bundles import import_bundle
 from rollover.services.forward import roll_forward
 from rollover.services.runs import forward_report
 from rollover.store.database import open_engine
-from rollover.store.schema import calendars, enrollments
+from rollover.store.schema import calendars, enrollments, run_grade_totals
 
 from .conftest import emptied_postgres
 from .districts import District, first_day, last_day
@@ -493,6 +493,48 @@ def test_rf24_plan_in_memory_equals_store_test_run(store):
         assert [r.rule for r in test.rolled] == [r.rule for r in plan.rolled]
         assert warnings_of(test) == warnings_of(plan)
         assert test.totals == plan.totals
+
+    check()
+
+
+# -- RF-25: the run's totals per calendar and grade -----------------------------------------------
+def kept_totals(engine, run_id: str) -> dict[str, Counter]:
+    t = run_grade_totals.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.side, t.calendar_id, t.grade, t.count)
+                            .where(t.run_id == run_id)).all()
+    kept = {"source": Counter(), "destination": Counter()}
+    for side, calendar_id, grade, count in rows:
+        kept[side][calendar_id, grade] = count
+    return kept
+
+
+def test_rf25_totals_count_each_decided_enrollment_once_where_it_was_and_each_new_one_where_it_goes(
+        store):
+    """The totals kept with a run (its results' "this year" and "next year") are its report
+    counted: every source enrollment it decided once, in its calendar and grade, rolled (once,
+    however many calendars it went to) or not (once, however many warnings name it); every new
+    enrollment once where it goes."""
+
+    @examples(store)
+    @given(case=districts())
+    def check(case: Case):
+        with store() as engine:
+            load(engine, case.district)
+            before = stored_enrollments(engine)
+            for test in (True, False):
+                report = run(engine, case.district, case.options, test=test)
+                where: dict[str, tuple[str, str]] = {}
+                for r in report.rolled:
+                    where[r.source_enrollment_id] = (r.source_calendar_id, r.source_grade)
+                for w in report.warnings:
+                    if w.source_enrollment_id not in where:
+                        _student, calendar_id, _structure, grade, *_ = before[
+                            w.source_enrollment_id]
+                        where[w.source_enrollment_id] = (calendar_id, grade)
+                assert kept_totals(engine, report.run.run_id) == {
+                    "source": Counter(where.values()),
+                    "destination": Counter((r.calendar_id, r.grade) for r in report.rolled)}
 
     check()
 

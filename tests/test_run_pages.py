@@ -18,7 +18,7 @@ from rollover.services.run_pages import (
     rolled_page, school_grade_totals, warnings_page, warnings_summary,
 )
 from rollover.store.database import is_sqlite, open_engine, writing
-from rollover.store.schema import enrollments, run_grade_totals
+from rollover.store.schema import enrollments, run_grade_totals, run_rolled
 from rollover.store.migrate import alembic_config, upgrade
 
 from .conftest import migrated_sqlite
@@ -264,6 +264,54 @@ def test_totals_are_kept_with_the_run_as_it_decided(stored):
     assert graduates[0]["this_year"] == 1  # Dale's; Dunn's enrollment is gone
     assert [r for r in counted if r is not graduates[0]] == \
         [r for r in kept if (r["school_id"], r["grade"]) != ("MS", "06")]
+
+
+def test_an_enrollment_not_rolled_counts_once_however_many_warnings_name_it(engine, tmp_path):
+    """Outside its school's boundary, where attendance is restricted to boundaries, and in no
+    other school's: dropped from its school (OUT_OF_BOUNDARY), then nowhere to go
+    (NO_DESTINATION): one enrollment, two warnings, counted once where it is."""
+    d = District(restrict_to_boundaries=True)
+    d.school("HSA", name="Hill High")
+    d.calendar("HSA27", "HSA", 2027, ["10"])
+    d.calendar("HSA28", "HSA", 2028, ["11"])
+    d.boundary("HSA", "Elm St")
+    d.student("S1", "Stone", "Sam")
+    d.household("H1", 5, "Pine St", "S1")
+    d.enroll("E1", "S1", "HSA27", "10")
+    d.load(engine, tmp_path / "bundle")
+    run = roll_forward(engine, d.options())
+    assert [(w.source_enrollment_id, w.code) for w in run.warnings] == [
+        ("E1", "OUT_OF_BOUNDARY"), ("E1", "NO_DESTINATION")]
+    assert school_grade_totals(engine, run.run.run_id) == [
+        {"school_id": "HSA", "school_name": "Hill High", "grade": "10", "this_year": 1,
+         "next_year": 0}]
+
+
+def test_totals_counted_from_a_runs_rows_never_go_through_its_report_for_each_warning(stored):
+    """A run kept before its totals were (migration 0006) is counted from its rows when its
+    results are read.  Whether a warned enrollment also rolled is asked of the report's index
+    for that student: never by going through the whole report for each warning, as PostgreSQL
+    plans a NOT IN over a report analysed and larger than its sort memory (minutes at a million
+    students), nor by listing every source enrollment of the run first, as SQLite does."""
+    engine, _, run_id = stored
+    sqlite = is_sqlite(engine)
+    with writing(engine) as conn:
+        conn.execute(delete(run_grade_totals).where(run_grade_totals.c.run_id == run_id))
+        if not sqlite:  # a report of thousands of rows, analysed
+            columns = [c.name for c in run_rolled.columns]
+            copied = ", ".join("seq + 1000 * copy" if c == "seq" else c for c in columns)
+            conn.execute(text(f"INSERT INTO run_rolled ({', '.join(columns)}) SELECT {copied} "
+                              "FROM run_rolled, generate_series(1, 300) AS copy "
+                              "WHERE run_id = :run"), {"run": run_id})
+            conn.exec_driver_sql("ANALYZE run_rolled, run_warnings")
+    statements = statements_of(engine, lambda: school_grade_totals(engine, run_id))
+    with engine.connect() as conn:
+        if not sqlite:
+            conn.exec_driver_sql("SET work_mem = '64kB'")
+        for statement, parameters in statements:
+            plan = "\n".join(str(row[-1]) for row in conn.exec_driver_sql(
+                ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, parameters))
+            assert "NOT (SubPlan" not in plan and "LIST SUBQUERY" not in plan, (statement, plan)
 
 
 # -- paging ----------------------------------------------------------------------------------------
