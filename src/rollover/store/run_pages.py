@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    CompoundSelect, Connection, Integer, Select, and_, cast, exists, func, literal, select, union,
-    union_all,
+    CompoundSelect, Connection, Integer, Select, and_, cast, except_, func, literal, select,
+    union, union_all,
 )
 
 from .run_order import ordered_seqs, plain
@@ -161,19 +161,23 @@ def _counted(run_id: str) -> dict[str, Select]:
     r, w, e = run_rolled.c, run_warnings.c, enrollments.c
     # A source enrollment placed in two calendars (MULTIPLE_DESTINATIONS) counts once where it
     # comes from, and once in each calendar it goes to.  Each of its rows names the same source
-    # calendar and grade, so counting it once within them counts it once: no sort of the whole
-    # run to find its distinct source enrollments (2.5 s to 1.3 s at a million students).
+    # calendar and grade, so counting it once within them counts it once, without sorting the
+    # whole run to find its distinct source enrollments.
     rolled = (select(r.source_calendar_id.label("calendar_id"), r.source_grade.label("grade"),
                      func.count(r.source_enrollment_id.distinct()).label("count"))
               .where(r.run_id == run_id).group_by(r.source_calendar_id, r.source_grade))
-    # Not rolled: where the enrollment is (its warnings name it, once or more).  Its student
-    # leads the report's index to its rows, if it has any.
-    other = run_rolled.alias("rolled")
-    not_rolled = (select(e.calendar_id, e.grade, func.count(w.source_enrollment_id.distinct()))
-                  .join(enrollments, e.enrollment_id == w.source_enrollment_id)
-                  .where(w.run_id == run_id, ~exists().where(
-                      other.c.run_id == run_id, other.c.student_id == w.student_id,
-                      other.c.source_enrollment_id == w.source_enrollment_id))
+    # Not rolled: the warned enrollments (each once) less the rolled ones, where they are.  A set
+    # difference, never a join of the report to its warnings: PostgreSQL plans such a join (NOT
+    # IN, NOT EXISTS) by the statistics, and a run's own rows are not in them until it is
+    # analysed, or were not when they were much fewer; it then went through the whole report
+    # for each warning (minutes at a million students).
+    # Made once (PostgreSQL may otherwise make it again for each row of a join it misjudges).
+    unrolled = except_(select(w.source_enrollment_id).where(w.run_id == run_id),
+                       select(r.source_enrollment_id).where(r.run_id == run_id)
+                       ).cte("unrolled").prefix_with("MATERIALIZED", dialect="postgresql")
+    not_rolled = (select(e.calendar_id, e.grade, func.count())
+                  .join_from(unrolled, enrollments,
+                             e.enrollment_id == unrolled.c.source_enrollment_id)
                   .group_by(e.calendar_id, e.grade))
     decided = union_all(rolled, not_rolled).subquery("decided")
     d = decided.c
