@@ -166,12 +166,11 @@ def _counted(run_id: str) -> dict[str, Select]:
     rolled = (select(r.source_calendar_id.label("calendar_id"), r.source_grade.label("grade"),
                      func.count(r.source_enrollment_id.distinct()).label("count"))
               .where(r.run_id == run_id).group_by(r.source_calendar_id, r.source_grade))
-    # Not rolled: the warned enrollments (each once) less the rolled ones, where they are.  A set
-    # difference, never a join of the report to its warnings: PostgreSQL plans such a join (NOT
-    # IN, NOT EXISTS) by the statistics, and a run's own rows are not in them until it is
-    # analysed, or were not when they were much fewer; it then went through the whole report
-    # for each warning (minutes at a million students).
-    # Made once (PostgreSQL may otherwise make it again for each row of a join it misjudges).
+    # Not rolled: the warned enrollments (each once) less the rolled ones, where they are: a set
+    # difference, made once, never a join of the report to its warnings.  PostgreSQL plans such
+    # a join (NOT IN, NOT EXISTS) by its statistics, which hold a run's rows only once it is
+    # analysed; misjudged, it went through the whole report for each warning (minutes at a
+    # million students; tests/test_run_pages.py reads the plans).
     unrolled = except_(select(w.source_enrollment_id).where(w.run_id == run_id),
                        select(r.source_enrollment_id).where(r.run_id == run_id)
                        ).cte("unrolled").prefix_with("MATERIALIZED", dialect="postgresql")
