@@ -352,6 +352,14 @@ def load(engine, district: District) -> None:
         import_bundle(engine, district.write_bundle(Path(folder) / "bundle"))
 
 
+@contextmanager
+def loaded(store, district: District):
+    """A fresh store of the kind with the district imported: (engine, its enrollments)."""
+    with store() as engine:
+        load(engine, district)
+        yield engine, stored_enrollments(engine)
+
+
 def run(engine, district: District, options: dict, *, test: bool):
     return roll_forward(engine, district.options(test=test, **options), user="props")
 
@@ -391,9 +399,7 @@ def test_rf24_test_run_equals_real_run(store):
     @examples(store)
     @given(case=districts())
     def check(case: Case):
-        with store() as engine:
-            load(engine, case.district)
-            before = stored_enrollments(engine)
+        with loaded(store, case.district) as (engine, before):
             test = run(engine, case.district, case.options, test=True)
             assert stored_enrollments(engine) == before, "a test run wrote enrollments"
             real = run(engine, case.district, case.options, test=False)
@@ -519,9 +525,7 @@ def test_rf25_totals_count_each_decided_enrollment_once_where_it_was_and_each_ne
     @examples(store)
     @given(case=districts())
     def check(case: Case):
-        with store() as engine:
-            load(engine, case.district)
-            before = stored_enrollments(engine)
+        with loaded(store, case.district) as (engine, before):
             for test in (True, False):
                 report = run(engine, case.district, case.options, test=test)
                 where: dict[str, tuple[str, str]] = {}
