@@ -21,6 +21,7 @@ from sqlalchemy import (
 
 from ..domain.forward.common_case import CommonEnrollment, Route, template
 from ..domain.forward.options import RunSettings
+from .bulk import refresh_statistics
 from .plain_rows import plain_rows
 from .schema import calendars, enrollments
 from .types import Key
@@ -85,8 +86,7 @@ def pick(conn: Connection, settings: RunSettings, routes: list[Route]) -> Picked
         conn.execute(insert(common_routes), [_route_row(r, settings) for r in routes])
     conn.execute(insert(common_enrollments).from_select(
         list(CommonEnrollment._fields), _picking(settings)))
-    if conn.dialect.name == "postgresql":  # its planner has no statistics of a new table
-        conn.exec_driver_sql(f"ANALYZE {common_enrollments.name}")
+    refresh_statistics(conn, [common_enrollments])  # a new table's, for PostgreSQL's planner
     return Picked(conn)
 
 

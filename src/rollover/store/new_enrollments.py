@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from ..domain.change_plan import INSERT, ChangeStep
 from ..domain.forward.enroll import NewEnrollment
-from .bulk import insert_rows
+from .bulk import insert_rows, refresh_statistics
 from .common_case import Picked, common_enrollments, common_routes
 from .schema import enrollments, run_rolled
 from .schema_modules import enrollment_staff
@@ -83,8 +83,7 @@ def number_new_enrollments(conn: Connection, run_id: str, rolled: list[NewEnroll
     if picked is not None:
         picked.drop()
     decided.drop(conn)
-    if conn.dialect.name == "postgresql":  # its planner has no statistics of a new table
-        conn.exec_driver_sql(f"ANALYZE {numbered.name}")
+    refresh_statistics(conn, [numbered])  # a new table's, for PostgreSQL's planner
     return NewEnrollments(conn, run_id, test)
 
 

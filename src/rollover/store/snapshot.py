@@ -11,7 +11,7 @@ from ..domain.assemble import (
 )
 from ..domain.snapshot import Catalog, Snapshot
 from ..progress import Progress, Tally, no_progress
-from .bulk import insert_rows
+from .bulk import insert_rows, refresh_statistics
 from .plain_rows import plain_rows
 from .schema import (
     assignment_overrides, boundaries, boundary_areas, calendars, days, district, enrollments,
@@ -161,6 +161,5 @@ def _kept(conn: Connection, wanted: set[str]):
     candidate_students.drop(conn, checkfirst=True)  # a connection's earlier run that failed
     candidate_students.create(conn)
     insert_rows(conn, candidate_students, ["student_id"], ((s,) for s in sorted(wanted)))
-    if conn.dialect.name == "postgresql":  # its planner has no statistics of a new table
-        conn.exec_driver_sql(f"ANALYZE {candidate_students.name}")
+    refresh_statistics(conn, [candidate_students])  # a new table's, for PostgreSQL's planner
     return select(candidate_students.c.student_id).scalar_subquery()
